@@ -1,0 +1,90 @@
+// swift-tools-version: 6.1
+// Sluice: a userspace packet-switching dataplane in Swift over DPDK.
+//
+// Why the unsafe flags: SwiftPM cannot use Debian's libdpdk.pc (it rejects the multi-line description and
+// strips `-include rte_config.h` and `-march`). CDPDK's header includes <rte_config.h> itself; the include
+// directories and `-march=corei7` are passed here to both the C and the Swift compiler. Without `-march`,
+// DPDK's static inline rx/tx/free functions are not inlined into Swift (25-40 % slower) and some of them do
+// not compile at all (SSSE3 builtins). See docs/building.md.
+import PackageDescription
+
+let dpdkIncludes = ["/usr/include/dpdk", "/usr/include/x86_64-linux-gnu/dpdk"]
+let targetCPU = "-march=corei7"
+
+let dpdkCFlags: [CSetting] = [.unsafeFlags(dpdkIncludes.map { "-I\($0)" } + [targetCPU])]
+let dpdkSwiftFlags: [SwiftSetting] = [
+    .unsafeFlags(dpdkIncludes.flatMap { ["-Xcc", "-I\($0)"] } + ["-Xcc", targetCPU])
+]
+/// The DPDK libraries Sluice calls directly. Poll-mode drivers (net_tap, net_vhost, ...) are not linked:
+/// EAL loads them at run time from Debian's plugin directory.
+let dpdkLibraries: [LinkerSetting] = [
+    "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_kvargs",
+    "rte_telemetry", "rte_hash", "rte_rcu",
+].map { .linkedLibrary($0) }
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluiced", targets: ["sluiced"]),
+        .executable(name: "sluicectl", targets: ["sluicectl"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The only place that includes DPDK headers: accessors for what Swift cannot import.
+        .target(name: "CDPDK", path: "CDPDK", cSettings: dpdkCFlags, linkerSettings: dpdkLibraries),
+        // Typed Swift seam over every raw DPDK call (EAL, mempool, ethdev, mbuf, lcores).
+        .target(name: "DPDK", dependencies: ["CDPDK"], swiftSettings: dpdkSwiftFlags),
+        // Burst-oriented pipeline stages and their counters.
+        .target(name: "Pipeline", dependencies: ["DPDK"], swiftSettings: dpdkSwiftFlags),
+        // Configuration model, YAML parsing and validation. Pure Swift: no DPDK.
+        .target(
+            name: "Config",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: dpdkSwiftFlags),
+        // Ports, PMD threads, counters: turns a validated config into a running dataplane.
+        .target(
+            name: "Dataplane", dependencies: ["DPDK", "Pipeline", "Config", "ControlProtocol"], swiftSettings: dpdkSwiftFlags),
+        // The control API: JSON-RPC 2.0 wire types, status/counter types and a blocking client. No DPDK.
+        .target(name: "ControlProtocol", swiftSettings: dpdkSwiftFlags),
+        // The control socket server (run by sluiced on its control thread), independent of the dataplane.
+        .target(
+            name: "Control",
+            dependencies: ["ControlProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: dpdkSwiftFlags),
+        // Reading and writing classic pcap files (benchmark traces, test fixtures). Pure Swift.
+        .target(name: "PcapFile"),
+        .executableTarget(
+            name: "sluiced",
+            dependencies: [
+                "Dataplane", "Control", "Config",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
+        .executableTarget(
+            name: "sluicectl",
+            dependencies: ["ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: dpdkSwiftFlags),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: [
+                "Dataplane", "Pipeline", "DPDK", "Config", "PcapFile", "ControlProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
+
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DPDK"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
+        // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
+        .testTarget(
+            name: "SystemTests", dependencies: ["sluiced", "sluicectl", "ControlProtocol", "PcapFile"],
+            swiftSettings: dpdkSwiftFlags),
+    ]
+)

@@ -1,0 +1,71 @@
+import ControlProtocol
+import Foundation
+
+/// What the control API can ask the daemon. sluiced implements it over its Dataplane; tests use doubles.
+public protocol ControlHandler: AnyObject {
+    func version() -> VersionInfo
+    func ports() -> [PortStatus]
+    func pmds() -> [PMDStatus]
+    func stages() -> [StageStatus]
+}
+
+/// Turns one request line into one response line. Never throws: every malformed input becomes a JSON-RPC
+/// error object.
+struct RequestDispatcher {
+    let handler: any ControlHandler
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// Only the envelope; params are decoded per method.
+    private struct Envelope: Decodable {
+        var jsonrpc: String?
+        var id: RPCID?
+        var method: String?
+    }
+
+    /// The answer and the method name (when there was one), for the request log.
+    func answer(_ line: [UInt8]) -> ([UInt8], String?) {
+        let data = Data(line)
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+            let isJSON = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+            return (errorLine(isJSON
+                ? RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "a request must be a JSON object")
+                : RPCErrorObject(code: RPCErrorObject.parseError, message: "request is not valid JSON")), nil)
+        }
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "id must be a number or a string")), nil)
+        }
+        guard envelope.jsonrpc == "2.0" else {
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"jsonrpc\" must be \"2.0\""), id: envelope.id), envelope.method)
+        }
+        guard let name = envelope.method else {
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "missing \"method\""), id: envelope.id), nil)
+        }
+        guard let method = ControlMethod(rawValue: name) else {
+            let known = ControlMethod.allCases.map(\.rawValue).joined(separator: ", ")
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.methodNotFound, message: "unknown method '\(name)'; methods: \(known)"), id: envelope.id), name)
+        }
+        let id = envelope.id
+        switch method {
+        case .version: return (resultLine(handler.version(), id: id), name)
+        case .portList: return (resultLine(handler.ports(), id: id), name)
+        case .pmdList: return (resultLine(handler.pmds(), id: id), name)
+        case .stageList: return (resultLine(handler.stages(), id: id), name)
+        }
+    }
+
+    func errorLine(_ error: RPCErrorObject, id: RPCID? = nil) -> [UInt8] {
+        (try? Array(encoder.encode(RPCResponse<NoParams>(id: id, error: error)))) ?? Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"internal error"}}"#.utf8)
+    }
+
+    private func resultLine<R: Codable & Sendable>(_ result: R, id: RPCID?) -> [UInt8] {
+        do {
+            return try Array(encoder.encode(RPCResponse(id: id, result: result)))
+        } catch {
+            return errorLine(RPCErrorObject(code: RPCErrorObject.internalError, message: "cannot encode result: \(error)"), id: id)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+/// The dataplane's state as the control API reports it. These are the API's data types: the dataplane fills
+/// them, the socket carries them as JSON, `sluicectl` renders them.
+
+public struct PortStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var index: Int
+    public var dpdkPortID: Int
+    public var devargs: String
+    public var driver: String
+    public var admin: String
+    public var linkUp: Bool
+    public var linkSpeedMbps: Int
+    public var mtu: Int
+    public var macAddress: String
+    public var rxQueues: Int
+    public var txQueues: Int
+    /// Sluice's own counters, summed over PMD threads.
+    public var counters: PortCounterValues
+    /// The driver's counters (what the device saw, including what never reached Sluice).
+    public var driverStats: DriverStats?
+
+    public init(
+        name: String, index: Int, dpdkPortID: Int, devargs: String, driver: String, admin: String, linkUp: Bool,
+        linkSpeedMbps: Int, mtu: Int, macAddress: String, rxQueues: Int, txQueues: Int,
+        counters: PortCounterValues, driverStats: DriverStats?
+    ) {
+        self.name = name
+        self.index = index
+        self.dpdkPortID = dpdkPortID
+        self.devargs = devargs
+        self.driver = driver
+        self.admin = admin
+        self.linkUp = linkUp
+        self.linkSpeedMbps = linkSpeedMbps
+        self.mtu = mtu
+        self.macAddress = macAddress
+        self.rxQueues = rxQueues
+        self.txQueues = txQueues
+        self.counters = counters
+        self.driverStats = driverStats
+    }
+}
+
+public struct PortCounterValues: Codable, Sendable, Equatable {
+    public var rxPackets: UInt64
+    public var rxBytes: UInt64
+    public var txPackets: UInt64
+    public var txBytes: UInt64
+    /// Packets the port's tx queue did not accept after the bounded retries.
+    public var txDropped: UInt64
+
+    public init(rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, txPackets: UInt64 = 0, txBytes: UInt64 = 0, txDropped: UInt64 = 0) {
+        self.rxPackets = rxPackets
+        self.rxBytes = rxBytes
+        self.txPackets = txPackets
+        self.txBytes = txBytes
+        self.txDropped = txDropped
+    }
+}
+
+public struct DriverStats: Codable, Sendable, Equatable {
+    public var rxPackets: UInt64
+    public var txPackets: UInt64
+    public var rxMissed: UInt64
+    public var rxErrors: UInt64
+    public var txErrors: UInt64
+    public var rxNoMbuf: UInt64
+
+    public init(rxPackets: UInt64, txPackets: UInt64, rxMissed: UInt64, rxErrors: UInt64, txErrors: UInt64, rxNoMbuf: UInt64) {
+        self.rxPackets = rxPackets
+        self.txPackets = txPackets
+        self.rxMissed = rxMissed
+        self.rxErrors = rxErrors
+        self.txErrors = txErrors
+        self.rxNoMbuf = rxNoMbuf
+    }
+}
+
+public struct PMDStatus: Codable, Sendable, Equatable {
+    public var lcore: Int
+    public var numaSocket: Int
+    /// "port/queue" for every rx queue this PMD polls.
+    public var rxQueues: [String]
+    public var iterations: UInt64
+    public var busyCycles: UInt64
+    public var idleCycles: UInt64
+    public var rxPackets: UInt64
+    /// Share of cycles spent in iterations that received packets, 0...100.
+    public var busyPercent: Double
+    /// Busy cycles per received packet (0 when nothing was received).
+    public var cyclesPerPacket: Double
+
+    public init(
+        lcore: Int, numaSocket: Int, rxQueues: [String], iterations: UInt64, busyCycles: UInt64, idleCycles: UInt64,
+        rxPackets: UInt64
+    ) {
+        self.lcore = lcore
+        self.numaSocket = numaSocket
+        self.rxQueues = rxQueues
+        self.iterations = iterations
+        self.busyCycles = busyCycles
+        self.idleCycles = idleCycles
+        self.rxPackets = rxPackets
+        let total = busyCycles + idleCycles
+        busyPercent = total == 0 ? 0 : Double(busyCycles) * 100 / Double(total)
+        cyclesPerPacket = rxPackets == 0 ? 0 : Double(busyCycles) / Double(rxPackets)
+    }
+}
+
+/// One pipeline stage's counters, summed over PMD threads (VPP's `show runtime`, per stage).
+public struct StageStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var calls: UInt64
+    public var packetsIn: UInt64
+    public var packetsOut: UInt64
+    public var cycles: UInt64
+    public var cyclesPerPacket: Double
+    /// Drops by reason; every reason is listed, including those at zero.
+    public var drops: [String: UInt64]
+
+    public init(name: String, calls: UInt64, packetsIn: UInt64, packetsOut: UInt64, cycles: UInt64, drops: [String: UInt64]) {
+        self.name = name
+        self.calls = calls
+        self.packetsIn = packetsIn
+        self.packetsOut = packetsOut
+        self.cycles = cycles
+        cyclesPerPacket = packetsIn == 0 ? 0 : Double(cycles) / Double(packetsIn)
+        self.drops = drops
+    }
+}
+
+public struct VersionInfo: Codable, Sendable, Equatable {
+    public var sluice: String
+    public var dpdk: String
+    public var pid: Int32
+    public var uptimeSeconds: Double
+
+    public init(sluice: String, dpdk: String, pid: Int32, uptimeSeconds: Double) {
+        self.sluice = sluice
+        self.dpdk = dpdk
+        self.pid = pid
+        self.uptimeSeconds = uptimeSeconds
+    }
+}
+
+public enum SluiceVersion {
+    public static let current = "0.1.0"
+}

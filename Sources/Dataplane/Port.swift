@@ -1,0 +1,95 @@
+import Config
+import Glibc
+import DPDK
+import Pipeline
+
+/// A configured, started port and the counters every PMD keeps for it.
+public final class Port: @unchecked Sendable {
+    // @unchecked: immutable after setup except through DPDK calls, which DPDK makes safe for the control
+    // thread while PMDs poll (stats, link state).
+    public let index: Int
+    public let config: PortConfig
+    public let ethPort: EthPort
+    public let info: EthPort.Info
+    public let txQueues: Int
+    /// Counters per PMD lcore.
+    public let countersByLcore: [UInt32: PortCounters]
+
+    init(index: Int, config: PortConfig, ethPort: EthPort, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32]) {
+        self.index = index
+        self.config = config
+        self.ethPort = ethPort
+        self.info = info
+        self.txQueues = txQueues
+        countersByLcore = Dictionary(uniqueKeysWithValues: pmdLcores.map { ($0, PortCounters.allocate()) })
+    }
+
+    public var name: String { config.name }
+    public var isUp: Bool { config.admin == .up }
+}
+
+/// A failure to bring up the dataplane, with the port or setting it concerns.
+public struct DataplaneError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Port {
+    /// Attaches and starts a port: probe the device, check it can serve the requested queues, configure,
+    /// set up queues, MTU and promiscuous mode, start it.
+    static func bringUp(
+        index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool
+    ) throws -> Port {
+        let context = "port '\(config.name)' (\(config.devargs))"
+        let ethPort: EthPort
+        do {
+            ethPort = try EthPort.attach(devargs: config.devargs, deviceName: config.deviceName)
+        } catch {
+            throw DataplaneError("\(context): cannot attach the device: \(error)")
+        }
+        let info = try wrap(context) { () throws(DPDKError) in try ethPort.info() }
+        let txQueues = config.effectiveTxQueues(pmdCount: pmdLcores.count)
+        guard config.rxQueues <= info.maxRxQueues else {
+            throw DataplaneError("\(context): rx-queues is \(config.rxQueues) but driver \(info.driverName) supports at most \(info.maxRxQueues)")
+        }
+        guard txQueues <= info.maxTxQueues else {
+            throw DataplaneError("\(context): needs \(txQueues) tx queues (one per PMD thread) but driver \(info.driverName) supports at most \(info.maxTxQueues)")
+        }
+        try wrap(context) { () throws(DPDKError) in
+            try ethPort.configure(rxQueues: config.rxQueues, txQueues: txQueues)
+            for queue in 0..<config.rxQueues {
+                try ethPort.setupRxQueue(queue, descriptors: config.rxDescriptors, socket: rxQueueSockets[queue], pool: pool)
+            }
+            for queue in 0..<txQueues {
+                try ethPort.setupTxQueue(queue, descriptors: config.txDescriptors, socket: info.socket)
+            }
+        }
+        do {
+            try ethPort.setMTU(config.mtu)
+        } catch let error where error.code == ENOTSUP {
+            // Devices without a settable MTU (pcap, null, ring) are fine when theirs already matches.
+            if ethPort.mtu != config.mtu {
+                throw DataplaneError("\(context): mtu \(config.mtu) requested but driver \(info.driverName) cannot set an MTU")
+            }
+        } catch {
+            throw DataplaneError("\(context): \(error)")
+        }
+        try wrap(context) { () throws(DPDKError) in
+            try ethPort.enablePromiscuous()
+            try ethPort.start()
+            if config.admin == .down { try ethPort.setLink(up: false) }
+        }
+        return Port(index: index, config: config, ethPort: ethPort, info: info, txQueues: txQueues, pmdLcores: pmdLcores)
+    }
+
+    /// Stops and closes the port (a hot-plugged virtual device disappears with it, e.g. its tap interface).
+    func shutDown() {
+        try? ethPort.stop()
+        try? ethPort.close()
+    }
+}
+
+private func wrap<T>(_ context: String, _ body: () throws(DPDKError) -> T) throws -> T {
+    do { return try body() } catch { throw DataplaneError("\(context): \(error)") }
+}

@@ -1,0 +1,73 @@
+import ControlProtocol
+import DPDK
+import Pipeline
+
+/// Snapshots of ports, PMDs and stages for the control API. Counters are read with torn-free loads while
+/// the PMDs keep running, so a snapshot is a consistent set of monotonic values, not an atomic cut.
+extension Dataplane {
+    public func portStatuses() -> [PortStatus] {
+        ports.map { port in
+            var sum = PortCounterValues()
+            for counters in port.countersByLcore.values {
+                let block = counters.block
+                sum.rxPackets += block.load(PortCounters.rxPackets)
+                sum.rxBytes += block.load(PortCounters.rxBytes)
+                sum.txPackets += block.load(PortCounters.txPackets)
+                sum.txBytes += block.load(PortCounters.txBytes)
+                sum.txDropped += block.load(PortCounters.txDropped)
+            }
+            let link = port.ethPort.link
+            let driver = port.ethPort.stats().map {
+                DriverStats(
+                    rxPackets: $0.rxPackets, txPackets: $0.txPackets, rxMissed: $0.rxMissed, rxErrors: $0.rxErrors,
+                    txErrors: $0.txErrors, rxNoMbuf: $0.rxNoMbuf)
+            }
+            return PortStatus(
+                name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id), devargs: port.config.devargs,
+                driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: link.up,
+                linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
+                macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
+                txQueues: port.txQueues, counters: sum, driverStats: driver)
+        }
+    }
+
+    public func pmdStatuses() -> [PMDStatus] {
+        pmds.map { pmd in
+            let c = pmd.counters
+            return PMDStatus(
+                lcore: Int(pmd.lcore), numaSocket: Int(EAL.socket(ofLcore: pmd.lcore)),
+                rxQueues: pmd.rxQueues.map { "\(ports[Int($0.portIndex)].name)/\($0.queue)" },
+                iterations: c.load(PMDCounters.iterations), busyCycles: c.load(PMDCounters.busyCycles),
+                idleCycles: c.load(PMDCounters.idleCycles), rxPackets: c.load(PMDCounters.rxPackets))
+        }
+    }
+
+    /// Stage counters summed over PMDs, in pipeline order.
+    public func stageStatuses() -> [StageStatus] {
+        Self.sumStages(pmds.map(\.stages))
+    }
+
+    static func sumStages(_ perPMD: [[StageDescriptor]]) -> [StageStatus] {
+        guard let first = perPMD.first else { return [] }
+        return first.indices.map { stageIndex in
+            let descriptor = first[stageIndex]
+            var values = [UInt64](repeating: 0, count: StageCounters.firstDrop + descriptor.dropReasons.count)
+            for stages in perPMD {
+                let block = stages[stageIndex].counters.block
+                for i in values.indices { values[i] += block.load(i) }
+            }
+            var drops: [String: UInt64] = [:]
+            for (i, reason) in descriptor.dropReasons.enumerated() { drops[reason] = values[StageCounters.firstDrop + i] }
+            return StageStatus(
+                name: descriptor.name, calls: values[StageCounters.calls], packetsIn: values[StageCounters.packetsIn],
+                packetsOut: values[StageCounters.packetsOut], cycles: values[StageCounters.cycles], drops: drops)
+        }
+    }
+}
+
+func formatMAC(_ mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> String {
+    [mac.0, mac.1, mac.2, mac.3, mac.4, mac.5].map { byte in
+        let hex = String(byte, radix: 16)
+        return hex.count == 1 ? "0" + hex : hex
+    }.joined(separator: ":")
+}

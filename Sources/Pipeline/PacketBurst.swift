@@ -1,0 +1,64 @@
+import DPDK
+
+/// The unit every pipeline stage works on: up to `capacity` packets received together on one port, the
+/// per-packet metadata stages share, and the packets dropped so far (freed in one bulk call at the end of
+/// the burst rather than one by one).
+///
+/// Allocated once per PMD thread and reused: nothing in here allocates after `init`.
+@frozen
+public struct PacketBurst: ~Copyable {
+    public var packets: MbufBurst
+    public let meta: UnsafeMutablePointer<PacketMeta>
+    /// Packets stages dropped during this burst; freed by `releaseDropped()`.
+    public var dropped: MbufBurst
+    /// Port-table index of the port every packet of this burst arrived on.
+    public var ingress: UInt16
+
+    public init(capacity: Int) {
+        packets = MbufBurst(capacity: capacity)
+        dropped = MbufBurst(capacity: capacity)
+        meta = .allocate(capacity: capacity)
+        meta.initialize(repeating: PacketMeta(), count: capacity)
+        ingress = 0
+    }
+
+    deinit { meta.deallocate() }
+
+    @inlinable @inline(__always)
+    public var count: Int { packets.count }
+
+    @inlinable @inline(__always)
+    public var capacity: Int { packets.capacity }
+
+    /// Resets the metadata of the packets just received, before the first stage runs.
+    @inlinable @inline(__always)
+    public mutating func beginBurst(ingress port: UInt16) {
+        ingress = port
+        for i in 0..<packets.count { meta[i] = PacketMeta() }
+    }
+
+    /// Moves packet `index` to slot `slot` while a stage compacts the burst (see `PipelineStage`).
+    @inlinable @inline(__always)
+    public mutating func keep(_ index: Int, at slot: inout Int) {
+        if slot != index {
+            packets.slots[slot] = packets.slots[index]
+            meta[slot] = meta[index]
+        }
+        slot &+= 1
+    }
+
+    /// Removes packet `index` from the burst while compacting: it is freed at the end of the burst.
+    @inlinable @inline(__always)
+    public mutating func drop(_ index: Int) {
+        dropped.slots[dropped.count] = packets.slots[index]
+        dropped.count &+= 1
+    }
+
+    /// Ends a compaction pass: `slot` packets remain.
+    @inlinable @inline(__always)
+    public mutating func endCompaction(keeping slot: Int) { packets.count = slot }
+
+    /// Frees every dropped packet in one call.
+    @inlinable @inline(__always)
+    public mutating func releaseDropped() { dropped.freeAll() }
+}

@@ -1,0 +1,77 @@
+import DPDK
+
+/// One step of the dataplane pipeline. Stages work on whole bursts (as VPP's graph nodes do): the loop over
+/// packets lives inside `process`, so a stage's code and tables stay hot in cache for the whole burst and the
+/// call itself is paid once per burst, statically dispatched (pipelines are concrete structs of concrete
+/// stages; nothing is dispatched per packet).
+///
+/// A stage may drop packets: it compacts the burst with `PacketBurst.keep`/`drop`/`endCompaction` and
+/// counts each drop under one of its `dropReasons`.
+public protocol PipelineStage: ~Copyable {
+    /// Stable identifier shown by `sluicectl` and used in JSON output.
+    static var name: String { get }
+    /// Names of the stage's drop reasons; a reason's code is its index here.
+    static var dropReasons: [String] { get }
+    /// This PMD's counters for the stage (layout: `StageCounters`).
+    var counters: StageCounters { get }
+
+    mutating func process(_ burst: inout PacketBurst)
+}
+
+extension PipelineStage where Self: ~Copyable {
+    /// Runs the stage and accounts packets in/out and the cycles it took. `since` is the TSC value at the
+    /// end of the previous stage, so one TSC read per stage boundary suffices.
+    @inlinable @inline(__always)
+    public mutating func run(_ burst: inout PacketBurst, since start: UInt64) -> UInt64 {
+        let packetsIn = burst.count
+        process(&burst)
+        let now = readTSC()
+        counters.record(packetsIn: packetsIn, packetsOut: burst.count, cycles: now &- start)
+        return now
+    }
+
+    public var descriptor: StageDescriptor {
+        StageDescriptor(name: Self.name, dropReasons: Self.dropReasons, counters: counters)
+    }
+}
+
+/// The per-PMD counters of one stage: calls, packets in and out, cycles, then one counter per drop reason.
+@frozen
+public struct StageCounters: Sendable {
+    public let block: CounterBlock
+
+    public static let calls = 0, packetsIn = 1, packetsOut = 2, cycles = 3, firstDrop = 4
+
+    public static func allocate(dropReasons: Int) -> StageCounters {
+        StageCounters(block: .allocate(count: firstDrop + dropReasons))
+    }
+
+    @inlinable
+    public init(block: CounterBlock) { self.block = block }
+
+    @inlinable @inline(__always)
+    public func record(packetsIn: Int, packetsOut: Int, cycles: UInt64) {
+        block.increment(Self.calls)
+        block.add(Self.packetsIn, UInt64(truncatingIfNeeded: packetsIn))
+        block.add(Self.packetsOut, UInt64(truncatingIfNeeded: packetsOut))
+        block.add(Self.cycles, cycles)
+    }
+
+    @inlinable @inline(__always)
+    public func drop(reason: Int, count: UInt64 = 1) { block.add(Self.firstDrop &+ reason, count) }
+}
+
+/// What the control plane needs to read and label a stage's counters.
+public struct StageDescriptor: Sendable {
+    public let name: String
+    public let dropReasons: [String]
+    public let counters: StageCounters
+}
+
+/// Everything a PMD does with one received burst: the pipeline stages and the transmit. The PMD loop is
+/// generic over it, so each processor gets its own specialised loop.
+public protocol BurstProcessor: ~Copyable {
+    mutating func process(_ burst: inout PacketBurst)
+    /// The stages, for counters; read once at start-up.
+    var stages: [StageDescriptor] { get }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Config
+import ControlProtocol
+import Dataplane
+import DPDK
+import Foundation
+import PcapFile
+
+/// Replays a pcap trace through the real PMD loop on one core: a net_pcap port hands out copies of the
+/// trace forever, the PMD runs them through the pipeline, a net_null port swallows the output. The same
+/// invocation first runs the io baseline (no stages) over the same ports, so every report carries its floor.
+@main
+struct SluiceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice-bench",
+        abstract: "Measure Mpps and cycles per packet of Sluice's pipeline on a pcap trace.",
+        version: SluiceVersion.current)
+
+    @Option(name: .shortAndLong, help: "The pcap trace to replay (see tools/gen-traces.py).")
+    var trace: String
+
+    @Option(help: "Seconds to measure each mode.")
+    var duration: Double = 5
+
+    @Option(help: "Seconds to run before measuring (caches, branch predictors, mempool caches warm up).")
+    var warmup: Double = 1
+
+    @Option(help: "The lcore the PMD runs on.")
+    var pmdLcore: Int = 1
+
+    @Option(help: "The main (control) lcore.")
+    var mainLcore: Int = 0
+
+    @Option(help: "Modes to run, in order: io (baseline, no stages) and pipeline.")
+    var modes: [ForwardingMode] = [.ioBaseline, .pipeline]
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup >= 0") }
+        guard pmdLcore != mainLcore, (0..<64).contains(pmdLcore), (0..<64).contains(mainLcore) else {
+            throw ValidationError("--pmd-lcore and --main-lcore must be different lcores in 0...63")
+        }
+    }
+
+    func run() throws {
+        let frames: [[UInt8]]
+        do {
+            frames = try PcapFile.read(path: trace).frames
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard !frames.isEmpty else { throw ValidationError("\(trace): the trace has no packets") }
+        guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
+        let config = benchConfig(tracePackets: frames.count)
+        let dataplane: Dataplane
+        do {
+            dataplane = try Dataplane(config: config, program: "sluice-bench", mode: modes[0])
+        } catch {
+            FileHandle.standardError.write(Data("sluice-bench: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { dataplane.shutdown() }
+
+        var results: [BenchResult] = []
+        for (index, mode) in modes.enumerated() {
+            if index > 0 { dataplane.rebuildPMDs(mode: mode) }
+            results.append(try measure(dataplane, mode: mode))
+        }
+        let report = BenchReport(
+            trace: trace, tracePackets: frames.count,
+            averageFrameBytes: Double(frames.reduce(0) { $0 + $1.count }) / Double(frames.count),
+            tscHz: EAL.tscHz, durationSeconds: duration, results: results)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.table(), terminator: "")
+        }
+    }
+
+    /// Two ports patched together: the pcap source and the null sink. The mempool holds the whole trace
+    /// (net_pcap preloads it and hands out copies) plus what is in flight.
+    private func benchConfig(tracePackets: Int) -> SluiceConfig {
+        let prefix = "sluice-bench-\(getpid())"
+        let source = PortConfig(name: "source", devargs: "net_pcap_bench0,rx_pcap=\(trace),infinite_rx=1")
+        let sink = PortConfig(name: "sink", devargs: "net_null_bench0,no-rx=1")
+        return SluiceConfig(
+            eal: EALConfig(
+                mainLcore: mainLcore, pmdCPUMask: 1 << UInt64(pmdLcore), filePrefix: prefix, memory: .inMemory,
+                extraArgs: ["--log-level=lib.eal:error"]),
+            mempool: MempoolConfig(mbufs: tracePackets + 16384, cacheSize: 256),
+            ports: [source, sink],
+            patches: [PatchPair(a: "source", b: "sink")])
+    }
+
+    private func measure(_ dataplane: Dataplane, mode: ForwardingMode) throws -> BenchResult {
+        try dataplane.start()
+        defer { for pmd in dataplane.pmds { pmd.stop() } }
+        Thread.sleep(forTimeInterval: warmup)
+        let before = Sample(dataplane)
+        Thread.sleep(forTimeInterval: duration)
+        let after = Sample(dataplane)
+        return BenchResult(mode: mode, before: before, after: after)
+    }
+}
+
+extension ForwardingMode: ExpressibleByArgument {}
+
+/// Counters at one instant.
+struct Sample {
+    var tsc: UInt64
+    var txPackets: UInt64
+    var txDropped: UInt64
+    var pmd: PMDStatus
+    var stages: [StageStatus]
+
+    init(_ dataplane: Dataplane) {
+        tsc = readTSC()
+        let sink = dataplane.portStatuses()[1]
+        txPackets = sink.counters.txPackets
+        txDropped = sink.counters.txDropped
+        pmd = dataplane.pmdStatuses()[0]
+        stages = dataplane.stageStatuses()
+    }
+}
+
+struct StageResult: Codable {
+    var name: String
+    var packets: UInt64
+    var cyclesPerPacket: Double
+}
+
+struct BenchResult: Codable {
+    var mode: String
+    var packets: UInt64
+    var seconds: Double
+    var mpps: Double
+    /// TSC cycles of the PMD core per forwarded packet: the core is busy-polling all the time, so this is
+    /// the whole cost, rx and tx included.
+    var cyclesPerPacket: Double
+    var busyPercent: Double
+    var txDropped: UInt64
+    var stages: [StageResult]
+
+    init(mode: ForwardingMode, before: Sample, after: Sample) {
+        self.mode = mode.rawValue
+        packets = after.txPackets - before.txPackets
+        let cycles = after.tsc - before.tsc
+        seconds = Double(cycles) / Double(EAL.tscHz)
+        mpps = Double(packets) / seconds / 1e6
+        cyclesPerPacket = packets == 0 ? 0 : Double(cycles) / Double(packets)
+        let busy = after.pmd.busyCycles - before.pmd.busyCycles
+        let idle = after.pmd.idleCycles - before.pmd.idleCycles
+        busyPercent = busy + idle == 0 ? 0 : Double(busy) * 100 / Double(busy + idle)
+        txDropped = after.txDropped - before.txDropped
+        stages = zip(before.stages, after.stages).map { b, a in
+            let n = a.packetsIn - b.packetsIn
+            return StageResult(name: a.name, packets: n, cyclesPerPacket: n == 0 ? 0 : Double(a.cycles - b.cycles) / Double(n))
+        }
+    }
+}
+
+struct BenchReport: Codable {
+    var trace: String
+    var tracePackets: Int
+    var averageFrameBytes: Double
+    var tscHz: UInt64
+    var durationSeconds: Double
+    var results: [BenchResult]
+
+    func table() -> String {
+        var out = "trace \(trace): \(tracePackets) packets, \(String(format: "%.1f", averageFrameBytes)) bytes average; TSC \(tscHz / 1_000_000) MHz; \(durationSeconds)s per mode\n"
+        out += "mode       Mpps   cycles/pkt  vs-io  busy%  tx-dropped\n"
+        let floor = results.first { $0.mode == ForwardingMode.ioBaseline.rawValue }?.cyclesPerPacket
+        for r in results {
+            let ratio = floor.map { $0 > 0 ? String(format: "%.2f", r.cyclesPerPacket / $0) : "-" } ?? "-"
+            out += r.mode.padding(toLength: 9, withPad: " ", startingAt: 0)
+                + String(format: "%6.2f  %11.1f  ", r.mpps, r.cyclesPerPacket)
+                + String(repeating: " ", count: max(0, 5 - ratio.count)) + ratio
+                + String(format: "  %5.1f  ", r.busyPercent) + "\(r.txDropped)\n"
+            for s in r.stages {
+                out += "  stage \(s.name.padding(toLength: 12, withPad: " ", startingAt: 0))"
+                    + String(format: "%11.1f cycles/pkt\n", s.cyclesPerPacket)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import ControlProtocol
+import Foundation
+
+@main
+struct Sluicectl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluicectl",
+        abstract: "Inspect and configure a running sluiced through its control socket.",
+        discussion: """
+            Exit status: 0 success, 1 sluiced answered with an error, 3 sluiced cannot be reached, \
+            64 invalid command line.
+            """,
+        version: SluiceVersion.current,
+        subcommands: [Version.self, Ports.self, PMDs.self, Stages.self])
+}
+
+/// Options every subcommand takes.
+struct Connection: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The control socket of sluiced.")
+    var socket = "/run/sluice/sluice.sock"
+
+    @Flag(help: "Print JSON (the control API's result) instead of a table.")
+    var json = false
+
+    @Option(help: "Seconds to wait for sluiced.")
+    var timeout: Int = 10
+
+    func call<R: Codable & Sendable>(_ method: ControlMethod, as: R.Type) throws -> R {
+        do {
+            let client = try ControlClient(socketPath: socket, timeout: .seconds(timeout))
+            return try client.call(method, as: R.self)
+        } catch {
+            printError(error.description)
+            switch error {
+            case .server: throw ExitCode(1)
+            default: throw ExitCode(3)
+            }
+        }
+    }
+
+    func emit<R: Encodable>(_ value: R, table: () -> String) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        } else {
+            print(table(), terminator: "")
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("sluicectl: \(message)\n".utf8))
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Versions of sluiced and DPDK, its pid and uptime.")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let info = try connection.call(.version, as: VersionInfo.self)
+        try connection.emit(info) {
+            Table(["sluiced", "dpdk", "pid", "uptime"], [[info.sluice, info.dpdk, "\(info.pid)", String(format: "%.0fs", info.uptimeSeconds)]]).render()
+        }
+    }
+}
+
+struct Ports: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ports with link state and counters.")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let ports = try connection.call(.portList, as: [PortStatus].self)
+        try connection.emit(ports) {
+            Table(
+                ["port", "driver", "admin", "link", "mtu", "mac", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes", "tx-drop", "rx-missed"],
+                ports.map { p in
+                    [p.name, p.driver, p.admin, p.linkUp ? "up" : "down", "\(p.mtu)", p.macAddress,
+                     "\(p.counters.rxPackets)", "\(p.counters.rxBytes)", "\(p.counters.txPackets)", "\(p.counters.txBytes)",
+                     "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-"]
+                }).render()
+        }
+    }
+}
+
+struct PMDs: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet.")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let pmds = try connection.call(.pmdList, as: [PMDStatus].self)
+        try connection.emit(pmds) {
+            Table(
+                ["lcore", "numa", "rx-queues", "rx-pkts", "busy", "cycles/pkt"],
+                pmds.map { p in
+                    ["\(p.lcore)", "\(p.numaSocket)", p.rxQueues.joined(separator: " "), "\(p.rxPackets)",
+                     String(format: "%.1f%%", p.busyPercent), String(format: "%.1f", p.cyclesPerPacket)]
+                }).render()
+        }
+    }
+}
+
+struct Stages: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Pipeline stages: packets, drops by reason, cycles per packet (all PMDs).")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let stages = try connection.call(.stageList, as: [StageStatus].self)
+        try connection.emit(stages) {
+            Table(
+                ["stage", "calls", "pkts-in", "pkts-out", "cycles/pkt", "drops"],
+                stages.map { s in
+                    let drops = s.drops.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    return [s.name, "\(s.calls)", "\(s.packetsIn)", "\(s.packetsOut)", String(format: "%.1f", s.cyclesPerPacket),
+                            drops.isEmpty ? "-" : drops.joined(separator: " ")]
+                }).render()
+        }
+    }
+}
