@@ -49,7 +49,7 @@ public struct MbufBurst: ~Copyable {
         count = 0
     }
 
-    /// Frees the buffers in `range` and closes the gap, keeping the order of the rest.
+    /// Frees the buffers from slot `start` to the end; the burst keeps the first `start`.
     @inlinable
     public mutating func free(from start: Int) {
         guard start < count else { return }

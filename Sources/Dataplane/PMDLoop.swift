@@ -49,7 +49,9 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
 
     deinit { queues.deallocate() }
 
-    @inlinable
+    /// `@inline(never)`: each pipeline gets its own specialised copy of the loop (the body is inlinable),
+    /// kept as a function of its own so that `tools/check-fastpath` can find and check every one.
+    @inlinable @inline(never)
     public mutating func run() {
         var iterationStart = readTSC()
         while !stopFlag.pointee.load(ordering: .relaxed) {

@@ -25,6 +25,10 @@ public struct TxTarget: Sendable {
     /// freed and counted; returns the number sent. Ownership of all `count` packets leaves the caller.
     @inlinable @inline(__always)
     public func send(_ packets: UnsafeMutablePointer<OpaquePointer?>, count: Int) -> Int {
+        // Bytes are summed before the transmit: a packet the driver has taken is no longer ours to read (the
+        // driver may free it, or another thread may dequeue, change or free it, as with net_ring or vhost).
+        var bytes: UInt64 = 0
+        for i in 0..<count { bytes &+= UInt64(truncatingIfNeeded: Mbuf(packets[i].unsafelyUnwrapped).packetLength) }
         var sent = port.transmit(queue: queue, packets, count: count)
         var retries = 0
         while sent < count && retries < TxTarget.maxRetries {
@@ -33,14 +37,14 @@ public struct TxTarget: Sendable {
             sent += more
             retries += 1
         }
-        var bytes: UInt64 = 0
-        for i in 0..<sent { bytes &+= UInt64(truncatingIfNeeded: Mbuf(packets[i].unsafelyUnwrapped).packetLength) }
-        counters.block.add(PortCounters.txPackets, UInt64(truncatingIfNeeded: sent))
-        counters.block.add(PortCounters.txBytes, bytes)
         if sent < count {
+            // The packets the driver did not take are still ours: take their bytes back out and free them.
+            for i in sent..<count { bytes &-= UInt64(truncatingIfNeeded: Mbuf(packets[i].unsafelyUnwrapped).packetLength) }
             Mbuf.freeBulk(packets + sent, count: count - sent)
             counters.block.add(PortCounters.txDropped, UInt64(truncatingIfNeeded: count - sent))
         }
+        counters.block.add(PortCounters.txPackets, UInt64(truncatingIfNeeded: sent))
+        counters.block.add(PortCounters.txBytes, bytes)
         return sent
     }
 }

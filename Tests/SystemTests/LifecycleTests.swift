@@ -7,15 +7,16 @@ extension SystemTests {
     struct Lifecycle {
         /// SIGTERM stops PMDs, closes ports and exits 0, leaving no process, control socket, tap interface,
         /// hugepage file or DPDK runtime directory behind.
-        @Test(arguments: ["huge-unlink", "in-memory"])
+        @Test(arguments: ["huge-unlink", "in-memory", "no-huge"])
         func sigtermLeavesNothingBehind(memory: String) throws {
-            let tap = uniqueName(memory == "in-memory" ? "ci" : "cu")
+            let tag = ["huge-unlink": "hu", "in-memory": "im", "no-huge": "nh"][memory]!
+            let tap = uniqueName("c" + tag)
             let daemon = try SluicedProcess(config: """
                 \(testEAL(memory: memory))
                 ports:
                   - name: tap
                     devargs: "net_tap_c,iface=\(tap)"
-                """, label: memory == "in-memory" ? "term-im" : "term-hu")
+                """, label: "term-" + tag)
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             #expect(try System.run(["ip", "link", "show", tap]).status == 0, "the tap interface exists while running")

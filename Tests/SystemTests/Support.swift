@@ -153,13 +153,15 @@ final class SluicedProcess {
 /// The EAL settings every test config shares: one PMD on lcore 1, hugepage memory that vanishes with the
 /// process, a bounded amount of it.
 func testEAL(memory: String = "in-memory") -> String {
-    """
+    // no-huge takes its size from no-huge-mb; socket-mem only applies to hugepages.
+    let size = memory == "no-huge" ? "no-huge-mb: 256" : "socket-mem: \"256\""
+    return """
     eal:
       main-lcore: 0
       pmd-cpu-mask: "0x2"
       file-prefix: "@PREFIX@"
       memory: \(memory)
-      socket-mem: "256"
+      \(size)
     mempool:
       mbufs: 8191
       cache-size: 128
