@@ -40,12 +40,14 @@ let package = Package(
         .target(name: "CDPDK", path: "CDPDK", cSettings: dpdkCFlags, linkerSettings: dpdkLibraries),
         // Typed Swift seam over every raw DPDK call (EAL, mempool, ethdev, mbuf, lcores).
         .target(name: "DPDK", dependencies: ["CDPDK"], swiftSettings: dpdkSwiftFlags),
-        // Burst-oriented pipeline stages and their counters.
-        .target(name: "Pipeline", dependencies: ["DPDK"], swiftSettings: dpdkSwiftFlags),
+        // Header views and the one-pass packet parser. Pure Swift, no DPDK: testable on plain buffers.
+        .target(name: "Packet"),
+        // Burst-oriented pipeline stages, their counters and tables (the shared MAC table).
+        .target(name: "Pipeline", dependencies: ["DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
         // Configuration model, YAML parsing and validation. Pure Swift: no DPDK.
         .target(
             name: "Config",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["Packet", .product(name: "Yams", package: "Yams")],
             swiftSettings: dpdkSwiftFlags),
         // Ports, PMD threads, counters: turns a validated config into a running dataplane.
         .target(
@@ -74,13 +76,15 @@ let package = Package(
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
-                "Dataplane", "Pipeline", "DPDK", "Config", "PcapFile", "ControlProtocol",
+                "Dataplane", "Pipeline", "DPDK", "Config", "Packet", "PcapFile", "ControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: dpdkSwiftFlags),
 
-        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: dpdkSwiftFlags),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DPDK"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Packet"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "PacketTests", dependencies: ["Packet"]),
+        .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
         .testTarget(

@@ -63,6 +63,9 @@ SL_INLINE struct rte_mbuf *_Nullable sl_mbuf_copy(const struct rte_mbuf *_Nonnul
     return rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
 }
 
+/// The pool a buffer came from (copies of it are taken from the same pool).
+SL_INLINE struct rte_mempool *_Nonnull sl_mbuf_pool(const struct rte_mbuf *_Nonnull m) { return m->pool; }
+
 // MARK: - mempool
 
 SL_INLINE unsigned sl_mempool_avail_count(const struct rte_mempool *_Nonnull mp) { return rte_mempool_avail_count(mp); }

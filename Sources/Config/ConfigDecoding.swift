@@ -3,7 +3,7 @@ import Yams
 /// The keys of each section, in the order the documentation lists them (also the order shown in
 /// "allowed keys" messages).
 enum ConfigKeys {
-    static let root = ["eal", "mempool", "control", "ports", "patches"]
+    static let root = ["eal", "mempool", "control", "l2", "ports", "patches"]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "socket-mem", "file-prefix", "memory", "no-huge-mb", "extra-args",
     ]
@@ -11,8 +11,13 @@ enum ConfigKeys {
     static let control = ["socket", "socket-group", "socket-mode"]
     static let port = [
         "name", "devargs", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin",
-        "pmd-rxq-affinity",
+        "pmd-rxq-affinity", "vlan", "max-macs", "port-security", "static-macs",
     ]
+    static let l2 = ["mac-aging-seconds", "max-macs-per-port", "mac-table-size"]
+    static let vlan = ["mode", "id", "allowed", "native"]
+    static let vlanModes = ["access", "trunk"]
+    static let portSecurity = ["mac", "ips"]
+    static let staticMAC = ["mac", "vlan"]
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
 }
 
@@ -23,7 +28,7 @@ enum ConfigKeys {
 /// only used when no problem at all was reported.
 struct ConfigDecoder {
     let walker: YAMLWalker
-    private var log: ProblemLog { walker.log }
+    var log: ProblemLog { walker.log }
 
     init(log: ProblemLog) {
         walker = YAMLWalker(log: log)
@@ -33,9 +38,10 @@ struct ConfigDecoder {
         let eal = decodeEAL(root.optional("eal"))
         let mempool = decodeMempool(root.optional("mempool"))
         let control = decodeControl(root.optional("control"))
+        let l2 = decodeL2(root.optional("l2"))
         let ports = decodePorts(root.required("ports", hint: "a list of 1 to 64 ports, each with a name and devargs"))
         let patches = decodePatches(root.optional("patches"))
-        return SluiceConfig(eal: eal, mempool: mempool, control: control, ports: ports, patches: patches)
+        return SluiceConfig(eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches)
     }
 
     // MARK: eal
@@ -254,6 +260,7 @@ struct ConfigDecoder {
                 }
             }
         }
+        decodeBridging(of: section, into: &port)
         return port
     }
 
@@ -282,7 +289,7 @@ struct ConfigDecoder {
 
     // MARK: Helpers
 
-    private func readInteger(_ key: String, of section: YAMLWalker.Mapping, into target: inout Int) {
+    func readInteger(_ key: String, of section: YAMLWalker.Mapping, into target: inout Int) {
         if let node = section.defaulted(key, default: String(target)),
             let value = walker.integer(node, at: section.path(of: key))
         {

@@ -18,4 +18,12 @@ enum Limits {
     /// Ethernet header (14) + two VLAN tags (8) + FCS (4): the largest frame an MTU-sized payload can arrive
     /// in. Sluice does not chain mbufs on receive, so it must fit in one mbuf's data room.
     static let frameOverhead = 26
+    /// 802.1Q VLAN IDs usable for traffic: 0 and 4095 are reserved by the standard.
+    static let vlanID = 1...4094
+    /// Aging intervals other than 0 (which disables aging). Below 10 s, hosts that are merely quiet would be
+    /// flooded to constantly; above about 11.5 days, aging is off in all but name.
+    static let macAgingSeconds = 10...1_000_000
+    static let macsPerPort = 1...1_048_576
+    /// Slots in the shared MAC table (a power of two, so that a hash is reduced with a mask).
+    static let macTableSize = 1024...16_777_216
 }

@@ -1,4 +1,5 @@
-/// Two ports cross-connected in both directions: the interim forwarding stage until L2 switching exists.
+/// Two ports cross-connected in both directions, outside the L2 bridge: whatever arrives on one is sent out
+/// of the other unchanged (no VLANs, learning or port security).
 public struct PatchPair: Equatable, Sendable {
     public var a: String
     public var b: String

@@ -14,6 +14,14 @@ public struct PortConfig: Equatable, Sendable {
     public var admin: AdminState
     /// The lcore polling each rx queue, by queue index; nil distributes queues round-robin over PMD threads.
     public var rxQueueAffinity: [Int]?
+    /// How the port takes part in VLANs; nil makes it an access port on VLAN 1 (see `vlanMode`).
+    public var vlan: VLANMode?
+    /// Limit on the MACs learned on this port; nil uses `L2Config.maxMACsPerPort` (see `effectiveMaxMACs`).
+    public var maxMACs: Int?
+    /// Nil: any source MAC and IP address is accepted from the port.
+    public var portSecurity: PortSecurityConfig?
+    /// MAC table entries pointing at this port that never age and never move.
+    public var staticMACs: [StaticMACConfig]
 
     public init(
         name: String,
@@ -24,7 +32,11 @@ public struct PortConfig: Equatable, Sendable {
         txDescriptors: Int = 1024,
         mtu: Int = 1500,
         admin: AdminState = .up,
-        rxQueueAffinity: [Int]? = nil
+        rxQueueAffinity: [Int]? = nil,
+        vlan: VLANMode? = nil,
+        maxMACs: Int? = nil,
+        portSecurity: PortSecurityConfig? = nil,
+        staticMACs: [StaticMACConfig] = []
     ) {
         self.name = name
         self.devargs = devargs
@@ -35,6 +47,10 @@ public struct PortConfig: Equatable, Sendable {
         self.mtu = mtu
         self.admin = admin
         self.rxQueueAffinity = rxQueueAffinity
+        self.vlan = vlan
+        self.maxMACs = maxMACs
+        self.portSecurity = portSecurity
+        self.staticMACs = staticMACs
     }
 
     /// The devargs up to the first comma: what DPDK names the device.

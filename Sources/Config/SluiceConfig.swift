@@ -6,6 +6,8 @@ public struct SluiceConfig: Equatable, Sendable {
     public var eal: EALConfig
     public var mempool: MempoolConfig
     public var control: ControlConfig
+    /// The L2 bridge that every port outside `patches` belongs to.
+    public var l2: L2Config
     public var ports: [PortConfig]
     public var patches: [PatchPair]
 
@@ -13,12 +15,14 @@ public struct SluiceConfig: Equatable, Sendable {
         eal: EALConfig = EALConfig(),
         mempool: MempoolConfig = MempoolConfig(),
         control: ControlConfig = ControlConfig(),
+        l2: L2Config = L2Config(),
         ports: [PortConfig],
         patches: [PatchPair] = []
     ) {
         self.eal = eal
         self.mempool = mempool
         self.control = control
+        self.l2 = l2
         self.ports = ports
         self.patches = patches
     }

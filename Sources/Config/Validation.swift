@@ -15,7 +15,7 @@ extension SluiceConfig {
 /// The semantic rules: ranges and relations between keys. Each rule reports against the key path the
 /// operator has to edit, and cross-key rules only run when every key they read holds a usable value, so
 /// one mistake produces one problem.
-private struct Validator {
+struct Validator {
     let config: SluiceConfig
     let log: ProblemLog
 
@@ -23,6 +23,7 @@ private struct Validator {
         let mask = validateEAL()
         let dataSize = validateMempool()
         validateControl()
+        validateL2()
         validatePorts(mask: mask, mbufDataSize: dataSize)
         validatePatches()
     }
@@ -157,6 +158,8 @@ private struct Validator {
 
         var portByName: [String: Int] = [:]
         var portByDevice: [String: Int] = [:]
+        let patchOfPort = patchOfPorts()
+        var staticMACs = StaticMACRegistry()
         for (index, port) in ports.enumerated() {
             let path = KeyPath.element("ports", index)
             guard isKnown(path) else { continue }
@@ -230,6 +233,8 @@ private struct Validator {
                     }
                 }
             }
+
+            validateBridging(of: port, at: path, patch: patchOfPort[index], staticMACs: &staticMACs)
         }
     }
 
@@ -316,18 +321,18 @@ private struct Validator {
 
     // MARK: Helpers
 
-    private func report(_ path: String, _ message: String) {
+    func report(_ path: String, _ message: String) {
         log.report(path, message)
     }
 
-    private func isKnown(_ path: String) -> Bool {
+    func isKnown(_ path: String) -> Bool {
         !log.isUndecodable(path)
     }
 
     /// Reports an out-of-range value; returns the value when it is known and in range, i.e. usable by the
     /// cross-key rules.
     @discardableResult
-    private func checkRange(_ value: Int, _ range: ClosedRange<Int>, at path: String) -> Int? {
+    func checkRange(_ value: Int, _ range: ClosedRange<Int>, at path: String) -> Int? {
         guard isKnown(path) else { return nil }
         guard range.contains(value) else {
             report(path, "\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
@@ -336,7 +341,7 @@ private struct Validator {
         return value
     }
 
-    private func hex(_ mask: UInt64) -> String {
+    func hex(_ mask: UInt64) -> String {
         "0x" + String(mask, radix: 16)
     }
 

@@ -29,9 +29,11 @@ public final class ControlServer {
 
     public var path: String { socket.path }
 
-    /// Serves requests until `shouldStop` returns true (checked at least every `tick`).
-    public func run(tick: Int32 = 100, until shouldStop: () -> Bool) {
+    /// Serves requests until `shouldStop` returns true (checked at least every `tick` milliseconds), calling
+    /// `periodic` on every pass (at least every tick): the control thread's housekeeping.
+    public func run(tick: Int32 = 100, periodic: () -> Void = {}, until shouldStop: () -> Bool) {
         while !shouldStop() {
+            periodic()
             var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)]
             for (fd, connection) in clients {
                 fds.append(pollfd(fd: fd, events: Int16(POLLIN) | (connection.output.isEmpty ? 0 : Int16(POLLOUT)), revents: 0))

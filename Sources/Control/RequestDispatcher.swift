@@ -7,6 +7,14 @@ public protocol ControlHandler: AnyObject {
     func ports() -> [PortStatus]
     func pmds() -> [PMDStatus]
     func stages() -> [StageStatus]
+    func macs() -> [MACEntry]
+    /// Removes learned entries (static ones stay); throws an invalid-params error for an unknown port or VLAN.
+    func flushMACs(_ params: MACFlushParams) throws(RPCErrorObject) -> MACFlushResult
+}
+
+/// A request seen only for its params.
+private struct ParamsOnly<P: Decodable>: Decodable {
+    var params: P?
 }
 
 /// Turns one request line into one response line. Never throws: every malformed input becomes a JSON-RPC
@@ -54,6 +62,32 @@ struct RequestDispatcher {
         case .portList: return (resultLine(handler.ports(), id: id), name)
         case .pmdList: return (resultLine(handler.pmds(), id: id), name)
         case .stageList: return (resultLine(handler.stages(), id: id), name)
+        case .macList: return (resultLine(handler.macs(), id: id), name)
+        case .macFlush:
+            let params: MACFlushParams
+            do {
+                params = try decodeParams(MACFlushParams.self, from: data) ?? MACFlushParams()
+            } catch {
+                return (errorLine(error, id: id), name)
+            }
+            do {
+                return (resultLine(try handler.flushMACs(params), id: id), name)
+            } catch {
+                return (errorLine(error, id: id), name)
+            }
+        }
+    }
+
+    /// The request's `params` as `P`, nil when absent; a type mismatch is an invalid-params error that says
+    /// what was expected.
+    private func decodeParams<P: Decodable>(_ type: P.Type, from data: Data) throws(RPCErrorObject) -> P? {
+        do {
+            return try JSONDecoder().decode(ParamsOnly<P>.self, from: data).params
+        } catch let DecodingError.typeMismatch(expected, context), let DecodingError.valueNotFound(expected, context) {
+            let path = (["params"] + context.codingPath.map(\.stringValue)).joined(separator: ".")
+            throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "\(path): expected \(expected)")
+        } catch {
+            throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "invalid params: \(error)")
         }
     }
 

@@ -96,6 +96,10 @@ public enum ControlMethod: String, CaseIterable, Sendable {
     case pmdList = "pmd.list"
     /// -> [StageStatus]
     case stageList = "stage.list"
+    /// -> [MACEntry]
+    case macList = "mac.list"
+    /// MACFlushParams -> MACFlushResult
+    case macFlush = "mac.flush"
 }
 
 /// Largest request line the server reads before answering `requestTooLarge` and closing the connection.

@@ -18,11 +18,13 @@ public struct PortStatus: Codable, Sendable, Equatable {
     public var counters: PortCounterValues
     /// The driver's counters (what the device saw, including what never reached Sluice).
     public var driverStats: DriverStats?
+    /// MAC learning on this port (nil for ports outside the bridge).
+    public var macLearning: PortMACLearning?
 
     public init(
         name: String, index: Int, dpdkPortID: Int, devargs: String, driver: String, admin: String, linkUp: Bool,
         linkSpeedMbps: Int, mtu: Int, macAddress: String, rxQueues: Int, txQueues: Int,
-        counters: PortCounterValues, driverStats: DriverStats?
+        counters: PortCounterValues, driverStats: DriverStats?, macLearning: PortMACLearning? = nil
     ) {
         self.name = name
         self.index = index
@@ -38,7 +40,61 @@ public struct PortStatus: Codable, Sendable, Equatable {
         self.txQueues = txQueues
         self.counters = counters
         self.driverStats = driverStats
+        self.macLearning = macLearning
     }
+}
+
+/// A port's share of the MAC table.
+public struct PortMACLearning: Codable, Sendable, Equatable {
+    /// MACs currently learned on the port (static entries not included).
+    public var learned: Int
+    /// The most it may learn (`max-macs`).
+    public var limit: Int
+    /// Source MACs not learned because the port was at its limit.
+    public var limitReached: UInt64
+    /// Source MACs not learned because the table had no room near their slot.
+    public var tableFull: UInt64
+
+    public init(learned: Int, limit: Int, limitReached: UInt64, tableFull: UInt64) {
+        self.learned = learned
+        self.limit = limit
+        self.limitReached = limitReached
+        self.tableFull = tableFull
+    }
+}
+
+/// One entry of the MAC table.
+public struct MACEntry: Codable, Sendable, Equatable {
+    public var vlan: Int
+    public var mac: String
+    public var port: String
+    /// Seconds since a frame from this MAC was last seen (0 for static entries).
+    public var ageSeconds: Int
+    public var isStatic: Bool
+
+    public init(vlan: Int, mac: String, port: String, ageSeconds: Int, isStatic: Bool) {
+        self.vlan = vlan
+        self.mac = mac
+        self.port = port
+        self.ageSeconds = ageSeconds
+        self.isStatic = isStatic
+    }
+}
+
+/// Parameters of `mac.flush` (both absent: every learned entry).
+public struct MACFlushParams: Codable, Sendable, Equatable {
+    public var port: String?
+    public var vlan: Int?
+
+    public init(port: String? = nil, vlan: Int? = nil) {
+        self.port = port
+        self.vlan = vlan
+    }
+}
+
+public struct MACFlushResult: Codable, Sendable, Equatable {
+    public var flushed: Int
+    public init(flushed: Int) { self.flushed = flushed }
 }
 
 public struct PortCounterValues: Codable, Sendable, Equatable {
@@ -117,8 +173,13 @@ public struct StageStatus: Codable, Sendable, Equatable {
     public var cyclesPerPacket: Double
     /// Drops by reason; every reason is listed, including those at zero.
     public var drops: [String: UInt64]
+    /// What the stage counts besides drops (e.g. MACs learned, floods); every event is listed.
+    public var events: [String: UInt64]
 
-    public init(name: String, calls: UInt64, packetsIn: UInt64, packetsOut: UInt64, cycles: UInt64, drops: [String: UInt64]) {
+    public init(
+        name: String, calls: UInt64, packetsIn: UInt64, packetsOut: UInt64, cycles: UInt64, drops: [String: UInt64],
+        events: [String: UInt64] = [:]
+    ) {
         self.name = name
         self.calls = calls
         self.packetsIn = packetsIn
@@ -126,6 +187,7 @@ public struct StageStatus: Codable, Sendable, Equatable {
         self.cycles = cycles
         cyclesPerPacket = packetsIn == 0 ? 0 : Double(cycles) / Double(packetsIn)
         self.drops = drops
+        self.events = events
     }
 }
 

@@ -1,4 +1,5 @@
 import CDPDK
+import Glibc
 
 /// A view of one packet buffer. It does not own the buffer: ownership lives in `MbufBurst` (or with the
 /// driver after a transmit). Accessors compile to single loads through CDPDK's inline functions.
@@ -49,6 +50,38 @@ public struct Mbuf: @unchecked Sendable {
     /// Appends `count` bytes; their start, or nil without tailroom.
     @inlinable @inline(__always)
     public func append(_ count: Int) -> UnsafeMutableRawPointer? { sl_mbuf_append(raw, UInt16(truncatingIfNeeded: count)) }
+
+    /// A full copy (its own data buffers) from the same pool; nil when the pool is empty.
+    @inlinable @inline(__always)
+    public func copy() -> Mbuf? {
+        guard let copy = sl_mbuf_copy(raw, sl_mbuf_pool(raw)) else { return nil }
+        return Mbuf(copy)
+    }
+
+    /// Inserts an 802.1Q tag (TPID 0x8100, `tci`) after the MAC addresses; false without headroom.
+    @inlinable @inline(__always)
+    public func pushVLANTag(tci: UInt16) -> Bool {
+        guard let start = prepend(4) else { return false }
+        memmove(start, start + 4, 12)
+        start.storeBytes(of: UInt16(0x8100).bigEndian, toByteOffset: 12, as: UInt16.self)
+        start.storeBytes(of: tci.bigEndian, toByteOffset: 14, as: UInt16.self)
+        return true
+    }
+
+    /// Removes the 802.1Q tag that follows the MAC addresses (the caller knows there is one).
+    @inlinable @inline(__always)
+    public func popVLANTag() {
+        let start = data
+        memmove(start + 4, start, 12)  // the address bytes over the tag (overlapping)
+        _ = trimFront(4)
+    }
+
+    /// Rewrites the VLAN id of the 802.1Q tag after the MAC addresses, keeping priority and DEI.
+    @inlinable @inline(__always)
+    public func setVLANID(_ vlan: UInt16) {
+        let tci = UInt16(bigEndian: data.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
+        data.storeBytes(of: ((tci & 0xf000) | (vlan & 0x0fff)).bigEndian, toByteOffset: 14, as: UInt16.self)
+    }
 
     /// Returns the buffer (all segments) to its pool. The view must not be used afterwards.
     @inlinable @inline(__always)

@@ -2,12 +2,35 @@ import Config
 import ControlProtocol
 import DPDK
 import Pipeline
+import Synchronization
+
+/// Memory for large shared tables: hugepages when EAL's heap has room (fewer TLB misses as tables grow),
+/// ordinary memory otherwise.
+enum TableMemory {
+    private static let ordinary = Mutex<Set<UInt>>([])
+
+    static func allocate(_ byteCount: Int, _ alignment: Int) -> UnsafeMutableRawPointer {
+        if let huge = HugeMemory.allocate(byteCount: byteCount, alignment: alignment) { return huge }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
+        ordinary.withLock { _ = $0.insert(UInt(bitPattern: memory)) }
+        return memory
+    }
+
+    @Sendable static func deallocate(_ memory: UnsafeMutableRawPointer) {
+        if ordinary.withLock({ $0.remove(UInt(bitPattern: memory)) }) != nil {
+            memory.deallocate()
+        } else {
+            HugeMemory.free(memory)
+        }
+    }
+}
 
 /// What the PMD threads run on each burst.
 public enum ForwardingMode: String, Sendable, CaseIterable {
     /// The real pipeline: every stage, then transmit.
     case pipeline
-    /// No stages: each burst goes straight to the peer port. The floor benchmarks compare against.
+    /// No stages: each burst goes straight to a peer port, the floor benchmarks compare against. Peers are
+    /// the patch pairs, and otherwise ports paired in order (0↔1, 2↔3, ...), as testpmd pairs them.
     case ioBaseline = "io"
 }
 
@@ -18,6 +41,10 @@ public final class Dataplane {
     public let pool: PacketPool
     public private(set) var ports: [Port] = []
     public private(set) var pmds: [PMDThread] = []
+    /// VLAN membership, tagging and port-security tables of every port (read by all PMDs).
+    public private(set) var bridge: BridgeTables!
+    /// The MAC learning table all PMDs share.
+    public private(set) var macTable: MACTable!
     public let startedAt = ContinuousClock.now
     private var isShutDown = false
 
@@ -49,6 +76,7 @@ public final class Dataplane {
         }
         do {
             try bringUpPorts(pmdLcores: pmdLcores)
+            buildBridge()
             buildPMDs(mode: mode)
         } catch {
             shutdown()
@@ -66,6 +94,35 @@ public final class Dataplane {
             }
             ports.append(try Port.bringUp(
                 index: index, config: portConfig, pmdLcores: pmdLcores, rxQueueSockets: sockets, pool: pool))
+        }
+    }
+
+    private func buildBridge() {
+        let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
+        bridge = BridgeTables(ports: config.ports.map { port in
+            var spec = BridgePortSpec(bridged: !patched.contains(port.name), up: port.admin == .up)
+            switch port.vlanMode {
+            case .access(let vlan): spec.vlanMode = .access(vlan: vlan)
+            case .trunk(let allowed, let native): spec.vlanMode = .trunk(allowed: allowed.ids, native: native)
+            }
+            if let security = port.portSecurity {
+                spec.allowedMAC = security.mac
+                if !security.ipv4.isEmpty || !security.ipv6.isEmpty {
+                    spec.allowedIPv4 = security.ipv4
+                    spec.allowedIPv6 = security.ipv6
+                }
+            }
+            return spec
+        })
+        let l2 = config.l2
+        macTable = MACTable(
+            capacity: l2.macTableSize, ports: config.ports.count,
+            limits: config.ports.map { $0.effectiveMaxMACs(l2) },
+            allocate: TableMemory.allocate, deallocate: TableMemory.deallocate)
+        for (index, port) in config.ports.enumerated() {
+            for entry in port.resolvedStaticMACs {
+                _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac.rawValue, port: UInt16(index))
+            }
         }
     }
 
@@ -101,11 +158,19 @@ public final class Dataplane {
             }
             switch mode {
             case .pipeline:
-                let pipeline = ForwardingPipeline(
-                    patch: PatchStage(peers: peers), transmit: TransmitStage(targets: targets, capacity: Self.burstSize))
+                let pipeline = SwitchPipeline(
+                    patch: PatchStage(peers: peers), parse: ParseStage(),
+                    portSecurity: PortSecurityStage(bridge: bridge.view), vlan: VLANStage(bridge: bridge.view),
+                    l2: L2Stage(table: macTable.view, tscHz: EAL.tscHz),
+                    transmit: TransmitStage(targets: targets, bridge: bridge.view, capacity: Self.burstSize))
                 pmds.append(PMDThread(lcore: lcore, processor: pipeline, rxQueues: rxQueues, burstSize: Self.burstSize))
             case .ioBaseline:
-                let forwarder = IOForwarder(peers: peers, targets: targets)
+                var ioPeers = peers
+                for index in ioPeers.indices where ioPeers[index] == nil {
+                    let partner = index ^ 1
+                    if partner < ports.count && peers[partner] == nil { ioPeers[index] = UInt16(partner) }
+                }
+                let forwarder = IOForwarder(peers: ioPeers, targets: targets)
                 pmds.append(PMDThread(lcore: lcore, processor: forwarder, rxQueues: rxQueues, burstSize: Self.burstSize))
             }
         }
@@ -127,6 +192,8 @@ public final class Dataplane {
         for port in ports { port.shutDown() }
         pmds.removeAll()
         ports.removeAll()
+        macTable = nil  // its hugepage memory must go back before EAL releases the heap
+        bridge = nil
         pool.free()
         EAL.cleanup()
     }

@@ -36,15 +36,18 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let queues: UnsafeMutableBufferPointer<RxQueueRef>
     public let counters: CounterBlock
     @usableFromInline let stopFlag: UnsafeMutablePointer<Atomic<Bool>>
+    /// Bumped after every iteration with a full barrier: the PMD's quiescent-state counter (QSBR).
+    @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
 
     public init(processor: consuming Processor, queues: [RxQueueRef], burstSize: Int, counters: CounterBlock,
-                stopFlag: UnsafeMutablePointer<Atomic<Bool>>) {
+                stopFlag: UnsafeMutablePointer<Atomic<Bool>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>) {
         self.processor = processor
         burst = PacketBurst(capacity: burstSize)
         self.queues = .allocate(capacity: max(queues.count, 1))
         _ = self.queues.initialize(from: queues)
         self.counters = counters
         self.stopFlag = stopFlag
+        self.quiescent = quiescent
     }
 
     deinit { queues.deallocate() }
@@ -80,6 +83,10 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 counters.add(PMDCounters.idleCycles, now &- iterationStart)
             }
             iterationStart = now
+            // A quiescent state: no table entry read in this iteration is held any longer. The full barrier
+            // (one locked add per iteration, not per packet) also orders this PMD's later reads after any
+            // pause the control thread announced before it saw this count (see MACTable.recycleTombstones).
+            quiescent.pointee.add(1, ordering: .sequentiallyConsistent)
         }
     }
 }
@@ -94,6 +101,7 @@ public final class PMDThread: @unchecked Sendable {
     public let stages: [StageDescriptor]
     public let rxQueues: [RxQueueRef]
     let stopFlag: UnsafeMutablePointer<Atomic<Bool>>
+    let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
     private let body: () -> Void
     public private(set) var isRunning = false
 
@@ -106,15 +114,23 @@ public final class PMDThread: @unchecked Sendable {
         self.rxQueues = rxQueues
         stopFlag = .allocate(capacity: 1)
         stopFlag.initialize(to: Atomic(false))
+        quiescent = .allocate(capacity: 1)
+        quiescent.initialize(to: Atomic(0))
         let holder = LoopHolder(PMDLoop(
-            processor: processor, queues: rxQueues, burstSize: burstSize, counters: counters, stopFlag: stopFlag))
+            processor: processor, queues: rxQueues, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
+            quiescent: quiescent))
         body = { holder.runOnce() }
     }
 
     deinit {
         stopFlag.deinitialize(count: 1)
         stopFlag.deallocate()
+        quiescent.deinitialize(count: 1)
+        quiescent.deallocate()
     }
+
+    /// The number of iterations the loop has completed, read with a full barrier.
+    public var quiescentCount: UInt64 { quiescent.pointee.load(ordering: .sequentiallyConsistent) }
 
     /// Starts the loop on the lcore.
     public func start() throws(DPDKError) {

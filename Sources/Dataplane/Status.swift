@@ -27,7 +27,7 @@ extension Dataplane {
                 driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: link.up,
                 linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
                 macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
-                txQueues: port.txQueues, counters: sum, driverStats: driver)
+                txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index))
         }
     }
 
@@ -51,16 +51,21 @@ extension Dataplane {
         guard let first = perPMD.first else { return [] }
         return first.indices.map { stageIndex in
             let descriptor = first[stageIndex]
-            var values = [UInt64](repeating: 0, count: StageCounters.firstDrop + descriptor.dropReasons.count)
+            let count = StageCounters.firstDrop + descriptor.dropReasons.count + descriptor.eventNames.count
+            var values = [UInt64](repeating: 0, count: count)
             for stages in perPMD {
                 let block = stages[stageIndex].counters.block
                 for i in values.indices { values[i] += block.load(i) }
             }
             var drops: [String: UInt64] = [:]
             for (i, reason) in descriptor.dropReasons.enumerated() { drops[reason] = values[StageCounters.firstDrop + i] }
+            var events: [String: UInt64] = [:]
+            let firstEvent = StageCounters.firstDrop + descriptor.dropReasons.count
+            for (i, name) in descriptor.eventNames.enumerated() { events[name] = values[firstEvent + i] }
             return StageStatus(
                 name: descriptor.name, calls: values[StageCounters.calls], packetsIn: values[StageCounters.packetsIn],
-                packetsOut: values[StageCounters.packetsOut], cycles: values[StageCounters.cycles], drops: drops)
+                packetsOut: values[StageCounters.packetsOut], cycles: values[StageCounters.cycles], drops: drops,
+                events: events)
         }
     }
 }

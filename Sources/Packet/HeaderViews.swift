@@ -183,7 +183,7 @@ public struct VXLANHeader {
     @inlinable public init(_ pointer: UnsafeRawPointer) { self.pointer = pointer }
 
     /// The UDP destination port assigned to VXLAN.
-    public static let udpPort: UInt16 = 4789
+    public static let udpPort: UInt16 = PacketParser.vxlanPort
 
     /// The flags byte; 0x08 is the I flag (VNI valid).
     @inlinable public var flags: UInt8 { Wire.u8(pointer, 0) }

@@ -1,13 +1,30 @@
+import Packet
+
 /// What the pipeline knows about one packet of a burst, kept beside the mbuf pointer so that stages share
-/// decisions instead of recomputing them.
+/// decisions instead of recomputing them: the headers are parsed once, by `ParseStage`.
 @frozen
 public struct PacketMeta: Sendable {
-    /// Index (in the dataplane's port table) of the port the packet leaves on, or `PacketMeta.noEgress`.
+    /// Where each header starts (valid once `ParseStage` has run on the packet).
+    public var headers: PacketHeaders
+    /// Index (in the dataplane's port table) of the port the packet leaves on, `noEgress` or `flood`.
     public var egress: UInt16
+    /// The bridge VLAN the packet belongs to (set by `VLANStage`); 0 for packets that bypass the bridge
+    /// (patched ports), which leave exactly as they came in.
+    public var vlan: UInt16
+    /// Whether the packet's data currently carries an 802.1Q tag: the transmit stage adds or removes one
+    /// per output port as that port's VLAN mode requires.
+    public var tagged: Bool
 
     /// No stage has chosen an output port: the transmit stage drops the packet.
     public static let noEgress: UInt16 = .max
+    /// Every port of the packet's VLAN except the one it came from.
+    public static let flood: UInt16 = .max - 1
 
     @inlinable
-    public init(egress: UInt16 = PacketMeta.noEgress) { self.egress = egress }
+    public init(egress: UInt16 = PacketMeta.noEgress) {
+        headers = PacketHeaders()
+        self.egress = egress
+        vlan = 0
+        tagged = false
+    }
 }

@@ -1,8 +1,8 @@
-/// Static port-to-port forwarding: every packet received on a patched port leaves on its peer. The
-/// interim forwarding stage until L2 switching; it also serves benchmarks as the thinnest real stage.
+/// Static port-to-port forwarding, like a patch cable: every packet received on a patched port leaves on its
+/// peer, untouched, bypassing the bridge. Bursts from other ports pass through to the bridge stages.
 public struct PatchStage: PipelineStage, ~Copyable {
     public static let name = "patch"
-    public static let dropReasons = ["unpatched-port"]
+    public static let dropReasons: [String] = []
 
     public let counters: StageCounters
     /// Peer port index for each port index, or `PacketMeta.noEgress`.
@@ -13,22 +13,24 @@ public struct PatchStage: PipelineStage, ~Copyable {
         self.peers = .allocate(capacity: max(peers.count, 1))
         self.peers.initialize(repeating: PacketMeta.noEgress)
         for (index, peer) in peers.enumerated() { self.peers[index] = peer ?? PacketMeta.noEgress }
-        counters = .allocate(dropReasons: Self.dropReasons.count)
+        counters = Self.allocateCounters()
     }
 
     deinit { peers.deallocate() }
+
+    /// Whether bursts from `port` are patched (and so skip the bridge stages).
+    @inlinable @inline(__always)
+    public func isPatched(_ port: UInt16) -> Bool {
+        Int(port) < peers.count && peers[Int(port)] != PacketMeta.noEgress
+    }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         // A burst comes from one port, so one lookup serves every packet in it.
         let ingress = Int(burst.ingress)
-        let egress = ingress < peers.count ? peers[ingress] : PacketMeta.noEgress
-        if egress == PacketMeta.noEgress {
-            counters.drop(reason: 0, count: UInt64(truncatingIfNeeded: burst.count))
-            for i in 0..<burst.count { burst.drop(i) }
-            burst.endCompaction(keeping: 0)
-            return
-        }
+        guard ingress < peers.count else { return }
+        let egress = peers[ingress]
+        guard egress != PacketMeta.noEgress else { return }
         for i in 0..<burst.count { burst.meta[i].egress = egress }
     }
 }

@@ -12,6 +12,8 @@ public protocol PipelineStage: ~Copyable {
     static var name: String { get }
     /// Names of the stage's drop reasons; a reason's code is its index here.
     static var dropReasons: [String] { get }
+    /// Names of things the stage counts that are not drops (MACs learned, floods, ...).
+    static var eventNames: [String] { get }
     /// This PMD's counters for the stage (layout: `StageCounters`).
     var counters: StageCounters { get }
 
@@ -19,6 +21,13 @@ public protocol PipelineStage: ~Copyable {
 }
 
 extension PipelineStage where Self: ~Copyable {
+    public static var eventNames: [String] { [] }
+
+    /// Counters laid out for this stage's drop reasons and events.
+    public static func allocateCounters() -> StageCounters {
+        .allocate(dropReasons: dropReasons.count, events: eventNames.count)
+    }
+
     /// Runs the stage and accounts packets in/out and the cycles it took. `since` is the TSC value at the
     /// end of the previous stage, so one TSC read per stage boundary suffices.
     @inlinable @inline(__always)
@@ -31,23 +40,32 @@ extension PipelineStage where Self: ~Copyable {
     }
 
     public var descriptor: StageDescriptor {
-        StageDescriptor(name: Self.name, dropReasons: Self.dropReasons, counters: counters)
+        StageDescriptor(name: Self.name, dropReasons: Self.dropReasons, eventNames: Self.eventNames, counters: counters)
     }
 }
 
-/// The per-PMD counters of one stage: calls, packets in and out, cycles, then one counter per drop reason.
+/// The per-PMD counters of one stage: calls, packets in and out, cycles, then one counter per drop reason,
+/// then one per event.
 @frozen
 public struct StageCounters: Sendable {
     public let block: CounterBlock
+    /// Index of the first event counter.
+    public let firstEvent: Int
 
     public static let calls = 0, packetsIn = 1, packetsOut = 2, cycles = 3, firstDrop = 4
 
-    public static func allocate(dropReasons: Int) -> StageCounters {
-        StageCounters(block: .allocate(count: firstDrop + dropReasons))
+    public static func allocate(dropReasons: Int, events: Int = 0) -> StageCounters {
+        StageCounters(block: .allocate(count: firstDrop + dropReasons + events), firstEvent: firstDrop + dropReasons)
     }
 
     @inlinable
-    public init(block: CounterBlock) { self.block = block }
+    public init(block: CounterBlock, firstEvent: Int) {
+        self.block = block
+        self.firstEvent = firstEvent
+    }
+
+    @inlinable @inline(__always)
+    public func event(_ index: Int, count: UInt64 = 1) { block.add(firstEvent &+ index, count) }
 
     @inlinable @inline(__always)
     public func record(packetsIn: Int, packetsOut: Int, cycles: UInt64) {
@@ -65,6 +83,7 @@ public struct StageCounters: Sendable {
 public struct StageDescriptor: Sendable {
     public let name: String
     public let dropReasons: [String]
+    public let eventNames: [String]
     public let counters: StageCounters
 }
 

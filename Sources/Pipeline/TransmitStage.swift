@@ -1,29 +1,53 @@
 import DPDK
+import Packet
 
-/// The last stage: sorts the burst by output port and hands each port its packets in one tx burst.
+/// The last stage: expands floods, gives each packet the VLAN tagging its output port needs, sorts the burst
+/// by output port and hands each port its packets in one tx burst.
+///
+/// Tagging: a bridged packet leaves untagged where its VLAN is untagged (access ports, a trunk's native
+/// VLAN) and tagged elsewhere; the tag is pushed, popped or rewritten only when the packet's current form
+/// differs. Packets that bypass the bridge (VLAN 0: patched ports) leave exactly as they came.
+/// Floods: one copy per output port (the last port gets the original), because ports may need different
+/// tagging of the same frame.
 public struct TransmitStage: PipelineStage, ~Copyable {
     public static let name = "transmit"
-    public static let dropReasons = ["no-egress", "port-down", "tx-queue-full"]
-    public enum Drop { public static let noEgress = 0, portDown = 1, txQueueFull = 2 }
+    public static let dropReasons = [
+        "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed", "no-headroom",
+    ]
+    public enum Drop {
+        public static let noEgress = 0, portDown = 1, txQueueFull = 2, floodNoPorts = 3, notMember = 4
+        public static let copyFailed = 5, noHeadroom = 6
+    }
 
     public let counters: StageCounters
     @usableFromInline let targets: UnsafeMutableBufferPointer<TxTarget>
+    @usableFromInline let bridge: BridgeView
     /// One row of `capacity` slots per port: the packets bound for it in this burst.
     @usableFromInline let pending: UnsafeMutablePointer<OpaquePointer?>
     @usableFromInline let pendingCounts: UnsafeMutablePointer<Int>
     @usableFromInline let capacity: Int
+    /// Ports whose tx target is enabled (bit i = port i).
+    @usableFromInline let enabledMask: UInt64
 
     /// - Parameters:
     ///   - targets: indexed by port-table index; copied.
-    ///   - capacity: the burst capacity.
-    public init(targets: [TxTarget], capacity: Int) {
-        self.targets = .allocate(capacity: targets.count)
-        _ = self.targets.initialize(from: targets)
+    ///   - bridge: VLAN membership and tagging of every port.
+    ///   - capacity: the burst capacity. A port receives at most one packet per packet of the burst.
+    public init(targets: [TxTarget], bridge: BridgeView, capacity: Int) {
+        precondition(targets.count <= 64, "at most 64 ports")
+        // Exactly `targets.count` slots (the allocation is never empty): the count is the port count.
+        let buffer = UnsafeMutableBufferPointer<TxTarget>.allocate(capacity: max(targets.count, 1))
+        _ = buffer.initialize(from: targets)
+        self.targets = UnsafeMutableBufferPointer(rebasing: buffer[0..<targets.count])
+        self.bridge = bridge
         self.capacity = capacity
         pending = .allocate(capacity: max(targets.count, 1) * capacity)
         pendingCounts = .allocate(capacity: max(targets.count, 1))
         pendingCounts.initialize(repeating: 0, count: max(targets.count, 1))
-        counters = .allocate(dropReasons: Self.dropReasons.count)
+        var mask: UInt64 = 0
+        for (index, target) in targets.enumerated() where target.enabled { mask |= UInt64(1) << UInt64(index) }
+        enabledMask = mask
+        counters = Self.allocateCounters()
     }
 
     deinit {
@@ -35,26 +59,66 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         let portCount = targets.count
-        var kept = 0
+        let ingressBit = UInt64(1) << UInt64(burst.ingress & 63)
+        var queued = 0
         for i in 0..<burst.count {
-            let egress = Int(burst.meta[i].egress)
-            guard egress < portCount else {
+            let meta = burst.meta[i]
+            let egress = Int(meta.egress)
+            let mbuf = burst.packets[i]
+            if egress < portCount {
+                let bit = UInt64(1) << UInt64(egress)
+                if enabledMask & bit == 0 {
+                    counters.drop(reason: Drop.portDown)
+                    burst.drop(i)
+                } else if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
+                    counters.drop(reason: Drop.notMember)
+                    burst.drop(i)
+                } else if meta.vlan != 0 && !fitTag(mbuf, meta, port: egress) {
+                    counters.drop(reason: Drop.noHeadroom)
+                    burst.drop(i)
+                } else {
+                    enqueue(mbuf, port: egress)
+                    queued &+= 1
+                }
+            } else if meta.egress == PacketMeta.flood {
+                var ports = bridge.vlanMembers[Int(meta.vlan)] & enabledMask & ~ingressBit
+                if ports == 0 {
+                    counters.drop(reason: Drop.floodNoPorts)
+                    burst.drop(i)
+                    continue
+                }
+                // Copies first, from the untouched original; the original goes to the last port.
+                while ports & (ports &- 1) != 0 {
+                    let port = ports.trailingZeroBitCount
+                    ports &= ports &- 1
+                    guard let copy = mbuf.copy() else {
+                        counters.drop(reason: Drop.copyFailed)
+                        continue
+                    }
+                    if fitTag(copy, meta, port: port) {
+                        enqueue(copy, port: port)
+                        queued &+= 1
+                    } else {
+                        counters.drop(reason: Drop.noHeadroom)
+                        copy.free()
+                    }
+                }
+                let last = ports.trailingZeroBitCount
+                if fitTag(mbuf, meta, port: last) {
+                    enqueue(mbuf, port: last)
+                    queued &+= 1
+                } else {
+                    counters.drop(reason: Drop.noHeadroom)
+                    burst.drop(i)
+                }
+            } else {
                 counters.drop(reason: Drop.noEgress)
                 burst.drop(i)
-                continue
             }
-            guard targets[egress].enabled else {
-                counters.drop(reason: Drop.portDown)
-                burst.drop(i)
-                continue
-            }
-            pending[egress &* capacity &+ pendingCounts[egress]] = burst.packets.slots[i]
-            pendingCounts[egress] &+= 1
-            kept &+= 1
         }
-        // Every packet is now either pending for a port or dropped: the burst no longer owns any.
+        // Every packet is now pending for a port (or several) or dropped: the burst owns none any more.
         burst.packets.count = 0
-        guard kept > 0 else { return }
+        guard queued > 0 else { return }
         var sent = 0
         for port in 0..<portCount where pendingCounts[port] > 0 {
             let count = pendingCounts[port]
@@ -64,5 +128,28 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             pendingCounts[port] = 0
         }
         counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
+    }
+
+    @inlinable @inline(__always)
+    func enqueue(_ mbuf: Mbuf, port: Int) {
+        pending[port &* capacity &+ pendingCounts[port]] = mbuf.raw
+        pendingCounts[port] &+= 1
+    }
+
+    /// Makes the packet's tagging what `port` needs for its VLAN; false when a tag cannot be pushed.
+    @inlinable @inline(__always)
+    func fitTag(_ mbuf: Mbuf, _ meta: PacketMeta, port: Int) -> Bool {
+        guard meta.vlan != 0 else { return true }
+        let untagged = bridge.vlanUntagged[Int(meta.vlan)] & (UInt64(1) << UInt64(port)) != 0
+        if untagged {
+            if meta.tagged { mbuf.popVLANTag() }
+            return true
+        }
+        if meta.tagged {
+            // Arrived tagged with this VLAN (or priority-tagged with VID 0 on a native VLAN): fix the id.
+            if meta.headers.vlanID != meta.vlan { mbuf.setVLANID(meta.vlan) }
+            return true
+        }
+        return mbuf.pushVLANTag(tci: meta.vlan)
     }
 }

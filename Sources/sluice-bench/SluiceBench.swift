@@ -4,6 +4,7 @@ import ControlProtocol
 import Dataplane
 import DPDK
 import Foundation
+import Packet
 import PcapFile
 
 /// Replays a pcap trace through the real PMD loop on one core: a net_pcap port hands out copies of the
@@ -34,6 +35,13 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Modes to run, in order: io (baseline, no stages) and pipeline.")
     var modes: [ForwardingMode] = [.ioBaseline, .pipeline]
 
+    @Option(help: """
+        What the pipeline does with the trace: patch (source patched to sink), l2 (both on VLAN 1, \
+        destinations known), l2-flood (destinations unknown: flooded), vlan-push (source access VLAN 100, \
+        sink trunk), vlan-pop (source trunk carrying VLAN 100, sink access; needs a tagged trace).
+        """)
+    var scenario: Scenario = .l2
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -53,7 +61,7 @@ struct SluiceBench: ParsableCommand {
         }
         guard !frames.isEmpty else { throw ValidationError("\(trace): the trace has no packets") }
         guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
-        let config = benchConfig(tracePackets: frames.count)
+        let config = benchConfig(frames: frames)
         let dataplane: Dataplane
         do {
             dataplane = try Dataplane(config: config, program: "sluice-bench", mode: modes[0])
@@ -69,7 +77,7 @@ struct SluiceBench: ParsableCommand {
             results.append(try measure(dataplane, mode: mode))
         }
         let report = BenchReport(
-            trace: trace, tracePackets: frames.count,
+            trace: trace, scenario: scenario.rawValue, tracePackets: frames.count,
             averageFrameBytes: Double(frames.reduce(0) { $0 + $1.count }) / Double(frames.count),
             tscHz: EAL.tscHz, durationSeconds: duration, results: results)
         if json {
@@ -81,19 +89,39 @@ struct SluiceBench: ParsableCommand {
         }
     }
 
-    /// Two ports patched together: the pcap source and the null sink. The mempool holds the whole trace
-    /// (net_pcap preloads it and hands out copies) plus what is in flight.
-    private func benchConfig(tracePackets: Int) -> SluiceConfig {
+    /// The pcap source and the null sink, set up for the scenario. The mempool holds the whole trace
+    /// (net_pcap preloads it and hands out copies) plus what is in flight. For the known-destination
+    /// scenarios every destination MAC of the trace is a static entry on the sink, as if learned.
+    private func benchConfig(frames: [[UInt8]]) -> SluiceConfig {
+        let tracePackets = frames.count
         let prefix = "sluice-bench-\(getpid())"
-        let source = PortConfig(name: "source", devargs: "net_pcap_bench0,rx_pcap=\(trace),infinite_rx=1")
-        let sink = PortConfig(name: "sink", devargs: "net_null_bench0,no-rx=1")
+        var source = PortConfig(name: "source", devargs: "net_pcap_bench0,rx_pcap=\(trace),infinite_rx=1")
+        var sink = PortConfig(name: "sink", devargs: "net_null_bench0,no-rx=1")
+        let benchVLAN: UInt16 = 100
+        switch scenario {
+        case .patch, .l2, .l2Flood: break
+        case .vlanPush:
+            source.vlan = .access(vlan: benchVLAN)
+            sink.vlan = .trunk(allowed: VLANSet([benchVLAN]), native: nil)
+        case .vlanPop:
+            source.vlan = .trunk(allowed: VLANSet([benchVLAN]), native: nil)
+            sink.vlan = .access(vlan: benchVLAN)
+        }
+        if scenario.knownDestinations {
+            let destinations = Set(frames.compactMap { $0.count >= 6 ? EthernetAddress(bytes: $0.prefix(6)) : nil })
+                .filter { !$0.isMulticast && !$0.isZero }
+            sink.staticMACs = destinations.sorted().map {
+                StaticMACConfig(mac: $0, vlan: scenario == .vlanPush || scenario == .vlanPop ? benchVLAN : nil)
+            }
+        }
         return SluiceConfig(
             eal: EALConfig(
                 mainLcore: mainLcore, pmdCPUMask: 1 << UInt64(pmdLcore), filePrefix: prefix, memory: .inMemory,
                 extraArgs: ["--log-level=lib.eal:error"]),
             mempool: MempoolConfig(mbufs: tracePackets + 16384, cacheSize: 256),
+            l2: L2Config(maxMACsPerPort: 1 << 20, macTableSize: 1 << 21),
             ports: [source, sink],
-            patches: [PatchPair(a: "source", b: "sink")])
+            patches: scenario == .patch ? [PatchPair(a: "source", b: "sink")] : [])
     }
 
     private func measure(_ dataplane: Dataplane, mode: ForwardingMode) throws -> BenchResult {
@@ -108,6 +136,12 @@ struct SluiceBench: ParsableCommand {
 }
 
 extension ForwardingMode: ExpressibleByArgument {}
+
+enum Scenario: String, CaseIterable, ExpressibleByArgument, Codable {
+    case patch, l2, l2Flood = "l2-flood", vlanPush = "vlan-push", vlanPop = "vlan-pop"
+
+    var knownDestinations: Bool { self == .l2 || self == .vlanPush || self == .vlanPop }
+}
 
 /// Counters at one instant.
 struct Sample {
@@ -165,6 +199,7 @@ struct BenchResult: Codable {
 
 struct BenchReport: Codable {
     var trace: String
+    var scenario: String
     var tracePackets: Int
     var averageFrameBytes: Double
     var tscHz: UInt64
@@ -172,7 +207,7 @@ struct BenchReport: Codable {
     var results: [BenchResult]
 
     func table() -> String {
-        var out = "trace \(trace): \(tracePackets) packets, \(String(format: "%.1f", averageFrameBytes)) bytes average; TSC \(tscHz / 1_000_000) MHz; \(durationSeconds)s per mode\n"
+        var out = "scenario \(scenario), trace \(trace): \(tracePackets) packets, \(String(format: "%.1f", averageFrameBytes)) bytes average; TSC \(tscHz / 1_000_000) MHz; \(durationSeconds)s per mode\n"
         out += "mode       Mpps   cycles/pkt  vs-io  busy%  tx-dropped\n"
         let floor = results.first { $0.mode == ForwardingMode.ioBaseline.rawValue }?.cyclesPerPacket
         for r in results {

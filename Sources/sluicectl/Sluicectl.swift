@@ -12,7 +12,7 @@ struct Sluicectl: ParsableCommand {
             64 invalid command line.
             """,
         version: SluiceVersion.current,
-        subcommands: [Version.self, Ports.self, PMDs.self, Stages.self])
+        subcommands: [Version.self, Ports.self, PMDs.self, Stages.self, MACs.self, FlushMACs.self])
 }
 
 /// Options every subcommand takes.
@@ -27,9 +27,13 @@ struct Connection: ParsableArguments {
     var timeout: Int = 10
 
     func call<R: Codable & Sendable>(_ method: ControlMethod, as: R.Type) throws -> R {
+        try call(method, params: NoParams(), as: R.self)
+    }
+
+    func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: ControlMethod, params: P, as: R.Type) throws -> R {
         do {
             let client = try ControlClient(socketPath: socket, timeout: .seconds(timeout))
-            return try client.call(method, as: R.self)
+            return try client.call(method.rawValue, params: params, as: R.self)
         } catch {
             printError(error.description)
             switch error {
@@ -48,6 +52,12 @@ struct Connection: ParsableArguments {
             print(table(), terminator: "")
         }
     }
+}
+
+/// "name=value ..." for the non-zero counters, or "-".
+func nonZero(_ counters: [String: UInt64]) -> String {
+    let parts = counters.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    return parts.isEmpty ? "-" : parts.joined(separator: " ")
 }
 
 func printError(_ message: String) {
@@ -74,11 +84,12 @@ struct Ports: ParsableCommand {
         let ports = try connection.call(.portList, as: [PortStatus].self)
         try connection.emit(ports) {
             Table(
-                ["port", "driver", "admin", "link", "mtu", "mac", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes", "tx-drop", "rx-missed"],
+                ["port", "driver", "admin", "link", "mtu", "mac", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes", "tx-drop", "rx-missed", "macs"],
                 ports.map { p in
                     [p.name, p.driver, p.admin, p.linkUp ? "up" : "down", "\(p.mtu)", p.macAddress,
                      "\(p.counters.rxPackets)", "\(p.counters.rxBytes)", "\(p.counters.txPackets)", "\(p.counters.txBytes)",
-                     "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-"]
+                     "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-",
+                     p.macLearning.map { "\($0.learned)/\($0.limit)" } ?? "-"]
                 }).render()
         }
     }
@@ -109,12 +120,44 @@ struct Stages: ParsableCommand {
         let stages = try connection.call(.stageList, as: [StageStatus].self)
         try connection.emit(stages) {
             Table(
-                ["stage", "calls", "pkts-in", "pkts-out", "cycles/pkt", "drops"],
+                ["stage", "calls", "pkts-in", "pkts-out", "cycles/pkt", "drops", "events"],
                 stages.map { s in
-                    let drops = s.drops.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                    return [s.name, "\(s.calls)", "\(s.packetsIn)", "\(s.packetsOut)", String(format: "%.1f", s.cyclesPerPacket),
-                            drops.isEmpty ? "-" : drops.joined(separator: " ")]
+                    [s.name, "\(s.calls)", "\(s.packetsIn)", "\(s.packetsOut)", String(format: "%.1f", s.cyclesPerPacket),
+                     nonZero(s.drops), nonZero(s.events)]
                 }).render()
         }
+    }
+}
+
+struct MACs: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "macs", abstract: "The MAC table: learned and static entries.")
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let entries = try connection.call(.macList, as: [MACEntry].self)
+        try connection.emit(entries) {
+            Table(
+                ["vlan", "mac", "port", "age", "type"],
+                entries.map { e in ["\(e.vlan)", e.mac, e.port, e.isStatic ? "-" : "\(e.ageSeconds)s", e.isStatic ? "static" : "learned"] }
+            ).render()
+        }
+    }
+}
+
+struct FlushMACs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flush-macs", abstract: "Remove learned MAC entries (of one port, of one VLAN, or all). Static entries stay.")
+    @OptionGroup var connection: Connection
+    @Option(help: "Only this port's entries.") var port: String?
+    @Option(help: "Only this VLAN's entries.") var vlan: Int?
+
+    func validate() throws {
+        if port != nil && vlan != nil { throw ValidationError("give --port or --vlan, not both") }
+        if let vlan, !(1...4094).contains(vlan) { throw ValidationError("--vlan must be a VLAN id, 1...4094") }
+    }
+
+    func run() throws {
+        let result = try connection.call(.macFlush, params: MACFlushParams(port: port, vlan: vlan), as: MACFlushResult.self)
+        try connection.emit(result) { "flushed \(result.flushed) entries\n" }
     }
 }

@@ -79,7 +79,13 @@ struct Sluiced: ParsableCommand {
         }
         logger.notice("ready: \(dataplane.ports.count) ports, \(dataplane.pmds.count) PMD threads, control socket \(server.path)")
 
-        server.run { StopSignal.received }
+        var lastMaintenance = ContinuousClock.now
+        server.run(periodic: {
+            guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
+            lastMaintenance = ContinuousClock.now
+            let (aged, recycled) = dataplane.maintainMACTable()
+            if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
+        }, until: { StopSignal.received })
 
         logger.notice("stopping")
         server.close()
@@ -125,4 +131,13 @@ final class DataplaneControl: ControlHandler {
     func ports() -> [PortStatus] { dataplane.portStatuses() }
     func pmds() -> [PMDStatus] { dataplane.pmdStatuses() }
     func stages() -> [StageStatus] { dataplane.stageStatuses() }
+    func macs() -> [MACEntry] { dataplane.macEntries() }
+
+    func flushMACs(_ params: MACFlushParams) throws(RPCErrorObject) -> MACFlushResult {
+        do {
+            return MACFlushResult(flushed: try dataplane.flushMACs(port: params.port, vlan: params.vlan))
+        } catch {
+            throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: error.description)
+        }
+    }
 }

@@ -13,7 +13,7 @@ import Testing
     @Test func topLevelList() {
         expectSingleProblem(
             "- eal\n- ports\n", at: "",
-            mentioning: ["expected a mapping of sections", "eal, mempool, control, ports, patches", "got a list"])
+            mentioning: ["expected a mapping of sections", "eal, mempool, control, l2, ports, patches", "got a list"])
     }
 
     @Test func topLevelScalar() {
@@ -94,7 +94,7 @@ import Testing
             Doc { $0.ports[1].append("mut: 9000") }.yaml, at: "ports[1].mut",
             mentioning: [
                 "unknown key \"mut\"", "did you mean \"mtu\"?",
-                "allowed keys: name, devargs, rx-queues, tx-queues, rx-descriptors, tx-descriptors, mtu, admin, pmd-rxq-affinity",
+                "allowed keys: name, devargs, rx-queues, tx-queues, rx-descriptors, tx-descriptors, mtu, admin, pmd-rxq-affinity, vlan, max-macs, port-security, static-macs",
             ])
     }
 
@@ -117,7 +117,7 @@ import Testing
     @Test func unknownTopLevelKey() {
         expectSingleProblem(
             Doc().yaml + "port: {}\n", at: "port",
-            mentioning: ["did you mean \"ports\"?", "allowed keys: eal, mempool, control, ports, patches"])
+            mentioning: ["did you mean \"ports\"?", "allowed keys: eal, mempool, control, l2, ports, patches"])
     }
 
     @Test func mergeKeysAreExplained() {

@@ -1,4 +1,5 @@
 import Foundation
+import Packet
 import Testing
 
 @testable import Config
@@ -23,19 +24,52 @@ import Testing
         #expect(throws: Never.self) { try SluiceConfig.load(path: path) }
     }
 
+    /// Every key in the schema, for the checks that the reference config and the documentation show them all.
+    static let allKeys =
+        ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.l2 + ConfigKeys.port
+        + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC
+
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)
-        #expect(config.ports.map(\.devargs) == ["net_tap0,iface=sl0", "net_tap1,iface=sl1"])
+        #expect(
+            config.ports.map(\.devargs) == [
+                "net_tap0,iface=sl0", "net_tap1,iface=sl1", "net_tap2,iface=sl2", "net_tap3,iface=sl3",
+            ])
         #expect(config.patches == [PatchPair("tap0", "tap1")])
         #expect(config.pmdLcores == [1])
         #expect(config.ealArguments(program: "sluiced").contains("--no-pci"))
+        #expect(config.l2 == L2Config())
+    }
+
+    /// The reference config shows a trunk uplink and an access VM port with port security and a static MAC.
+    @Test func referenceConfigBridgePorts() throws {
+        let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)
+        let uplink = try #require(config.portIndex(named: "uplink").map { config.ports[$0] })
+        guard case .trunk(let allowed, let native) = uplink.vlanMode else {
+            Issue.record("uplink is not a trunk: \(uplink.vlanMode)")
+            return
+        }
+        #expect(allowed.description == "100,200-210")
+        #expect(native == 1)
+        #expect(uplink.resolvedStaticMACs.map(\.vlan) == [200])
+
+        let vm = try #require(config.portIndex(named: "vm1").map { config.ports[$0] })
+        #expect(vm.vlanMode == .access(vlan: 100))
+        #expect(vm.effectiveMaxMACs(config.l2) == 16)
+        let security = try #require(vm.portSecurity)
+        #expect(security.mac == EthernetAddress("52:54:00:12:34:56"))
+        #expect(security.ipv4.count == 1 && security.ipv6.count == 2)
+        #expect(vm.resolvedStaticMACs.map(\.mac) == [security.mac])
+        #expect(vm.resolvedStaticMACs.map(\.vlan) == [100])
+
+        let patched = config.ports.filter { ["tap0", "tap1"].contains($0.name) }
+        #expect(patched.allSatisfy { $0.vlan == nil && $0.portSecurity == nil && $0.staticMACs.isEmpty })
     }
 
     @Test func referenceConfigMentionsEveryKey() throws {
         let text = try String(
             contentsOf: Self.configDirectory.appendingPathComponent("sluice.yaml"), encoding: .utf8)
-        let keys = ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.port
-        for key in keys {
+        for key in Self.allKeys {
             #expect(text.contains("\(key):"), "sluice.yaml does not show \(key)")
         }
     }
@@ -59,8 +93,7 @@ import Testing
     @Test func documentationListsEveryKey() throws {
         let text = try String(
             contentsOf: repositoryRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
-        let keys = ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.port
-        for key in keys {
+        for key in Self.allKeys {
             #expect(text.contains("`\(key)`"), "docs/configuration.md does not document \(key)")
         }
     }

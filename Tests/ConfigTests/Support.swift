@@ -9,6 +9,7 @@ struct Doc {
     var eal: [String] = ["pmd-cpu-mask: \"0x2\""]
     var mempool: [String] = []
     var control: [String] = []
+    var l2: [String] = []
     var ports: [[String]] = [["name: p0", "devargs: net_null0"], ["name: p1", "devargs: net_null1"]]
     var patches: [String] = []
 
@@ -26,6 +27,7 @@ struct Doc {
         section("eal", eal)
         section("mempool", mempool)
         section("control", control)
+        section("l2", l2)
         lines.append("ports:")
         for port in ports {
             for (index, line) in port.enumerated() {

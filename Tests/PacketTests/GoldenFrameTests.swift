@@ -2,11 +2,11 @@ import Packet
 import Testing
 
 @Suite struct GoldenFrameTests {
-    static let buffer = GuardedBuffer()
+    let buffer = GuardedBuffer()
 
     @Test(arguments: allGoldens)
     func parsesToExactHeaders(golden: Golden) {
-        let (headers, error) = parseGuarded(golden.frame, buffer: Self.buffer)
+        let (headers, error) = parseGuarded(golden.frame, buffer: buffer)
         #expect(error == nil)
         #expect(headers == golden.expected, "\(golden.name): \(hex(golden.frame))")
         #expect(brokenInvariant(headers, length: golden.frame.count) == nil)
@@ -26,7 +26,7 @@ import Testing
     @Test func taggedIPv4UDPByHand() {
         let frame = Build.ethernet(
             vlan: 0x0064, type: 0x0800, Build.ipv4(proto: 17, Build.udp(src: 1, dst: 2, Build.bytes(18))))
-        let (headers, error) = parseGuarded(frame, buffer: Self.buffer)
+        let (headers, error) = parseGuarded(frame, buffer: buffer)
         #expect(error == nil)
         #expect(
             headers
@@ -39,8 +39,9 @@ import Testing
     }
 
     @Test func priorityTagWithVIDZeroIsTagged() {
-        let frame = Build.padded(Build.ethernet(vlan: 0xe000, type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, []))))
-        let (headers, error) = parseGuarded(frame, buffer: Self.buffer)
+        let frame = Build.padded(
+            Build.ethernet(vlan: 0xe000, type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, []))))
+        let (headers, error) = parseGuarded(frame, buffer: buffer)
         #expect(error == nil)
         #expect(headers.flags.contains(.vlanTagged))
         #expect(headers.vlanTCI == 0xe000)
@@ -51,15 +52,17 @@ import Testing
 
     @Test func multicastIsNotBroadcast() {
         let frame = Build.padded(
-            Build.ethernet(dst: EthernetAddress("01:00:5e:00:00:fb")!, type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 5353, []))))
-        let (headers, _) = parseGuarded(frame, buffer: Self.buffer)
+            Build.ethernet(
+                dst: EthernetAddress("01:00:5e:00:00:fb")!, type: 0x0800,
+                Build.ipv4(proto: 17, Build.udp(dst: 5353, []))))
+        let (headers, _) = parseGuarded(frame, buffer: buffer)
         #expect(headers.flags.contains(.multicastDestination))
         #expect(!headers.flags.contains(.broadcastDestination))
         // All ones but the group bit clear in the last byte is still only multicast.
         var almost = frame
         for i in 0..<5 { almost[i] = 0xff }
         almost[5] = 0xfe
-        let (other, _) = parseGuarded(almost, buffer: Self.buffer)
+        let (other, _) = parseGuarded(almost, buffer: buffer)
         #expect(other.flags.contains(.multicastDestination))
         #expect(!other.flags.contains(.broadcastDestination))
     }
@@ -67,8 +70,10 @@ import Testing
     /// A VXLAN first fragment is plain UDP: the inner frame is incomplete.
     @Test func fragmentedVXLANIsNotDecapsulated() {
         let frame = Build.ethernet(
-            type: 0x0800, Build.ipv4(proto: 17, fragment: 0x2000, Build.udp(dst: 4789, length: 3000, Build.vxlan(vni: 5, Build.bytes(20)))))
-        let (headers, error) = parseGuarded(frame, buffer: Self.buffer)
+            type: 0x0800,
+            Build.ipv4(
+                proto: 17, fragment: 0x2000, Build.udp(dst: 4789, length: 3000, Build.vxlan(vni: 5, Build.bytes(20)))))
+        let (headers, error) = parseGuarded(frame, buffer: buffer)
         #expect(error == nil)
         #expect(
             headers
@@ -81,11 +86,17 @@ import Testing
     @Test func icmpUnderTheWrongIPVersionIsUnknown() {
         let v6 = Build.ethernet(type: 0x86dd, Build.ipv6(next: 1, Build.icmp(type: 8, [])))
         let v4 = Build.padded(Build.ethernet(type: 0x0800, Build.ipv4(proto: 58, Build.icmp(type: 128, []))))
-        let (h6, e6) = parseGuarded(v6, buffer: Self.buffer)
-        let (h4, e4) = parseGuarded(v4, buffer: Self.buffer)
+        let (h6, e6) = parseGuarded(v6, buffer: buffer)
+        let (h4, e4) = parseGuarded(v4, buffer: buffer)
         #expect(e6 == nil && e4 == nil)
-        #expect(h6 == PacketHeaders(etherType: 0x86dd, flags: [.ipv6], l3Offset: 14, payloadOffset: 54, l3End: 62, l4Protocol: 1))
-        #expect(h4 == PacketHeaders(etherType: 0x0800, flags: [.ipv4], l3Offset: 14, payloadOffset: 34, l3End: 42, l4Protocol: 58))
+        #expect(
+            h6
+                == PacketHeaders(
+                    etherType: 0x86dd, flags: [.ipv6], l3Offset: 14, payloadOffset: 54, l3End: 62, l4Protocol: 1))
+        #expect(
+            h4
+                == PacketHeaders(
+                    etherType: 0x0800, flags: [.ipv4], l3Offset: 14, payloadOffset: 34, l3End: 42, l4Protocol: 58))
     }
 
     /// Exactly 8 extension headers are walked; the ninth is an error (see ParseErrorTests).
@@ -94,13 +105,52 @@ import Testing
         for _ in 0..<7 { chain += Build.ipv6Options(next: 60) }
         chain += Build.ipv6Options(next: 17) + Build.udp(dst: 9, [])
         let frame = Build.ethernet(type: 0x86dd, Build.ipv6(next: 60, chain))
-        let (headers, error) = parseGuarded(frame, buffer: Self.buffer)
+        let (headers, error) = parseGuarded(frame, buffer: buffer)
         #expect(error == nil)
         #expect(
             headers
                 == PacketHeaders(
-                    etherType: 0x86dd, flags: [.ipv6, .udp], l3Offset: 14, l4Offset: 118, payloadOffset: 126, l3End: 126,
+                    etherType: 0x86dd, flags: [.ipv6, .udp], l3Offset: 14, l4Offset: 118, payloadOffset: 126,
+                    l3End: 126,
                     l4Protocol: 17))
+    }
+
+    /// The smallest non-zero fragment offset (8 bytes) already means "no L4 header here".
+    @Test func fragmentOffsetOneIsNonFirst() {
+        let v4 = Build.ethernet(type: 0x0800, Build.ipv4(proto: 6, fragment: 0x2001, Build.bytes(40)))
+        let v6 = Build.ethernet(
+            type: 0x86dd, Build.ipv6(next: 44, Build.ipv6Fragment(next: 17, offset: 1, more: true) + Build.bytes(40)))
+        let (h4, e4) = parseGuarded(v4, buffer: buffer)
+        let (h6, e6) = parseGuarded(v6, buffer: buffer)
+        #expect(e4 == nil && e6 == nil)
+        #expect(
+            h4
+                == PacketHeaders(
+                    etherType: 0x0800, flags: [.ipv4, .ipFragment], l3Offset: 14, payloadOffset: 34, l3End: 74,
+                    l4Protocol: 6))
+        #expect(
+            h6
+                == PacketHeaders(
+                    etherType: 0x86dd, flags: [.ipv6, .ipFragment], l3Offset: 14, payloadOffset: 62, l3End: 102,
+                    l4Protocol: 17))
+    }
+
+    /// The DF bit and the reserved bit do not make a fragment; an atomic IPv6 fragment (offset 0, M clear) is one.
+    @Test func fragmentBits() {
+        let reserved = Build.ethernet(
+            type: 0x0800, Build.ipv4(proto: 17, fragment: 0xc000, Build.udp(dst: 9, Build.bytes(18))))
+        let atomic = Build.ethernet(
+            type: 0x86dd,
+            Build.ipv6(
+                next: 44, Build.ipv6Fragment(next: 17, offset: 0, more: false) + Build.udp(dst: 9, Build.bytes(10))))
+        let (h4, _) = parseGuarded(reserved, buffer: buffer)
+        let (h6, _) = parseGuarded(atomic, buffer: buffer)
+        #expect(h4.flags == [.ipv4, .udp])
+        #expect(
+            h6
+                == PacketHeaders(
+                    etherType: 0x86dd, flags: [.ipv6, .udp, .ipFragment], l3Offset: 14, l4Offset: 62, payloadOffset: 70,
+                    l3End: 80, l4Protocol: 17))
     }
 
     /// On success every field is overwritten, whatever `headers` held before.
@@ -126,7 +176,8 @@ import Testing
     }
 
     @Test func ethernetAndVLAN() {
-        let frame = Build.ethernet(vlan: 0xb00a, type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, Build.bytes(18))))
+        let frame = Build.ethernet(
+            vlan: 0xb00a, type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, Build.bytes(18))))
         withParsed(frame) { data, h in
             let eth = h.ethernetHeader(in: data)
             #expect(eth.destination == Build.hostB)

@@ -1,4 +1,5 @@
 import Packet
+import Testing
 
 /// A frame built byte by byte and the exact `PacketHeaders` it must parse to. The expected values are
 /// written out by hand (not derived from the builder), so a builder mistake shows up as a failure too.
@@ -164,7 +165,8 @@ let baseGoldens: [Golden] = {
     add(
         "ipv4-options-udp-padded",
         Build.padded(
-            Build.ethernet(type: 0x0800, Build.ipv4(proto: 17, options: [0x94, 0x04, 0, 0], Build.udp(dst: 7, Build.bytes(10))))),
+            Build.ethernet(
+                type: 0x0800, Build.ipv4(proto: 17, options: [0x94, 0x04, 0, 0], Build.udp(dst: 7, Build.bytes(10))))),
         PacketHeaders(
             etherType: 0x0800, flags: [.ipv4, .ipv4Options, .udp], l3Offset: 14, l4Offset: 38, payloadOffset: 46,
             l3End: 56, l4Protocol: 17))
@@ -176,7 +178,8 @@ let baseGoldens: [Golden] = {
             l4Protocol: 17))
     add(
         "ipv4-udp-shorter-than-ip-payload",
-        Build.padded(Build.ethernet(type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, length: 12, Build.bytes(10))))),
+        Build.padded(
+            Build.ethernet(type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, length: 12, Build.bytes(10))))),
         PacketHeaders(
             etherType: 0x0800, flags: [.ipv4, .udp], l3Offset: 14, l4Offset: 34, payloadOffset: 42, l3End: 52,
             l4Protocol: 17))
@@ -199,7 +202,8 @@ let baseGoldens: [Golden] = {
     add(
         "vxlan-ipv4",
         Build.ethernet(
-            type: 0x0800, Build.ipv4(proto: 17, Build.udp(src: 51000, dst: 4789, Build.vxlan(vni: 0x12_3456, innerFrame)))),
+            type: 0x0800,
+            Build.ipv4(proto: 17, Build.udp(src: 51000, dst: 4789, Build.vxlan(vni: 0x12_3456, innerFrame)))),
         PacketHeaders(
             etherType: 0x0800, flags: [.ipv4, .udp, .vxlan], l3Offset: 14, l4Offset: 34, payloadOffset: 50,
             l3End: 100, l4Protocol: 17))

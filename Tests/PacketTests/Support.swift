@@ -1,9 +1,10 @@
+import Packet
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Packet
 
 /// Memory with an inaccessible (PROT_NONE) page on each side of the usable region. Bytes copied flush
 /// against the back guard make any read past `data[length - 1]` crash the test process instead of passing
@@ -64,7 +65,10 @@ func parseGuarded(_ frame: [UInt8], count: Int? = nil, buffer: GuardedBuffer) ->
 /// hold, else the first broken one.
 func brokenInvariant(_ h: PacketHeaders, length: Int) -> String? {
     let f = h.flags
-    let l3 = Int(h.l3Offset), l4 = Int(h.l4Offset), payload = Int(h.payloadOffset), end = Int(h.l3End)
+    let l3 = Int(h.l3Offset)
+    let l4 = Int(h.l4Offset)
+    let payload = Int(h.payloadOffset)
+    let end = Int(h.l3End)
     if f.rawValue & 0xe000 != 0 { return "unknown flag bits" }
     if l3 != (f.contains(.vlanTagged) ? 18 : 14) { return "l3Offset \(l3) does not match the tag" }
     if !f.contains(.vlanTagged) && h.vlanTCI != 0 { return "TCI without a tag" }

@@ -210,6 +210,89 @@ extension TestDPDK.Environment {
     }
 }
 
+// MARK: Frames given byte by byte
+
+extension TestDPDK.Environment {
+    /// A new mbuf holding exactly `bytes`. With `headroom`, the data starts that many bytes after the start
+    /// of the buffer (less than the pool's default, to test a tag push that does not fit); that needs a frame
+    /// at least as long as the headroom given up.
+    func mbuf(_ bytes: [UInt8], headroom: Int? = nil) -> Mbuf {
+        guard let mbuf = pool.allocate() else { fatalError("test pool exhausted") }
+        var start: UnsafeMutableRawPointer
+        if let headroom {
+            let giveUp = mbuf.headroom - headroom
+            precondition(giveUp >= 0 && bytes.count >= giveUp, "cannot shrink the headroom for this frame")
+            guard let front = mbuf.prepend(giveUp), mbuf.append(bytes.count - giveUp) != nil else {
+                fatalError("mbuf layout")
+            }
+            start = front
+        } else {
+            guard let data = mbuf.append(bytes.count) else { fatalError("frame of \(bytes.count) bytes does not fit") }
+            start = data
+        }
+        bytes.withUnsafeBytes { if $0.count > 0 { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        precondition(mbuf.dataLength == bytes.count && (headroom == nil || mbuf.headroom == headroom))
+        return mbuf
+    }
+
+    /// Appends mbufs holding `frames` to `burst` and begins a burst from `ingress`.
+    func fill(_ burst: inout PacketBurst, frames: [[UInt8]], ingress: UInt16) {
+        for frame in frames {
+            precondition(!burst.packets.isFull, "burst full")
+            burst.packets.append(mbuf(frame))
+        }
+        burst.beginBurst(ingress: ingress)
+    }
+
+    /// Transmits `frames` into a port's queue, as `inject(tags:)` does; returns how many the ring took.
+    @discardableResult
+    func inject(frames: [[UInt8]], port: Int, queue: UInt16) -> Int {
+        var burst = MbufBurst(capacity: max(frames.count, 1))
+        for frame in frames { burst.append(mbuf(frame)) }
+        let sent = ports[port].transmit(queue: queue, burst.slots, count: burst.count)
+        burst.removeFirst(sent)
+        return sent
+    }
+
+    /// Every frame waiting on one rx queue, in order, as bytes (all segments) with the buffer it came in;
+    /// they are freed.
+    func drainPackets(port: Int, queue: UInt16 = 0) -> [(buffer: OpaquePointer, bytes: [UInt8])] {
+        var packets: [(buffer: OpaquePointer, bytes: [UInt8])] = []
+        var burst = MbufBurst(capacity: 64)
+        while ports[port].receive(queue: queue, into: &burst) > 0 {
+            for i in 0..<burst.count {
+                let mbuf = burst[i]
+                precondition(mbuf.segmentCount == 1 && mbuf.packetLength == mbuf.dataLength, "one segment")
+                packets.append((mbuf.raw, Array(UnsafeRawBufferPointer(mbuf.bytes))))
+            }
+            burst.freeAll()
+        }
+        return packets
+    }
+
+    /// Every frame waiting on one rx queue, in order, as bytes; they are freed.
+    func drainBytes(port: Int, queue: UInt16 = 0) -> [[UInt8]] { drainPackets(port: port, queue: queue).map(\.bytes) }
+
+    /// What each port transmitted on queue 0 (port index → frames, in order); all are freed.
+    func drainOutputs() -> [[[UInt8]]] { ports.indices.map { drainBytes(port: $0) } }
+
+    /// Drains queue 0 of every port and checks that each transmitted exactly `expected[port]` (nothing for a
+    /// port not listed), byte for byte and in order. A mismatch is reported with hex dumps.
+    func expectOutputs(
+        _ expected: [Int: [[UInt8]]], _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let outputs = drainOutputs()
+        for port in ports.indices {
+            let want = expected[port] ?? []
+            let got = outputs[port]
+            #expect(
+                got == want,
+                "\(comment) port \(port): got \(got.count) frames, expected \(want.count)\n got: \(got.map(hex))\n want: \(want.map(hex))",
+                sourceLocation: sourceLocation)
+        }
+    }
+}
+
 /// Frames as `drain` reports them, for the given tags.
 func frames(_ tags: some Sequence<UInt32>) -> [Frame] {
     tags.map { Frame(tag: $0, length: TestDPDK.Environment.length(ofTag: $0)) }
@@ -229,32 +312,43 @@ func tags(of burst: borrowing MbufBurst) -> [UInt32] {
 struct StageSnapshot: Equatable, CustomStringConvertible {
     var calls: UInt64, packetsIn: UInt64, packetsOut: UInt64, cycles: UInt64
     var drops: [UInt64]
+    var events: [UInt64]
 
-    init(_ counters: StageCounters, reasons: Int) {
+    init(_ counters: StageCounters, reasons: Int, events: Int = 0) {
         let block = counters.block
         calls = block.load(StageCounters.calls)
         packetsIn = block.load(StageCounters.packetsIn)
         packetsOut = block.load(StageCounters.packetsOut)
         cycles = block.load(StageCounters.cycles)
         drops = (0..<reasons).map { block.load(StageCounters.firstDrop + $0) }
+        self.events = (0..<events).map { block.load(counters.firstEvent + $0) }
     }
 
-    init(calls: UInt64, packetsIn: UInt64, packetsOut: UInt64, drops: [UInt64]) {
+    init(calls: UInt64, packetsIn: UInt64, packetsOut: UInt64, drops: [UInt64], events: [UInt64] = []) {
         self.calls = calls
         self.packetsIn = packetsIn
         self.packetsOut = packetsOut
         self.cycles = 0
         self.drops = drops
+        self.events = events
     }
 
     /// The same counts with cycles ignored (they vary from run to run).
-    func ignoringCycles() -> StageSnapshot { StageSnapshot(calls: calls, packetsIn: packetsIn, packetsOut: packetsOut, drops: drops) }
+    func ignoringCycles() -> StageSnapshot {
+        StageSnapshot(calls: calls, packetsIn: packetsIn, packetsOut: packetsOut, drops: drops, events: events)
+    }
 
-    var description: String { "calls \(calls) in \(packetsIn) out \(packetsOut) drops \(drops) cycles \(cycles)" }
+    var description: String {
+        "calls \(calls) in \(packetsIn) out \(packetsOut) drops \(drops) events \(events) cycles \(cycles)"
+    }
 }
 
 extension PipelineStage where Self: ~Copyable {
-    var snapshot: StageSnapshot { StageSnapshot(counters, reasons: Self.dropReasons.count) }
+    var snapshot: StageSnapshot { StageSnapshot(counters, reasons: Self.dropReasons.count, events: Self.eventNames.count) }
+}
+
+extension StageDescriptor {
+    var snapshot: StageSnapshot { StageSnapshot(counters, reasons: dropReasons.count, events: eventNames.count) }
 }
 
 /// A snapshot of one port's counters.
@@ -278,6 +372,17 @@ struct PortSnapshot: Equatable, CustomStringConvertible {
     }
 
     var description: String { "tx \(txPackets)/\(txBytes)B dropped \(txDropped) rx \(rxPackets)/\(rxBytes)B" }
+}
+
+/// The dataplane's pipeline over `bridge` and `table`, sending through `targets` (as Dataplane builds it). The
+/// stages hold plain pointers into both: the caller keeps them alive while the pipeline is used.
+func makeSwitchPipeline(
+    peers: [UInt16?] = [], bridge: BridgeTables, table: MACTable, targets: [TxTarget], capacity: Int = 32
+) -> SwitchPipeline {
+    SwitchPipeline(
+        patch: PatchStage(peers: peers), parse: ParseStage(), portSecurity: PortSecurityStage(bridge: bridge.view),
+        vlan: VLANStage(bridge: bridge.view), l2: L2Stage(table: table.view, tscHz: EAL.tscHz),
+        transmit: TransmitStage(targets: targets, bridge: bridge.view, capacity: capacity))
 }
 
 /// What a PMD does with one rx queue in one iteration (see Dataplane's PMDLoop): receive a burst, run the

@@ -6,32 +6,46 @@ import Testing
 // queue 1 the way a PMD does (`pollOnce`), and the processor transmits on queue 0, where the test reads
 // back what left on each port.
 extension DPDKBackedTests {
-    @Suite struct ForwardingPipelineTests {
-        @Test("a mixed set of bursts: forwarded, port-down, unpatched and tx-queue-full, all accounted for")
+    /// `SwitchPipeline` with patched ports: their bursts take the patch stage straight to transmit. (The bridge
+    /// path is covered byte by byte in SwitchPipelineTests.)
+    @Suite struct PatchedPipelineTests {
+        @Test("a mixed set of bursts: forwarded, port-down, bridged with nowhere to flood, and tx-queue-full, all accounted for")
         func mixedBursts() throws {
             try TestDPDK.run { env in
                 let before = env.pool.available
-                // 0 <-> 1, 2 -> 3 (3 is down), 3 unpatched.
+                // 0 <-> 1, 2 -> 3 (3 is down), 3 unpatched: it is the bridge's only port (VLAN 1).
                 let targets = env.targets(enabled: [true, true, true, false])
-                var pipeline = ForwardingPipeline(
-                    patch: PatchStage(peers: [1, 0, 3, nil]), transmit: TransmitStage(targets: targets, capacity: 32))
+                let bridge = BridgeTables(ports: [
+                    BridgePortSpec(bridged: false), BridgePortSpec(bridged: false), BridgePortSpec(bridged: false),
+                    BridgePortSpec(vlanMode: .access(vlan: 1)),
+                ])
+                let table = MACTable(capacity: 64, ports: 4, seed: 1)
+                defer { withExtendedLifetime((bridge, table)) {} }
+                var pipeline = makeSwitchPipeline(peers: [1, 0, 3, nil], bridge: bridge, table: table, targets: targets)
                 // Port 0's tx ring has room for one more frame only.
                 let fillers = 9000..<9000 + UInt32(TestDPDK.ringCapacity - 1)
                 #expect(env.inject(tags: fillers, port: 0, queue: 0) == fillers.count)
                 #expect(env.inject(tags: 0..<5, port: 0, queue: 1) == 5)  // -> port 1
                 #expect(env.inject(tags: 10..<13, port: 1, queue: 1) == 3)  // -> port 0, one fits
                 #expect(env.inject(tags: 20..<24, port: 2, queue: 1) == 4)  // -> port 3: down
-                #expect(env.inject(tags: 30..<32, port: 3, queue: 1) == 2)  // unpatched
+                // Unpatched: to the bridge. The tag frames parse (EtherType 0xa5a5, unknown), their source
+                // a5:a5:... is a group address (not learned); #30's destination 1e:00:00:00:a5:a5 is unknown
+                // unicast and #31's 1f:... multicast: both flood VLAN 1, which has no other port.
+                #expect(env.inject(tags: 30..<32, port: 3, queue: 1) == 2)
                 var burst = PacketBurst(capacity: 32)
                 for port in 0..<4 {
                     let result = pollOnce(&pipeline, burst: &burst, port: env.ports[port], queue: 1, ingress: UInt16(port))
                     #expect(result.received == [5, 3, 4, 2][port], "port \(port)")
                     #expect(result.leftOver == 0, "the pipeline hands on or drops every packet")
                 }
-                #expect(StageSnapshot(pipeline.patch.counters, reasons: 1).ignoringCycles()
-                    == StageSnapshot(calls: 4, packetsIn: 14, packetsOut: 12, drops: [2]))
-                #expect(StageSnapshot(pipeline.transmit.counters, reasons: 3).ignoringCycles()
-                    == StageSnapshot(calls: 4, packetsIn: 12, packetsOut: 6, drops: [0, 4, 2]))
+                #expect(pipeline.patch.snapshot.ignoringCycles() == StageSnapshot(calls: 3, packetsIn: 12, packetsOut: 12, drops: []))
+                for stage in [pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot] {
+                    #expect(stage.calls == 1 && stage.packetsIn == 2 && stage.packetsOut == 2 && stage.drops.allSatisfy { $0 == 0 })
+                }
+                #expect(pipeline.l2.snapshot.ignoringCycles() == StageSnapshot(
+                    calls: 1, packetsIn: 2, packetsOut: 2, drops: [0], events: [0, 0, 0, 0, 0, 2, 1]))
+                #expect(pipeline.transmit.snapshot.ignoringCycles() == StageSnapshot(
+                    calls: 4, packetsIn: 14, packetsOut: 6, drops: txDrops(portDown: 4, txQueueFull: 2, floodNoPorts: 2)))
                 #expect(PortSnapshot(targets[0].counters) == PortSnapshot(txPackets: 1, txBytes: bytes([10]), txDropped: 2))
                 #expect(PortSnapshot(targets[1].counters) == PortSnapshot(txPackets: 5, txBytes: bytes(0..<5)))
                 #expect(PortSnapshot(targets[2].counters) == PortSnapshot())
@@ -41,27 +55,38 @@ extension DPDKBackedTests {
                 #expect(env.drain(port: 1, queue: 0) == frames(0..<5))
                 #expect(env.drain(port: 2, queue: 0) == [])
                 #expect(env.drain(port: 3, queue: 0) == [])
+                #expect(table.count == 0)
                 let stages = pipeline.stages
-                #expect(stages.map(\.name) == ["patch", "transmit"])
+                #expect(stages.map(\.name) == ["patch", "parse", "port-security", "vlan", "l2", "transmit"])
                 #expect(stages[0].counters.block.base == pipeline.patch.counters.block.base)
-                #expect(stages[1].counters.block.base == pipeline.transmit.counters.block.base)
+                #expect(stages[1].counters.block.base == pipeline.parse.counters.block.base)
+                #expect(stages[2].counters.block.base == pipeline.portSecurity.counters.block.base)
+                #expect(stages[3].counters.block.base == pipeline.vlan.counters.block.base)
+                #expect(stages[4].counters.block.base == pipeline.l2.counters.block.base)
+                #expect(stages[5].counters.block.base == pipeline.transmit.counters.block.base)
+                #expect(stages[4].eventNames == L2Stage.eventNames)
             }
         }
 
-        @Test("process() charges each stage the cycles since the previous stage boundary")
+        @Test("process() charges each stage the cycles since the previous stage boundary; patched bursts skip the bridge")
         func cyclesAccumulate() throws {
             try TestDPDK.run { env in
-                var pipeline = ForwardingPipeline(
-                    patch: PatchStage(peers: [1, 0]), transmit: TransmitStage(targets: env.targets(), capacity: 32))
+                let bridge = BridgeTables(ports: [BridgePortSpec(bridged: false), BridgePortSpec(bridged: false)])
+                let table = MACTable(capacity: 64, ports: 4, seed: 1)
+                defer { withExtendedLifetime((bridge, table)) {} }
+                var pipeline = makeSwitchPipeline(peers: [1, 0], bridge: bridge, table: table, targets: env.targets())
                 var burst = PacketBurst(capacity: 32)
                 let start = readTSC()
                 env.fill(&burst, tags: 0..<16, ingress: 0)
                 pipeline.process(&burst)
                 let end = readTSC()
-                let patch = StageSnapshot(pipeline.patch.counters, reasons: 1)
-                let transmit = StageSnapshot(pipeline.transmit.counters, reasons: 3)
+                let patch = pipeline.patch.snapshot
+                let transmit = pipeline.transmit.snapshot
                 #expect(patch.cycles > 0 && transmit.cycles > 0)
                 #expect(patch.cycles + transmit.cycles <= end - start)
+                for stage in [pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot, pipeline.l2.snapshot] {
+                    #expect(stage.calls == 0 && stage.packetsIn == 0 && stage.cycles == 0)
+                }
                 #expect(env.drain(port: 1, queue: 0) == frames(0..<16))
             }
         }
@@ -102,6 +127,19 @@ extension DPDKBackedTests {
                 #expect(targets.allSatisfy { PortSnapshot($0.counters) == PortSnapshot() })
                 burst.packets.freeAll()
                 #expect(env.pool.available == before)
+            }
+        }
+
+        @Test("with fewer targets than peers, a burst for a port without a target is left in place")
+        func peerWithoutTarget() throws {
+            try TestDPDK.run { env in
+                // Port 1's peer is port 0, which has no tx target here: there is nothing to send on.
+                var forwarder = IOForwarder(peers: [1, 0], targets: [])
+                var burst = PacketBurst(capacity: 8)
+                env.fill(&burst, tags: 0..<3, ingress: 1)
+                forwarder.process(&burst)
+                #expect(tags(of: burst.packets) == [0, 1, 2])
+                burst.packets.freeAll()
             }
         }
 

@@ -5,6 +5,9 @@ import Testing
 extension DPDKBackedTests {
     @Suite struct TransmitStageTests {
         typealias Drop = TransmitStage.Drop
+        /// These tests send packets that bypass the bridge (VLAN 0, as from patched ports): the bridge's
+        /// membership and tagging tables are not consulted, so any four ports do.
+        static let bridge = BridgeTables(ports: Array(repeating: BridgePortSpec(), count: 4))
 
         /// Fills `burst` with frames tagged 0..<egress.count from `ingress` and sets their egress.
         static func fill(_ burst: inout PacketBurst, env: TestDPDK.Environment, egress: [UInt16], ingress: UInt16 = 0) {
@@ -16,13 +19,13 @@ extension DPDKBackedTests {
         func scattersByEgress() throws {
             try TestDPDK.run { env in
                 let targets = env.targets()
-                var stage = TransmitStage(targets: targets, capacity: 32)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 32)
                 var burst = PacketBurst(capacity: 32)
                 let egress: [UInt16] = [2, 0, 2, 1, 0, 2, 1, 1, 2, 0]
                 Self.fill(&burst, env: env, egress: egress)
                 _ = stage.run(&burst, since: readTSC())
                 #expect(burst.count == 0 && burst.dropped.count == 0)
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 10, packetsOut: 10, drops: [0, 0, 0]))
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 10, packetsOut: 10, drops: txDrops()))
                 let expected: [[UInt32]] = [[1, 4, 9], [3, 6, 7], [0, 2, 5, 8], []]
                 for port in 0..<4 {
                     #expect(env.drain(port: port, queue: 0) == frames(expected[port]), "port \(port)")
@@ -36,7 +39,7 @@ extension DPDKBackedTests {
         func orderInFullBursts() throws {
             try TestDPDK.run { env in
                 let targets = env.targets()
-                var stage = TransmitStage(targets: targets, capacity: 32)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 32)
                 var burst = PacketBurst(capacity: 32)
                 var expected: [[Frame]] = Array(repeating: [], count: 4)
                 var next: UInt32 = 0
@@ -59,7 +62,7 @@ extension DPDKBackedTests {
                     #expect(counters.txPackets == UInt64(expected[port].count))
                     #expect(counters.txBytes == UInt64(expected[port].reduce(0) { $0 + $1.length }))
                 }
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 5, packetsIn: 160, packetsOut: 160, drops: [0, 0, 0]))
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 5, packetsIn: 160, packetsOut: 160, drops: txDrops()))
             }
         }
 
@@ -67,7 +70,7 @@ extension DPDKBackedTests {
         func usesTargetQueue() throws {
             try TestDPDK.run { env in
                 let targets = env.targets(queue: 1)
-                var stage = TransmitStage(targets: targets, capacity: 8)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 8)
                 var burst = PacketBurst(capacity: 8)
                 Self.fill(&burst, env: env, egress: [3, 3, 0])
                 stage.process(&burst)
@@ -82,7 +85,7 @@ extension DPDKBackedTests {
             try TestDPDK.run { env in
                 let before = env.pool.available
                 let targets = env.targets(enabled: [true, false, true, true])
-                var stage = TransmitStage(targets: targets, capacity: 16)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 16)
                 var burst = PacketBurst(capacity: 16)
                 //                      0  1                     2  3  4  5     6  7
                 Self.fill(&burst, env: env, egress: [0, PacketMeta.noEgress, 1, 3, 4, 1, 1000, 0])
@@ -90,7 +93,7 @@ extension DPDKBackedTests {
                 #expect(burst.count == 0)
                 // Dropped packets wait in the burst, in order, to be freed in one call.
                 #expect(tags(of: burst.dropped) == [1, 2, 4, 5, 6])
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 8, packetsOut: 3, drops: [3, 2, 0]))
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 8, packetsOut: 3, drops: txDrops(noEgress: 3, portDown: 2)))
                 #expect(env.pool.available == before - 8)
                 burst.releaseDropped()
                 #expect(env.pool.available == before - 3)
@@ -106,11 +109,11 @@ extension DPDKBackedTests {
         @Test("with no targets every packet is no-egress")
         func noTargets() throws {
             try TestDPDK.run { env in
-                var stage = TransmitStage(targets: [], capacity: 4)
+                var stage = TransmitStage(targets: [], bridge: Self.bridge.view, capacity: 4)
                 var burst = PacketBurst(capacity: 4)
                 Self.fill(&burst, env: env, egress: [0, 1, PacketMeta.noEgress])
                 _ = stage.run(&burst, since: readTSC())
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 0, drops: [3, 0, 0]))
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 0, drops: txDrops(noEgress: 3)))
                 burst.releaseDropped()
             }
         }
@@ -121,12 +124,12 @@ extension DPDKBackedTests {
                 let before = env.pool.available
                 #expect(env.inject(tags: 1000..<1000 + UInt32(TestDPDK.ringCapacity), port: 1, queue: 0) == TestDPDK.ringCapacity)
                 let targets = env.targets()
-                var stage = TransmitStage(targets: targets, capacity: 8)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 8)
                 var burst = PacketBurst(capacity: 8)
                 Self.fill(&burst, env: env, egress: [1, 0, 1, 1])
                 _ = stage.run(&burst, since: readTSC())
                 #expect(burst.count == 0 && burst.dropped.count == 0)
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 4, packetsOut: 1, drops: [0, 0, 3]))
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 4, packetsOut: 1, drops: txDrops(txQueueFull: 3)))
                 #expect(PortSnapshot(targets[1].counters) == PortSnapshot(txDropped: 3))
                 #expect(PortSnapshot(targets[0].counters) == PortSnapshot(txPackets: 1, txBytes: bytes([1])))
                 // The refused packets were freed at once: only the fillers and the one sent are in use.
@@ -143,11 +146,11 @@ extension DPDKBackedTests {
                 let fillers = 1000..<1000 + UInt32(TestDPDK.ringCapacity - room)
                 #expect(env.inject(tags: fillers, port: 2, queue: 0) == fillers.count)
                 let targets = env.targets()
-                var stage = TransmitStage(targets: targets, capacity: 8)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 8)
                 var burst = PacketBurst(capacity: 8)
                 Self.fill(&burst, env: env, egress: [2, 2, 2, 2, 2])
                 _ = stage.run(&burst, since: readTSC())
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 5, packetsOut: 2, drops: [0, 0, 3]))
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 5, packetsOut: 2, drops: txDrops(txQueueFull: 3)))
                 #expect(PortSnapshot(targets[2].counters) == PortSnapshot(txPackets: 2, txBytes: bytes([0, 1]), txDropped: 3))
                 #expect(env.drain(port: 2, queue: 0) == frames(fillers) + frames([0, 1]))
             }
@@ -157,7 +160,7 @@ extension DPDKBackedTests {
         func countersConsistent() throws {
             try TestDPDK.run { env in
                 let targets = env.targets(enabled: [true, true, false, true])
-                var stage = TransmitStage(targets: targets, capacity: 32)
+                var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 32)
                 var burst = PacketBurst(capacity: 32)
                 _ = env.inject(tags: 5000..<5000 + UInt32(TestDPDK.ringCapacity - 10), port: 3, queue: 0)
                 for round in 0..<6 {
@@ -174,7 +177,7 @@ extension DPDKBackedTests {
                 let expectedOut = UInt64(perEgress[0] + perEgress[1] + 10)
                 #expect(c.ignoringCycles() == StageSnapshot(
                     calls: 6, packetsIn: 192, packetsOut: expectedOut,
-                    drops: [UInt64(perEgress[4]), UInt64(perEgress[2]), UInt64(perEgress[3] - 10)]))
+                    drops: txDrops(noEgress: UInt64(perEgress[4]), portDown: UInt64(perEgress[2]), txQueueFull: UInt64(perEgress[3] - 10))))
                 #expect(PortSnapshot(targets[3].counters).txDropped == UInt64(perEgress[3] - 10))
                 #expect(env.drain(port: 0, queue: 0).count == perEgress[0])
                 #expect(env.drain(port: 1, queue: 0).count == perEgress[1])
@@ -184,12 +187,15 @@ extension DPDKBackedTests {
 
         @Test("descriptor names the stage and its drop reasons in code order")
         func descriptor() {
-            let stage = TransmitStage(targets: [], capacity: 4)
+            let stage = TransmitStage(targets: [], bridge: Self.bridge.view, capacity: 4)
             #expect(stage.descriptor.name == "transmit")
-            #expect(stage.descriptor.dropReasons == ["no-egress", "port-down", "tx-queue-full"])
-            #expect(TransmitStage.dropReasons[Drop.noEgress] == "no-egress")
-            #expect(TransmitStage.dropReasons[Drop.portDown] == "port-down")
-            #expect(TransmitStage.dropReasons[Drop.txQueueFull] == "tx-queue-full")
+            #expect(stage.descriptor.dropReasons == [
+                "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed", "no-headroom",
+            ])
+            #expect(stage.descriptor.eventNames == [])
+            let codes = [Drop.noEgress, Drop.portDown, Drop.txQueueFull, Drop.floodNoPorts, Drop.notMember, Drop.copyFailed, Drop.noHeadroom]
+            #expect(codes == Array(0..<7))
+            #expect(stage.counters.block.count == StageCounters.firstDrop + 7)
         }
     }
 
@@ -211,4 +217,12 @@ extension DPDKBackedTests {
             }
         }
     }
+}
+
+/// The transmit stage's drop counters in code order (`TransmitStage.Drop`), zero unless given.
+func txDrops(
+    noEgress: UInt64 = 0, portDown: UInt64 = 0, txQueueFull: UInt64 = 0, floodNoPorts: UInt64 = 0, notMember: UInt64 = 0,
+    copyFailed: UInt64 = 0, noHeadroom: UInt64 = 0
+) -> [UInt64] {
+    [noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom]
 }

@@ -19,8 +19,9 @@ func testFrames(count: Int, seed: UInt8) -> [[UInt8]] {
 extension SystemTests {
     @Suite("Forwarding pcap traces through sluiced")
     struct PcapForwarding {
-        /// Two net_pcap ports patched together, a third unpatched one: every frame leaves on the peer
-        /// byte for byte, in order, both ways; the unpatched port's frames are dropped and counted.
+        /// Two net_pcap ports patched together, a third on the bridge alone: every frame leaves on the peer
+        /// byte for byte, in order, both ways; the third port's frames have nowhere to go (its VLAN has no
+        /// other port) and are dropped and counted.
         @Test func patchedPortsForwardByteForByte() throws {
             let directory = try System.scratchDirectory("pcap")
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -48,7 +49,7 @@ extension SystemTests {
             try daemon.waitReady()
             try System.waitUntil("all frames to be forwarded") {
                 let ports = try daemon.ports()
-                let unpatchedDrops = try daemon.stages()["patch"]?.drops["unpatched-port"]
+                let unpatchedDrops = try daemon.stages()["transmit"]?.drops["flood-no-ports"]
                 return ports["port-b"]?.counters.txPackets == UInt64(framesA.count)
                     && ports["port-a"]?.counters.txPackets == UInt64(framesB.count)
                     && unpatchedDrops == UInt64(framesC.count)
@@ -61,7 +62,9 @@ extension SystemTests {
             #expect(ports["port-c"]?.counters.txPackets == 0)
             #expect(ports.values.allSatisfy { $0.counters.txDropped == 0 })
             let stages = try daemon.stages()
-            #expect(stages["patch"]?.packetsIn == UInt64(framesA.count + framesB.count + framesC.count))
+            #expect(stages["patch"]?.packetsIn == UInt64(framesA.count + framesB.count))
+            #expect(stages["parse"]?.packetsIn == UInt64(framesC.count), "only the bridged port's frames are parsed")
+            #expect(stages["l2"]?.events["flooded"] == UInt64(framesC.count))
             #expect(stages["transmit"]?.packetsOut == UInt64(framesA.count + framesB.count))
 
             // net_pcap writes its output file when the port closes.

@@ -10,6 +10,12 @@ enum System {
 
     static func binary(_ name: String) -> String { binDirectory.appendingPathComponent(name).path }
 
+    /// A file of this repository (tools, configs), found from this source file's location.
+    static func repositoryFile(_ relativePath: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(relativePath).path
+    }
+
     /// A fresh directory for one test's files.
     static func scratchDirectory(_ label: String) throws -> URL {
         let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-test-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

@@ -1,26 +1,5 @@
 import DPDK
 
-/// The pipeline sluiced runs today: patch forwarding, then transmit. Stages are stored as concrete types
-/// and called in a fixed order, so the compiler sees (and inlines) the whole per-burst path.
-public struct ForwardingPipeline: BurstProcessor, ~Copyable {
-    public var patch: PatchStage
-    public var transmit: TransmitStage
-
-    public init(patch: consuming PatchStage, transmit: consuming TransmitStage) {
-        self.patch = patch
-        self.transmit = transmit
-    }
-
-    @inlinable
-    public mutating func process(_ burst: inout PacketBurst) {
-        var t = readTSC()
-        t = patch.run(&burst, since: t)
-        _ = transmit.run(&burst, since: t)
-    }
-
-    public var stages: [StageDescriptor] { [patch.descriptor, transmit.descriptor] }
-}
-
 /// The io baseline: each burst goes straight to the peer of the port it came from, with no stage at all —
 /// what `dpdk-testpmd --forward-mode=io` does. sluice-bench runs it beside the real pipeline so every
 /// report carries its own floor.
@@ -32,8 +11,10 @@ public struct IOForwarder: BurstProcessor, ~Copyable {
         self.peers = .allocate(capacity: max(peers.count, 1))
         self.peers.initialize(repeating: PacketMeta.noEgress)
         for (index, peer) in peers.enumerated() { self.peers[index] = peer ?? PacketMeta.noEgress }
-        self.targets = .allocate(capacity: max(targets.count, 1))
-        _ = self.targets.initialize(from: targets)
+        // Exactly `targets.count` slots (the allocation is never empty): `process` bounds egress by the count.
+        let buffer = UnsafeMutableBufferPointer<TxTarget>.allocate(capacity: max(targets.count, 1))
+        _ = buffer.initialize(from: targets)
+        self.targets = UnsafeMutableBufferPointer(rebasing: buffer[0..<targets.count])
     }
 
     deinit {

@@ -1,0 +1,29 @@
+import DPDK
+import Packet
+
+/// Parses every packet once (Ethernet, 802.1Q, ARP, IPv4/IPv6, TCP/UDP/ICMP, VXLAN) into its metadata, which
+/// every later stage reads instead of re-parsing. Malformed frames are dropped under the parser's reason.
+public struct ParseStage: PipelineStage, ~Copyable {
+    public static let name = "parse"
+    public static let dropReasons = ParseError.allCases.map(\.name)
+
+    public let counters: StageCounters
+
+    public init() { counters = Self.allocateCounters() }
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        var kept = 0
+        for i in 0..<burst.count {
+            let mbuf = burst.packets[i]
+            // Headers are parsed from the first segment; drivers deliver frames up to the MTU in one.
+            if let error = PacketParser.parse(UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, into: &burst.meta[i].headers) {
+                counters.drop(reason: Int(error.rawValue))
+                burst.drop(i)
+            } else {
+                burst.keep(i, at: &kept)
+            }
+        }
+        burst.endCompaction(keeping: kept)
+    }
+}

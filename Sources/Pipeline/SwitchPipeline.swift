@@ -1,0 +1,44 @@
+import DPDK
+
+/// Sluice's pipeline: patched ports go straight to transmit; bridged ports go through parse → port
+/// security → VLAN → L2 learning/forwarding → transmit. Stages are stored as concrete types and called in a
+/// fixed order, so the compiler sees (and inlines) the whole per-burst path. Whether a burst takes the
+/// bridge path is decided once per burst (a burst comes from one port).
+public struct SwitchPipeline: BurstProcessor, ~Copyable {
+    public var patch: PatchStage
+    public var parse: ParseStage
+    public var portSecurity: PortSecurityStage
+    public var vlan: VLANStage
+    public var l2: L2Stage
+    public var transmit: TransmitStage
+
+    public init(
+        patch: consuming PatchStage, parse: consuming ParseStage, portSecurity: consuming PortSecurityStage,
+        vlan: consuming VLANStage, l2: consuming L2Stage, transmit: consuming TransmitStage
+    ) {
+        self.patch = patch
+        self.parse = parse
+        self.portSecurity = portSecurity
+        self.vlan = vlan
+        self.l2 = l2
+        self.transmit = transmit
+    }
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        var t = readTSC()
+        if patch.isPatched(burst.ingress) {
+            t = patch.run(&burst, since: t)
+        } else {
+            t = parse.run(&burst, since: t)
+            if burst.count > 0 { t = portSecurity.run(&burst, since: t) }
+            if burst.count > 0 { t = vlan.run(&burst, since: t) }
+            if burst.count > 0 { t = l2.run(&burst, since: t) }
+        }
+        if burst.count > 0 { _ = transmit.run(&burst, since: t) }
+    }
+
+    public var stages: [StageDescriptor] {
+        [patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor, transmit.descriptor]
+    }
+}

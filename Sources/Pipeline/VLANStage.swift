@@ -1,0 +1,55 @@
+import Packet
+
+/// Assigns every frame to a bridge VLAN by its ingress port's mode, and drops frames the port may not carry:
+/// - access port: untagged (or priority-tagged, VID 0) frames belong to the port's VLAN; other tagged
+///   frames are dropped (`tagged-on-access`);
+/// - trunk port: tagged frames keep their VLAN if the port allows it (else `vlan-not-allowed`); untagged
+///   frames belong to the native VLAN, or are dropped without one (`untagged-on-trunk`).
+/// QinQ / 802.1ad frames never get here: the parser drops them (`stacked-vlan`).
+public struct VLANStage: PipelineStage, ~Copyable {
+    public static let name = "vlan"
+    public static let dropReasons = ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"]
+    public enum Drop { public static let taggedOnAccess = 0, notAllowed = 1, untaggedOnTrunk = 2 }
+
+    public let counters: StageCounters
+    @usableFromInline let bridge: BridgeView
+
+    public init(bridge: BridgeView) {
+        self.bridge = bridge
+        counters = Self.allocateCounters()
+    }
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        let port = Int(burst.ingress)
+        let row = bridge.ports[port]
+        let portBit = UInt64(1) << UInt64(port)
+        var kept = 0
+        for i in 0..<burst.count {
+            let headers = burst.meta[i].headers
+            let tagged = headers.flags.contains(.vlanTagged)
+            let tagVLAN = headers.vlanID
+            var vlan: UInt16
+            var reason = -1
+            if !tagged || tagVLAN == 0 {
+                vlan = row.untaggedVLAN
+                if vlan == 0 { reason = Drop.untaggedOnTrunk }
+            } else if row.trunk {
+                vlan = tagVLAN
+                if bridge.vlanMembers[Int(vlan)] & portBit == 0 { reason = Drop.notAllowed }
+            } else {
+                vlan = 0
+                reason = Drop.taggedOnAccess
+            }
+            if reason >= 0 {
+                counters.drop(reason: reason)
+                burst.drop(i)
+            } else {
+                burst.meta[i].vlan = vlan
+                burst.meta[i].tagged = tagged
+                burst.keep(i, at: &kept)
+            }
+        }
+        burst.endCompaction(keeping: kept)
+    }
+}
