@@ -119,9 +119,24 @@ struct SluiceBench: ParsableCommand {
                 mainLcore: mainLcore, pmdCPUMask: 1 << UInt64(pmdLcore), filePrefix: prefix, memory: .inMemory,
                 extraArgs: ["--log-level=lib.eal:error"]),
             mempool: MempoolConfig(mbufs: tracePackets + 16384, cacheSize: 256),
-            l2: L2Config(maxMACsPerPort: 1 << 20, macTableSize: 1 << 21),
+            l2: L2Config(maxMACsPerPort: 1 << 20, macTableSize: macTableSize(frames: frames)),
             ports: [source, sink],
             patches: scenario == .patch ? [PatchPair(a: "source", b: "sink")] : [])
+    }
+
+    /// The MAC table sized as an operator would for the trace's hosts: the next power of two at or above
+    /// four times the number of distinct MACs (at least 1024, the smallest table Sluice allows). An
+    /// oversized table spreads a few hundred entries over megabytes and turns every lookup into a cache miss.
+    private func macTableSize(frames: [[UInt8]]) -> Int {
+        var macs = Set<UInt64>()
+        for frame in frames where frame.count >= 12 {
+            for offset in [0, 6] {
+                macs.insert(frame[offset..<offset + 6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            }
+        }
+        var size = 1024
+        while size < 4 * macs.count { size <<= 1 }
+        return size
     }
 
     private func measure(_ dataplane: Dataplane, mode: ForwardingMode) throws -> BenchResult {

@@ -76,5 +76,62 @@ extension SystemTests {
             #expect(outA.frames == framesB)
             #expect(outC.frames.isEmpty)
         }
+
+        /// The bridge's VLAN handling end to end, byte for byte: untagged frames from an access port in VLAN
+        /// 100 leave the trunk tagged with VLAN 100; tagged frames from the trunk leave the access port
+        /// untagged; an access port in VLAN 200 receives nothing; a frame tagged with a VLAN the trunk does not
+        /// allow is dropped.
+        @Test func vlanTagsArePushedAndPoppedByteForByte() throws {
+            let directory = try System.scratchDirectory("vlanpcap")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let access = testFrames(count: 24, seed: 0x1)
+            func tag(_ frame: [UInt8], vlan: UInt16) -> [UInt8] {
+                Array(frame[0..<12]) + [0x81, 0x00, UInt8(vlan >> 8), UInt8(vlan & 0xff)] + Array(frame[12...])
+            }
+            // The trunk sends tagged frames addressed back to the access port's hosts, plus one of VLAN 300.
+            let trunkUntagged = testFrames(count: 10, seed: 0x2).enumerated().map { index, frame -> [UInt8] in
+                var frame = frame
+                frame[0...5] = access[index][6...11]  // to a host learned on the access port
+                return frame
+            }
+            let trunkIn = trunkUntagged.map { tag($0, vlan: 100) } + [tag(testFrames(count: 1, seed: 0x3)[0], vlan: 300)]
+            // Whether a trunk frame arrives before or after its destination was learned, it leaves on the
+            // access port (known unicast, or flooded to VLAN 100's only other port): the output is the same.
+            try PcapFile(frames: access).write(path: directory.appendingPathComponent("in-access.pcap").path)
+            try PcapFile(frames: []).write(path: directory.appendingPathComponent("in-other.pcap").path)
+            try PcapFile(frames: trunkIn).write(path: directory.appendingPathComponent("in-trunk.pcap").path)
+            func port(_ name: String, _ vlan: String) -> String {
+                """
+                  - name: \(name)
+                    devargs: "net_pcap_\(name),rx_pcap=\(directory.path)/in-\(name).pcap,tx_pcap=\(directory.path)/out-\(name).pcap"
+                    vlan: \(vlan)
+                """
+            }
+            let daemon = try SluicedProcess(config: """
+                \(testEAL())
+                ports:
+                \(port("access", "{ mode: access, id: 100 }"))
+                \(port("trunk", "{ mode: trunk, allowed: [100, 200] }"))
+                \(port("other", "{ mode: access, id: 200 }"))
+                """, label: "vlanpcap")
+            defer { daemon.removeDirectory() }
+            try daemon.waitReady()
+            try System.waitUntil("every frame to be forwarded or dropped") {
+                let ports = try daemon.ports()
+                let refused = try daemon.stages()["vlan"]?.drops["vlan-not-allowed"] ?? 0
+                return ports["trunk"]?.counters.txPackets == UInt64(access.count)
+                    && ports["access"]?.counters.txPackets == UInt64(trunkUntagged.count) && refused == 1
+            }
+            let stages = try daemon.stages()
+            #expect(try daemon.ports()["other"]?.counters.txPackets == 0)
+            #expect(stages["l2"]?.events["learned"] == UInt64(access.count + trunkUntagged.count))
+            #expect(try daemon.stop() == 0)
+            let outTrunk = try PcapFile.read(path: directory.appendingPathComponent("out-trunk.pcap").path)
+            let outAccess = try PcapFile.read(path: directory.appendingPathComponent("out-access.pcap").path)
+            let outOther = try PcapFile.read(path: directory.appendingPathComponent("out-other.pcap").path)
+            #expect(outTrunk.frames == access.map { tag($0, vlan: 100) }, "pushed: tag 100 after the MAC addresses")
+            #expect(outAccess.frames == trunkUntagged, "popped: the frames exactly as before tagging")
+            #expect(outOther.frames.isEmpty)
+        }
     }
 }
