@@ -58,7 +58,7 @@ import Testing
         #expect(vm.effectiveMaxMACs(config.l2) == 16)
         let security = try #require(vm.portSecurity)
         #expect(security.mac == EthernetAddress("52:54:00:12:34:56"))
-        #expect(security.ipv4.count == 1 && security.ipv6.count == 2)
+        #expect(security.ipv4 == [IPv4Address("10.0.100.5")!] && security.ipv6 == [IPv6Address("fd00:100::5")!])
         #expect(vm.resolvedStaticMACs.map(\.mac) == [security.mac])
         #expect(vm.resolvedStaticMACs.map(\.vlan) == [100])
 
