@@ -100,7 +100,7 @@ public final class Dataplane {
     private func buildBridge() {
         let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
         bridge = BridgeTables(ports: config.ports.map { port in
-            var spec = BridgePortSpec(bridged: !patched.contains(port.name), up: port.admin == .up)
+            var spec = BridgePortSpec(bridged: !patched.contains(port.name))
             switch port.vlanMode {
             case .access(let vlan): spec.vlanMode = .access(vlan: vlan)
             case .trunk(let allowed, let native): spec.vlanMode = .trunk(allowed: allowed.ids, native: native)

@@ -16,19 +16,16 @@ public struct BridgePortSpec: Sendable, Equatable {
     /// With port security: the source addresses the port may use; nil = any.
     public var allowedIPv4: [IPv4Address]?
     public var allowedIPv6: [IPv6Address]?
-    /// Packets for a port that is down are dropped; its rx queues are not polled.
-    public var up: Bool
 
     public init(
         bridged: Bool = true, vlanMode: VLANMode = .access(vlan: 1), allowedMAC: EthernetAddress? = nil,
-        allowedIPv4: [IPv4Address]? = nil, allowedIPv6: [IPv6Address]? = nil, up: Bool = true
+        allowedIPv4: [IPv4Address]? = nil, allowedIPv6: [IPv6Address]? = nil
     ) {
         self.bridged = bridged
         self.vlanMode = vlanMode
         self.allowedMAC = allowedMAC
         self.allowedIPv4 = allowedIPv4
         self.allowedIPv6 = allowedIPv6
-        self.up = up
     }
 }
 
@@ -69,10 +66,8 @@ public final class BridgeTables: @unchecked Sendable {
         untagged.initialize(repeating: 0, count: 4096)
         var ipv4: [UInt32] = []
         var ipv6: [IPv6Address] = []
-        var upMask: UInt64 = 0
         for (index, spec) in specs.enumerated() {
             let bit = UInt64(1) << UInt64(index)
-            if spec.up { upMask |= bit }
             var row = BridgePort(
                 bridged: spec.bridged, trunk: false, untaggedVLAN: 0, securityEnabled: spec.allowedMAC != nil,
                 restrictIPv4: spec.allowedMAC != nil && (spec.allowedIPv4 != nil || spec.allowedIPv6 != nil),
@@ -106,7 +101,7 @@ public final class BridgeTables: @unchecked Sendable {
         ipv6Table.initialize(from: ipv6, count: ipv6.count)
         view = BridgeView(
             ports: ports, portCount: specs.count, vlanMembers: members, vlanUntagged: untagged,
-            ipv4: ipv4Table, ipv6: ipv6Table, upMask: upMask)
+            ipv4: ipv4Table, ipv6: ipv6Table)
     }
 
     deinit {
@@ -129,8 +124,6 @@ public struct BridgeView: @unchecked Sendable {
     public let vlanUntagged: UnsafeMutablePointer<UInt64>
     public let ipv4: UnsafeMutablePointer<UInt32>
     public let ipv6: UnsafeMutablePointer<IPv6Address>
-    /// Ports that are administratively up.
-    public let upMask: UInt64
 
     @inlinable @inline(__always)
     public func allowsIPv4(port: Int, _ address: UInt32) -> Bool {

@@ -101,7 +101,6 @@ extension DPDKBackedTests {
             #expect(view.vlanMembers[0] == 0 && view.vlanMembers[40] == 0 && view.vlanMembers[4095] == 0)
             #expect((0..<4).map { view.ports[$0].trunk } == [false, true, true, false])
             #expect((0..<4).map { view.ports[$0].untaggedVLAN } == [10, 0, 30, 20])
-            #expect(view.upMask == 0b1111)
         }
 
         @Test("descriptor names the stage and its drop reasons in code order")
