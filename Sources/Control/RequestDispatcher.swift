@@ -10,6 +10,15 @@ public protocol ControlHandler: AnyObject {
     func macs() -> [MACEntry]
     /// Removes learned entries (static ones stay); throws an invalid-params error for an unknown port or VLAN.
     func flushMACs(_ params: MACFlushParams) throws(RPCErrorObject) -> MACFlushResult
+    func health() -> HealthStatus
+    func vlans() -> [VLANStatus]
+    func configDocument() -> ConfigDocumentResult
+    /// Validates, plans and (unless a dry run) applies a whole desired-state document. Errors: invalidConfig,
+    /// restartRequired, applyFailed (nothing applied), invalidParams.
+    func applyConfig(_ params: ConfigApplyParams) throws(RPCErrorObject) -> ConfigApplyResult
+    func addPort(_ params: PortAddParams) throws(RPCErrorObject) -> ConfigApplyResult
+    func deletePort(_ params: PortDeleteParams) throws(RPCErrorObject) -> ConfigApplyResult
+    func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult
 }
 
 /// A request seen only for its params.
@@ -63,18 +72,34 @@ struct RequestDispatcher {
         case .pmdList: return (resultLine(handler.pmds(), id: id), name)
         case .stageList: return (resultLine(handler.stages(), id: id), name)
         case .macList: return (resultLine(handler.macs(), id: id), name)
+        case .health: return (resultLine(handler.health(), id: id), name)
+        case .vlanList: return (resultLine(handler.vlans(), id: id), name)
+        case .configGet: return (resultLine(handler.configDocument(), id: id), name)
         case .macFlush:
-            let params: MACFlushParams
-            do {
-                params = try decodeParams(MACFlushParams.self, from: data) ?? MACFlushParams()
-            } catch {
-                return (errorLine(error, id: id), name)
+            return (call(data, id: id, default: MACFlushParams(), handler.flushMACs), name)
+        case .configApply:
+            return (call(data, id: id, default: nil, handler.applyConfig), name)
+        case .portAdd:
+            return (call(data, id: id, default: nil, handler.addPort), name)
+        case .portDelete:
+            return (call(data, id: id, default: nil, handler.deletePort), name)
+        case .portSet:
+            return (call(data, id: id, default: nil, handler.setPort), name)
+        }
+    }
+
+    /// Decodes the params (`fallback` when absent; absent and no fallback is an error), calls the method and
+    /// encodes its result or error.
+    private func call<P: Decodable, R: Codable & Sendable>(
+        _ data: Data, id: RPCID?, default fallback: P?, _ method: (P) throws(RPCErrorObject) -> R
+    ) -> [UInt8] {
+        do throws(RPCErrorObject) {
+            guard let params = try decodeParams(P.self, from: data) ?? fallback else {
+                throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "params are required")
             }
-            do {
-                return (resultLine(try handler.flushMACs(params), id: id), name)
-            } catch {
-                return (errorLine(error, id: id), name)
-            }
+            return resultLine(try method(params), id: id)
+        } catch {
+            return errorLine(error, id: id)
         }
     }
 
@@ -86,6 +111,9 @@ struct RequestDispatcher {
         } catch let DecodingError.typeMismatch(expected, context), let DecodingError.valueNotFound(expected, context) {
             let path = (["params"] + context.codingPath.map(\.stringValue)).joined(separator: ".")
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "\(path): expected \(expected)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            let path = (["params"] + context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "\(path) is required")
         } catch {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "invalid params: \(error)")
         }

@@ -52,10 +52,13 @@ public struct NoParams: Codable, Sendable, Equatable {
 public struct RPCErrorObject: Codable, Sendable, Equatable, Error, CustomStringConvertible {
     public var code: Int
     public var message: String
+    /// Machine-readable detail (JSON-RPC's `data` member), e.g. every problem found in a document.
+    public var data: RPCErrorData?
 
-    public init(code: Int, message: String) {
+    public init(code: Int, message: String, data: RPCErrorData? = nil) {
         self.code = code
         self.message = message
+        self.data = data
     }
 
     public static let parseError = -32700
@@ -65,8 +68,25 @@ public struct RPCErrorObject: Codable, Sendable, Equatable, Error, CustomStringC
     public static let internalError = -32603
     /// Sluice-specific: the request was valid JSON-RPC but exceeded the size limit.
     public static let requestTooLarge = -32001
+    /// The desired state asked for is invalid; `data.problems` lists every problem (key path: what is wrong).
+    public static let invalidConfig = -32010
+    /// The change touches settings that only a restart of sluiced can change; `data.needsRestart` lists them.
+    public static let restartRequired = -32011
+    /// The change was valid but could not be carried out (e.g. a device failed to attach); nothing of it
+    /// was applied.
+    public static let applyFailed = -32012
 
     public var description: String { "\(message) (code \(code))" }
+}
+
+public struct RPCErrorData: Codable, Sendable, Equatable {
+    public var problems: [String]?
+    public var needsRestart: [String]?
+
+    public init(problems: [String]? = nil, needsRestart: [String]? = nil) {
+        self.problems = problems
+        self.needsRestart = needsRestart
+    }
 }
 
 public struct RPCResponse<Result: Codable & Sendable>: Codable, Sendable {
@@ -100,6 +120,20 @@ public enum ControlMethod: String, CaseIterable, Sendable {
     case macList = "mac.list"
     /// MACFlushParams -> MACFlushResult
     case macFlush = "mac.flush"
+    /// -> HealthStatus
+    case health
+    /// -> [VLANStatus]
+    case vlanList = "vlan.list"
+    /// -> ConfigDocumentResult
+    case configGet = "config.get"
+    /// ConfigApplyParams -> ConfigApplyResult
+    case configApply = "config.apply"
+    /// PortAddParams -> ConfigApplyResult
+    case portAdd = "port.add"
+    /// PortDeleteParams -> ConfigApplyResult
+    case portDelete = "port.del"
+    /// PortSetParams -> ConfigApplyResult
+    case portSet = "port.set"
 }
 
 /// Largest request line the server reads before answering `requestTooLarge` and closing the connection.

@@ -141,3 +141,17 @@ final class DataplaneControl: ControlHandler {
         }
     }
 }
+
+// TEMPORARY (being implemented on main now): the desired-state methods.
+extension DataplaneControl {
+    private var pending: RPCErrorObject { RPCErrorObject(code: RPCErrorObject.internalError, message: "not implemented yet") }
+    func health() -> HealthStatus {
+        HealthStatus(status: "ok", problems: [], pmdsRunning: 0, pmds: 0, ports: 0, portsLinkUp: 0, revision: 0, uptimeSeconds: 0)
+    }
+    func vlans() -> [VLANStatus] { [] }
+    func configDocument() -> ConfigDocumentResult { ConfigDocumentResult(revision: 0, yaml: "", config: .null, stateFile: nil) }
+    func applyConfig(_ params: ConfigApplyParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
+    func addPort(_ params: PortAddParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
+    func deletePort(_ params: PortDeleteParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
+    func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
+}
