@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         // Ports, PMD threads, counters: turns a validated config into a running dataplane.
         .target(
-            name: "Dataplane", dependencies: ["DPDK", "Pipeline", "Config", "ControlProtocol"], swiftSettings: dpdkSwiftFlags),
+            name: "Dataplane", dependencies: ["DPDK", "Packet", "Pipeline", "Config", "ControlProtocol"], swiftSettings: dpdkSwiftFlags),
         // The control API: JSON-RPC 2.0 wire types, status/counter types and a blocking client. No DPDK.
         .target(name: "ControlProtocol", swiftSettings: dpdkSwiftFlags),
         // The control socket server (run by sluiced on its control thread), independent of the dataplane.
@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "sluiced",
             dependencies: [
-                "Dataplane", "Control", "Config",
+                "Dataplane", "Control", "Config", "ControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

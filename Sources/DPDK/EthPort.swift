@@ -95,6 +95,15 @@ public struct EthPort: Sendable, Hashable {
 
     public func close() throws(DPDKError) { try check(rte_eth_dev_close(id), "rte_eth_dev_close(port \(id))") }
 
+    /// Unplugs a closed port's device from its bus, so that the same device name can be probed again (a
+    /// port reconfigured at run time is closed and probed anew). `bus` is "vdev" or "pci".
+    public static func detach(deviceName: String, bus: String) throws(DPDKError) {
+        let result = rte_eal_hotplug_remove(bus, deviceName)
+        // Already gone (some drivers release their device when the port closes) is what we want.
+        if result == -ENOENT || result == -ENODEV { return }
+        try check(result, "removing device '\(deviceName)' from bus \(bus)")
+    }
+
     public func setLink(up: Bool) throws(DPDKError) {
         let result = up ? rte_eth_dev_set_link_up(id) : rte_eth_dev_set_link_down(id)
         if result == -ENOTSUP { return }

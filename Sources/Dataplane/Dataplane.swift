@@ -35,16 +35,25 @@ public enum ForwardingMode: String, Sendable, CaseIterable {
 }
 
 /// The running dataplane: EAL, the packet pool, the ports and one PMD thread per bit of the PMD core mask.
-/// Owned and driven by the control thread (the EAL main lcore); PMD threads only run their loops.
+/// Owned and driven by the control thread (the EAL main lcore); PMD threads only run their loops and read
+/// the published `Generation`.
+///
+/// Ports live in slots (0 ..< 64): a port keeps its slot while it exists, so tables indexed by slot (the
+/// MAC table's port numbers, VLAN masks) stay meaningful across reconfigurations.
 public final class Dataplane {
-    public let config: SluiceConfig
+    /// The desired state now running.
+    public internal(set) var config: SluiceConfig
+    /// Incremented by every applied change.
+    public internal(set) var revision = 0
     public let pool: PacketPool
-    public private(set) var ports: [Port] = []
+    public let mode: ForwardingMode
+    var slots = [Port?](repeating: nil, count: ForwardingTables.maxPorts)
     public private(set) var pmds: [PMDThread] = []
-    /// VLAN membership, tagging and port-security tables of every port (read by all PMDs).
-    public private(set) var bridge: BridgeTables!
+    /// The generation the PMDs read.
+    private(set) var generation: Generation!
     /// The MAC learning table all PMDs share.
     public private(set) var macTable: MACTable!
+    let grace = GracePeriods()
     public let startedAt = ContinuousClock.now
     private var isShutDown = false
 
@@ -55,6 +64,7 @@ public final class Dataplane {
     /// On failure everything already created is torn down again before the error is thrown.
     public init(config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline) throws {
         self.config = config
+        self.mode = mode
         do {
             try EAL.initialize(arguments: config.ealArguments(program: program))
         } catch {
@@ -75,53 +85,60 @@ public final class Dataplane {
             throw DataplaneError("mempool: cannot create \(config.mempool.mbufs) mbufs: \(error) (raise hugepages or eal.socket-mem, or lower mempool.mbufs)")
         }
         do {
-            try bringUpPorts(pmdLcores: pmdLcores)
-            buildBridge()
-            buildPMDs(mode: mode)
+            let assignment = RxQueueScheduler.assign(ports: config.ports, pmdLcores: config.pmdLcores, keeping: [:])
+            for port in config.ports {
+                slots[freeSlot()!] = try bringUp(port, rxAssignment: assignment)
+            }
+            buildMACTable()
+            generation = Generation(config: config, slots: slots, pmdLcores: pmdLcores, rxAssignment: assignment)
+            buildPMDs()
         } catch {
             shutdown()
             throw error
         }
     }
 
-    private func bringUpPorts(pmdLcores: [UInt32]) throws {
-        let assignments = RxQueueScheduler.assign(ports: config.ports, pmdLcores: config.pmdLcores)
-        for (index, portConfig) in config.ports.enumerated() {
-            // Place each rx queue's descriptors on the NUMA node of the PMD that polls it.
-            let sockets = (0..<portConfig.rxQueues).map { queue in
-                let lcore = assignments.first { $0.port == index && $0.queue == queue }!.lcore
-                return EAL.socket(ofLcore: UInt32(lcore))
-            }
-            ports.append(try Port.bringUp(
-                index: index, config: portConfig, pmdLcores: pmdLcores, rxQueueSockets: sockets, pool: pool))
-        }
+    /// The ports, in configuration order.
+    public var ports: [Port] { config.ports.compactMap { port(named: $0.name) } }
+
+    public func port(named name: String) -> Port? {
+        slots.first { $0?.name == name } ?? nil
     }
 
-    private func buildBridge() {
-        let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
-        bridge = BridgeTables(ports: config.ports.map { port in
-            var spec = BridgePortSpec(bridged: !patched.contains(port.name))
-            switch port.vlanMode {
-            case .access(let vlan): spec.vlanMode = .access(vlan: vlan)
-            case .trunk(let allowed, let native): spec.vlanMode = .trunk(allowed: allowed.ids, native: native)
-            }
-            if let security = port.portSecurity {
-                spec.allowedMAC = security.mac
-                if !security.ipv4.isEmpty || !security.ipv6.isEmpty {
-                    spec.allowedIPv4 = security.ipv4
-                    spec.allowedIPv6 = security.ipv6
-                }
-            }
-            return spec
-        })
+    /// The name of the port in `slot` (for tables that store slots), or "#slot" if it has none.
+    public func portName(slot: Int) -> String {
+        slot < slots.count ? slots[slot]?.name ?? "#\(slot)" : "#\(slot)"
+    }
+
+    /// VLAN membership, tagging and port-security tables of the current generation.
+    public var bridge: BridgeTables { generation.bridge }
+
+    func freeSlot() -> Int? { slots.firstIndex { $0 == nil } }
+
+    /// Attaches and starts a port, its rx queues' descriptors on the NUMA node of the PMD polling them.
+    func bringUp(_ port: PortConfig, rxAssignment: [String: [Int]]) throws -> Port {
+        guard let slot = freeSlot() else { throw DataplaneError("port '\(port.name)': all \(ForwardingTables.maxPorts) port slots are in use") }
+        let lcores = rxAssignment[port.name] ?? []
+        let sockets = (0..<port.rxQueues).map { queue in
+            EAL.socket(ofLcore: UInt32(queue < lcores.count ? lcores[queue] : Int(EAL.mainLcore)))
+        }
+        return try Port.bringUp(
+            index: slot, config: port, pmdLcores: config.pmdLcores.map(UInt32.init), rxQueueSockets: sockets, pool: pool)
+    }
+
+    private func buildMACTable() {
         let l2 = config.l2
+        var limits = [Int](repeating: 0, count: ForwardingTables.maxPorts)
+        for portConfig in config.ports {
+            if let slot = port(named: portConfig.name)?.index { limits[slot] = portConfig.effectiveMaxMACs(l2) }
+        }
         macTable = MACTable(
-            capacity: l2.macTableSize, ports: config.ports.count,
-            limits: config.ports.map { $0.effectiveMaxMACs(l2) },
+            capacity: l2.macTableSize, ports: ForwardingTables.maxPorts, limits: limits,
             allocate: TableMemory.allocate, deallocate: TableMemory.deallocate)
-        for (index, port) in config.ports.enumerated() {
-            for entry in port.resolvedStaticMACs {
-                _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac.rawValue, port: UInt16(index))
+        for portConfig in config.ports {
+            guard let slot = port(named: portConfig.name)?.index else { continue }
+            for entry in portConfig.resolvedStaticMACs {
+                _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac.rawValue, port: UInt16(slot))
             }
         }
     }
@@ -134,44 +151,39 @@ public final class Dataplane {
         buildPMDs(mode: mode)
     }
 
-    private func buildPMDs(mode: ForwardingMode) {
+    private func buildPMDs(mode: ForwardingMode? = nil) {
+        let mode = mode ?? self.mode
         let pmdLcores = config.pmdLcores.map(UInt32.init)
-        let assignments = RxQueueScheduler.assign(ports: config.ports, pmdLcores: config.pmdLcores)
-        var peers = [UInt16?](repeating: nil, count: ports.count)
-        for pair in config.patches {
-            if let a = config.portIndex(named: pair.a), let b = config.portIndex(named: pair.b) {
-                peers[a] = UInt16(b)
-                peers[b] = UInt16(a)
-            }
-        }
         for (pmdIndex, lcore) in pmdLcores.enumerated() {
-            let rxQueues = assignments.filter { $0.lcore == Int(lcore) && ports[$0.port].isUp }.map { a in
-                RxQueueRef(
-                    port: ports[a.port].ethPort, queue: UInt16(a.queue), portIndex: UInt16(a.port),
-                    counters: ports[a.port].countersByLcore[lcore]!)
-            }
-            var targets: [TxTarget] = []
-            for port in ports {
-                targets.append(TxTarget(
-                    port: port.ethPort, queue: UInt16(pmdIndex), counters: port.countersByLcore[lcore]!,
-                    enabled: port.isUp))
-            }
+            let tables = UnsafePointer(generation.tables + pmdIndex)
             switch mode {
             case .pipeline:
+                let bridge = generation.bridge.view
                 let pipeline = SwitchPipeline(
-                    patch: PatchStage(peers: peers), parse: ParseStage(),
-                    portSecurity: PortSecurityStage(bridge: bridge.view), vlan: VLANStage(bridge: bridge.view),
+                    patch: PatchStage(peers: []), parse: ParseStage(),
+                    portSecurity: PortSecurityStage(bridge: bridge), vlan: VLANStage(bridge: bridge),
                     l2: L2Stage(table: macTable.view, tscHz: EAL.tscHz),
-                    transmit: TransmitStage(targets: targets, bridge: bridge.view, capacity: Self.burstSize))
-                pmds.append(PMDThread(lcore: lcore, processor: pipeline, rxQueues: rxQueues, burstSize: Self.burstSize))
+                    transmit: TransmitStage(targets: [], bridge: bridge, capacity: Self.burstSize))
+                pmds.append(PMDThread(
+                    lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
+                    burstSize: Self.burstSize))
             case .ioBaseline:
-                var ioPeers = peers
-                for index in ioPeers.indices where ioPeers[index] == nil {
-                    let partner = index ^ 1
-                    if partner < ports.count && peers[partner] == nil { ioPeers[index] = UInt16(partner) }
+                // Peers: the patch pairs, and otherwise ports paired in configuration order, as testpmd does.
+                var ioPeers = [UInt16?](repeating: nil, count: ForwardingTables.maxPorts)
+                let slotOf = Dictionary(uniqueKeysWithValues: ports.map { ($0.name, $0.index) })
+                for pair in config.patches {
+                    ioPeers[slotOf[pair.a]!] = UInt16(slotOf[pair.b]!)
+                    ioPeers[slotOf[pair.b]!] = UInt16(slotOf[pair.a]!)
                 }
-                let forwarder = IOForwarder(peers: ioPeers, targets: targets)
-                pmds.append(PMDThread(lcore: lcore, processor: forwarder, rxQueues: rxQueues, burstSize: Self.burstSize))
+                let unpatched = ports.filter { ioPeers[$0.index] == nil }.map(\.index)
+                for pair in stride(from: 0, to: unpatched.count - 1, by: 2) {
+                    ioPeers[unpatched[pair]] = UInt16(unpatched[pair + 1])
+                    ioPeers[unpatched[pair + 1]] = UInt16(unpatched[pair])
+                }
+                let forwarder = IOForwarder(peers: ioPeers, targets: [])
+                pmds.append(PMDThread(
+                    lcore: lcore, index: pmdIndex, processor: forwarder, tables: tables, graceToken: grace.token,
+                    burstSize: Self.burstSize))
             }
         }
     }
@@ -183,17 +195,33 @@ public final class Dataplane {
         }
     }
 
+    /// Makes `next` the generation every PMD reads, then waits for a grace period so that no PMD can still
+    /// use the previous one, and frees it. Traffic keeps flowing throughout: a PMD switches between two
+    /// bursts.
+    func publish(_ next: Generation) {
+        precondition(next.pmdCount == pmds.count, "one set of tables per PMD")
+        let previous = generation
+        generation = next
+        for (index, pmd) in pmds.enumerated() { pmd.publish(next.tables + index) }
+        withExtendedLifetime(previous) { grace.synchronize(pmds) }
+    }
+
+    /// Waits until every running PMD has passed a quiescent state (see `GracePeriods`).
+    public func waitForPMDGracePeriod() { grace.synchronize(pmds) }
+
     /// Stops the PMDs, then the ports, frees the pool and releases EAL (hugepages, runtime files).
     /// Idempotent; the dataplane cannot be restarted afterwards.
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true
         for pmd in pmds { pmd.stop() }
-        for port in ports { port.shutDown() }
         pmds.removeAll()
-        ports.removeAll()
+        generation = nil
+        for slot in slots.indices {
+            slots[slot]?.shutDown()
+            slots[slot] = nil
+        }
         macTable = nil  // its hugepage memory must go back before EAL releases the heap
-        bridge = nil
         pool.free()
         EAL.cleanup()
     }

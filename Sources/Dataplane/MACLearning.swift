@@ -21,23 +21,13 @@ extension Dataplane {
         return (aged, recycled)
     }
 
-    /// Returns once every running PMD has passed a quiescent state after this call: it finished an iteration
-    /// of its loop (so holds no table slot it read before) and, through the iteration's full barrier, will see
-    /// everything the control thread wrote before calling this.
-    public func waitForPMDGracePeriod() {
-        let marks = pmds.map { ($0, $0.quiescentCount) }
-        for (pmd, mark) in marks where pmd.isRunning {
-            while pmd.isRunning && pmd.quiescentCount == mark { cpuPause() }
-        }
-    }
-
     public func macEntries() -> [MACEntry] {
         macTable.entries(now: macClock)
             .sorted { ($0.vlan, $0.mac) < ($1.vlan, $1.mac) }
             .map { entry in
                 MACEntry(
                     vlan: Int(entry.vlan), mac: EthernetAddress(rawValue: entry.mac).description,
-                    port: entry.port < ports.count ? ports[Int(entry.port)].name : "#\(entry.port)",
+                    port: portName(slot: Int(entry.port)),
                     ageSeconds: Int(entry.age), isStatic: entry.isStatic)
             }
     }
@@ -57,7 +47,7 @@ extension Dataplane {
     public func flushMACs(port: String?, vlan: Int?) throws(FlushError) -> Int {
         var portIndex: UInt16?
         if let port {
-            guard let index = config.portIndex(named: port) else { throw .unknownPort(port) }
+            guard let index = self.port(named: port)?.index else { throw .unknownPort(port) }
             portIndex = UInt16(index)
         }
         if let vlan, !(1...4094).contains(vlan) { throw .badVLAN(vlan) }

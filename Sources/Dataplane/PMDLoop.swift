@@ -2,23 +2,6 @@ import DPDK
 import Pipeline
 import Synchronization
 
-/// An rx queue as a PMD sees it: the port, the queue, the port's index in the port table (the ingress of
-/// every packet received here) and this PMD's counters for the port.
-@frozen
-public struct RxQueueRef: Sendable {
-    public var port: EthPort
-    public var queue: UInt16
-    public var portIndex: UInt16
-    public var counters: PortCounters
-
-    public init(port: EthPort, queue: UInt16, portIndex: UInt16, counters: PortCounters) {
-        self.port = port
-        self.queue = queue
-        self.portIndex = portIndex
-        self.counters = counters
-    }
-}
-
 /// A PMD's own counters.
 public enum PMDCounters {
     public static let iterations = 0, busyCycles = 1, idleCycles = 2, rxPackets = 3
@@ -28,38 +11,50 @@ public enum PMDCounters {
 /// The busy-poll loop of one PMD thread: receive a burst from each of its rx queues in turn, run it through
 /// the processor (pipeline + transmit), repeat until told to stop.
 ///
-/// Everything it touches per packet was allocated before the loop started; it takes no locks and makes
-/// no system calls. Cycle accounting: an iteration that received anything counts as busy, else idle.
+/// Everything it touches per packet was allocated before the loop started; it takes no locks, issues no
+/// memory barriers and makes no system calls. Configuration changes reach it through `published`: the
+/// address of this PMD's current `ForwardingTables`, read once per iteration with an acquire load (a plain
+/// load on x86). When it changes, the processor is rebound before the next burst. At the end of every
+/// iteration the PMD reports a quiescent state (QSBR): it copies the grace-period token into its
+/// `quiescent` word with a release store (again a plain store on x86). Cycle accounting: an iteration that
+/// received anything counts as busy, else idle.
 public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     public var processor: Processor
     @usableFromInline var burst: PacketBurst
-    @usableFromInline let queues: UnsafeMutableBufferPointer<RxQueueRef>
     public let counters: CounterBlock
     @usableFromInline let stopFlag: UnsafeMutablePointer<Atomic<Bool>>
-    /// Bumped after every iteration with a full barrier: the PMD's quiescent-state counter (QSBR).
+    @usableFromInline let published: UnsafeMutablePointer<Atomic<UInt>>
+    @usableFromInline let graceToken: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
 
-    public init(processor: consuming Processor, queues: [RxQueueRef], burstSize: Int, counters: CounterBlock,
-                stopFlag: UnsafeMutablePointer<Atomic<Bool>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>) {
+    public init(processor: consuming Processor, burstSize: Int, counters: CounterBlock,
+                stopFlag: UnsafeMutablePointer<Atomic<Bool>>, published: UnsafeMutablePointer<Atomic<UInt>>,
+                graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>) {
         self.processor = processor
         burst = PacketBurst(capacity: burstSize)
-        self.queues = .allocate(capacity: max(queues.count, 1))
-        _ = self.queues.initialize(from: queues)
         self.counters = counters
         self.stopFlag = stopFlag
+        self.published = published
+        self.graceToken = graceToken
         self.quiescent = quiescent
     }
-
-    deinit { queues.deallocate() }
 
     /// `@inline(never)`: each pipeline gets its own specialised copy of the loop (the body is inlinable),
     /// kept as a function of its own so that `tools/check-fastpath` can find and check every one.
     @inlinable @inline(never)
     public mutating func run() {
         var iterationStart = readTSC()
+        var bound: UInt = 0
         while !stopFlag.pointee.load(ordering: .relaxed) {
+            let address = published.pointee.load(ordering: .acquiring)
+            let tables = UnsafePointer<ForwardingTables>(bitPattern: address).unsafelyUnwrapped
+            if address != bound {
+                processor.bind(tables.pointee)
+                bound = address
+            }
+            let queues = tables.pointee.rxQueues
             var received = 0
-            for q in 0..<queues.count {
+            for q in 0..<tables.pointee.rxQueueCount {
                 let rxq = queues[q]
                 let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets)
                 if n == 0 { continue }
@@ -83,10 +78,9 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 counters.add(PMDCounters.idleCycles, now &- iterationStart)
             }
             iterationStart = now
-            // A quiescent state: no table entry read in this iteration is held any longer. The full barrier
-            // (one locked add per iteration, not per packet) also orders this PMD's later reads after any
-            // pause the control thread announced before it saw this count (see MACTable.recycleTombstones).
-            quiescent.pointee.add(1, ordering: .sequentiallyConsistent)
+            // Quiescent state: nothing read from the tables in this iteration is held any longer. The token
+            // is read after all of this iteration's reads (acquire) and published after them (release).
+            quiescent.pointee.store(graceToken.pointee.load(ordering: .acquiring), ordering: .releasing)
         }
     }
 }
@@ -97,40 +91,59 @@ public final class PMDThread: @unchecked Sendable {
     // @unchecked: the box is handed to exactly one lcore; the control thread only reads `lcore` and the
     // counters (designed for concurrent reads) and stores to the atomic stop flag.
     public let lcore: UInt32
+    /// The PMD's position among the PMDs: its tx queue index on every port.
+    public let index: Int
     public let counters: CounterBlock
     public let stages: [StageDescriptor]
-    public let rxQueues: [RxQueueRef]
     let stopFlag: UnsafeMutablePointer<Atomic<Bool>>
+    /// Address of the `ForwardingTables` the loop reads; stored by the control thread (`publish`).
+    let published: UnsafeMutablePointer<Atomic<UInt>>
+    /// The last grace-period token the loop saw at the end of an iteration.
     let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
     private let body: () -> Void
     public private(set) var isRunning = false
 
     public init<P: BurstProcessor & ~Copyable>(
-        lcore: UInt32, processor: consuming P, rxQueues: [RxQueueRef], burstSize: Int = 32
+        lcore: UInt32, index: Int, processor: consuming P, tables: UnsafePointer<ForwardingTables>,
+        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, burstSize: Int = 32
     ) {
         self.lcore = lcore
+        self.index = index
         counters = .allocate(count: PMDCounters.count)
         stages = processor.stages
-        self.rxQueues = rxQueues
         stopFlag = .allocate(capacity: 1)
         stopFlag.initialize(to: Atomic(false))
+        published = .allocate(capacity: 1)
+        published.initialize(to: Atomic(UInt(bitPattern: tables)))
         quiescent = .allocate(capacity: 1)
         quiescent.initialize(to: Atomic(0))
         let holder = LoopHolder(PMDLoop(
-            processor: processor, queues: rxQueues, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
-            quiescent: quiescent))
+            processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
+            published: published, graceToken: graceToken, quiescent: quiescent))
         body = { holder.runOnce() }
     }
 
     deinit {
         stopFlag.deinitialize(count: 1)
         stopFlag.deallocate()
+        published.deinitialize(count: 1)
+        published.deallocate()
         quiescent.deinitialize(count: 1)
         quiescent.deallocate()
     }
 
-    /// The number of iterations the loop has completed, read with a full barrier.
-    public var quiescentCount: UInt64 { quiescent.pointee.load(ordering: .sequentiallyConsistent) }
+    /// Points the loop at new tables; it starts using them at its next iteration.
+    func publish(_ tables: UnsafePointer<ForwardingTables>) {
+        published.pointee.store(UInt(bitPattern: tables), ordering: .releasing)
+    }
+
+    /// The tables the loop reads now (or will read first when started).
+    var tables: UnsafePointer<ForwardingTables> {
+        UnsafePointer(bitPattern: published.pointee.load(ordering: .acquiring))!
+    }
+
+    /// The grace-period token the loop last reported.
+    var quiescentToken: UInt64 { quiescent.pointee.load(ordering: .acquiring) }
 
     /// Starts the loop on the lcore.
     public func start() throws(DPDKError) {

@@ -7,8 +7,10 @@ import Pipeline
 public final class Port: @unchecked Sendable {
     // @unchecked: immutable after setup except through DPDK calls, which DPDK makes safe for the control
     // thread while PMDs poll (stats, link state).
+    /// The port's slot in the port tables.
     public let index: Int
-    public let config: PortConfig
+    /// As configured now; the control thread updates what changes without reopening the device.
+    public internal(set) var config: PortConfig
     public let ethPort: EthPort
     public let info: EthPort.Info
     public let txQueues: Int
@@ -84,9 +86,12 @@ extension Port {
     }
 
     /// Stops and closes the port (a hot-plugged virtual device disappears with it, e.g. its tap interface).
-    func shutDown() {
+    /// With `detach`, the device is also unplugged from its bus so that the same device can be attached
+    /// again later (a port removed or reconfigured at run time).
+    func shutDown(detach: Bool = false) {
         try? ethPort.stop()
         try? ethPort.close()
+        if detach { try? EthPort.detach(deviceName: config.deviceName, bus: config.isPCI ? "pci" : "vdev") }
     }
 }
 

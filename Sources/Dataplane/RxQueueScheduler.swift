@@ -42,3 +42,36 @@ public enum RxQueueScheduler {
         return result.sorted { ($0.port, $0.queue) < ($1.port, $1.queue) }
     }
 }
+
+extension RxQueueScheduler {
+    /// Assignment by port name (lcore of each rx queue) for a running dataplane being reconfigured: queues
+    /// of ports in `keeping` stay where they are (a queue must never be polled by two PMDs at once, and
+    /// moving one would need an extra grace period), the others are placed as `assign` places them.
+    public static func assign(
+        ports: [PortConfig], pmdLcores: [Int], keeping kept: [String: [Int]]
+    ) -> [String: [Int]] {
+        precondition(!pmdLcores.isEmpty, "validated configs have at least one PMD")
+        var load = Dictionary(uniqueKeysWithValues: pmdLcores.map { ($0, 0) })
+        var result: [String: [Int]] = [:]
+        var placed: [String: [Int?]] = [:]
+        for port in ports {
+            var lcores = [Int?](repeating: nil, count: port.rxQueues)
+            if let previous = kept[port.name], previous.count == port.rxQueues {
+                lcores = previous.map { Optional($0) }
+            } else if let affinity = port.rxQueueAffinity {
+                for queue in 0..<min(affinity.count, port.rxQueues) { lcores[queue] = affinity[queue] }
+            }
+            for case let lcore? in lcores { load[lcore, default: 0] += 1 }
+            placed[port.name] = lcores
+        }
+        for port in ports {
+            result[port.name] = placed[port.name]!.map { lcore in
+                if let lcore { return lcore }
+                let chosen = pmdLcores.min { (load[$0]!, $0) < (load[$1]!, $1) }!
+                load[chosen]! += 1
+                return chosen
+            }
+        }
+        return result
+    }
+}

@@ -32,11 +32,11 @@ extension Dataplane {
     }
 
     public func pmdStatuses() -> [PMDStatus] {
-        pmds.map { pmd in
+        pmds.enumerated().map { pmdIndex, pmd in
             let c = pmd.counters
             return PMDStatus(
                 lcore: Int(pmd.lcore), numaSocket: Int(EAL.socket(ofLcore: pmd.lcore)),
-                rxQueues: pmd.rxQueues.map { "\(ports[Int($0.portIndex)].name)/\($0.queue)" },
+                rxQueues: generation.queues(ofPMD: pmdIndex).map { "\(portName(slot: Int($0.portIndex)))/\($0.queue)" },
                 iterations: c.load(PMDCounters.iterations), busyCycles: c.load(PMDCounters.busyCycles),
                 idleCycles: c.load(PMDCounters.idleCycles), rxPackets: c.load(PMDCounters.rxPackets))
         }
@@ -75,4 +75,42 @@ func formatMAC(_ mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> String {
         let hex = String(byte, radix: 16)
         return hex.count == 1 ? "0" + hex : hex
     }.joined(separator: ":")
+}
+
+extension Dataplane {
+    /// Degraded when a PMD is not running or a port that is up has no link.
+    public func health() -> HealthStatus {
+        var problems: [String] = []
+        let running = pmds.filter(\.isRunning).count
+        if running < pmds.count { problems.append("\(pmds.count - running) of \(pmds.count) PMD threads are not running") }
+        var linkUp = 0
+        for port in ports where port.config.admin == .up {
+            if port.ethPort.link.up { linkUp += 1 } else { problems.append("port \(port.name): link down") }
+        }
+        let elapsed = ContinuousClock.now - startedAt
+        return HealthStatus(
+            status: problems.isEmpty ? "ok" : "degraded", problems: problems, pmdsRunning: running, pmds: pmds.count,
+            ports: ports.count, portsLinkUp: linkUp, revision: revision,
+            uptimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// Every VLAN some port carries, ascending, with its members and MAC entry count.
+    public func vlanStatuses() -> [VLANStatus] {
+        var untagged: [Int: [String]] = [:]
+        var tagged: [Int: [String]] = [:]
+        let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
+        for port in config.ports where !patched.contains(port.name) {
+            switch port.vlanMode {
+            case .access(let vlan): untagged[Int(vlan), default: []].append(port.name)
+            case .trunk(let allowed, let native):
+                for vlan in allowed.ids where vlan != native { tagged[Int(vlan), default: []].append(port.name) }
+                if let native { untagged[Int(native), default: []].append(port.name) }
+            }
+        }
+        var macs: [Int: Int] = [:]
+        for entry in macTable.entries(now: macClock) { macs[Int(entry.vlan), default: 0] += 1 }
+        return Set(untagged.keys).union(tagged.keys).sorted().map { vlan in
+            VLANStatus(vlan: vlan, untaggedPorts: untagged[vlan] ?? [], taggedPorts: tagged[vlan] ?? [], macs: macs[vlan] ?? 0)
+        }
+    }
 }

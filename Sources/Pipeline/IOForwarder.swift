@@ -5,7 +5,9 @@ import DPDK
 /// report carries its own floor.
 public struct IOForwarder: BurstProcessor, ~Copyable {
     @usableFromInline let peers: UnsafeMutableBufferPointer<UInt16>
-    @usableFromInline let targets: UnsafeMutableBufferPointer<TxTarget>
+    /// The targets given at init until a generation is bound, then that generation's.
+    @usableFromInline var targets: UnsafeMutableBufferPointer<TxTarget>
+    private let ownTargets: UnsafeMutableBufferPointer<TxTarget>
 
     public init(peers: [UInt16?], targets: [TxTarget]) {
         self.peers = .allocate(capacity: max(peers.count, 1))
@@ -14,12 +16,18 @@ public struct IOForwarder: BurstProcessor, ~Copyable {
         // Exactly `targets.count` slots (the allocation is never empty): `process` bounds egress by the count.
         let buffer = UnsafeMutableBufferPointer<TxTarget>.allocate(capacity: max(targets.count, 1))
         _ = buffer.initialize(from: targets)
+        ownTargets = buffer
         self.targets = UnsafeMutableBufferPointer(rebasing: buffer[0..<targets.count])
     }
 
     deinit {
         peers.deallocate()
-        targets.deallocate()
+        ownTargets.deallocate()
+    }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        targets = UnsafeMutableBufferPointer(start: tables.targets, count: ForwardingTables.maxPorts)
     }
 
     @inlinable

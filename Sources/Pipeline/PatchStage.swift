@@ -5,18 +5,26 @@ public struct PatchStage: PipelineStage, ~Copyable {
     public static let dropReasons: [String] = []
 
     public let counters: StageCounters
-    /// Peer port index for each port index, or `PacketMeta.noEgress`.
-    @usableFromInline let peers: UnsafeMutableBufferPointer<UInt16>
+    /// Peer port index for each port index, or `PacketMeta.noEgress`: the table given at init until a
+    /// generation is bound, then that generation's.
+    @usableFromInline var peers: UnsafeMutableBufferPointer<UInt16>
+    private let ownPeers: UnsafeMutableBufferPointer<UInt16>
 
     /// - Parameter peers: for each port index, the port index its traffic goes to, or nil.
     public init(peers: [UInt16?]) {
-        self.peers = .allocate(capacity: max(peers.count, 1))
-        self.peers.initialize(repeating: PacketMeta.noEgress)
-        for (index, peer) in peers.enumerated() { self.peers[index] = peer ?? PacketMeta.noEgress }
+        ownPeers = .allocate(capacity: max(peers.count, 1))
+        ownPeers.initialize(repeating: PacketMeta.noEgress)
+        for (index, peer) in peers.enumerated() { ownPeers[index] = peer ?? PacketMeta.noEgress }
+        self.peers = ownPeers
         counters = Self.allocateCounters()
     }
 
-    deinit { peers.deallocate() }
+    deinit { ownPeers.deallocate() }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        peers = UnsafeMutableBufferPointer(start: tables.peers, count: ForwardingTables.maxPorts)
+    }
 
     /// Whether bursts from `port` are patched (and so skip the bridge stages).
     @inlinable @inline(__always)

@@ -18,10 +18,19 @@ public protocol PipelineStage: ~Copyable {
     var counters: StageCounters { get }
 
     mutating func process(_ burst: inout PacketBurst)
+
+    /// Points the stage at a newly published generation of the configuration tables. Called by the PMD
+    /// (between bursts, never during one) when the control thread has published a new generation, so that
+    /// every burst is processed against one consistent configuration. Stages that read no configuration
+    /// keep the default, which does nothing.
+    mutating func bind(_ tables: borrowing ForwardingTables)
 }
 
 extension PipelineStage where Self: ~Copyable {
     public static var eventNames: [String] { [] }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {}
 
     /// Counters laid out for this stage's drop reasons and events.
     public static func allocateCounters() -> StageCounters {
@@ -91,6 +100,8 @@ public struct StageDescriptor: Sendable {
 /// generic over it, so each processor gets its own specialised loop.
 public protocol BurstProcessor: ~Copyable {
     mutating func process(_ burst: inout PacketBurst)
+    /// Takes a newly published generation of the configuration tables (see `PipelineStage.bind`).
+    mutating func bind(_ tables: borrowing ForwardingTables)
     /// The stages, for counters; read once at start-up.
     var stages: [StageDescriptor] { get }
 }

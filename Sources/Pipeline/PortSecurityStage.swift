@@ -10,12 +10,15 @@ public struct PortSecurityStage: PipelineStage, ~Copyable {
     public enum Drop { public static let sourceMAC = 0, sourceIPv4 = 1, sourceIPv6 = 2, arpMAC = 3, arpIP = 4 }
 
     public let counters: StageCounters
-    @usableFromInline let bridge: BridgeView
+    @usableFromInline var bridge: BridgeView
 
     public init(bridge: BridgeView) {
         self.bridge = bridge
         counters = Self.allocateCounters()
     }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) { bridge = tables.bridge }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {

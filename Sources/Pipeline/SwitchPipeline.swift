@@ -38,6 +38,16 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         if burst.count > 0 { _ = transmit.run(&burst, since: t) }
     }
 
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        patch.bind(tables)
+        parse.bind(tables)
+        portSecurity.bind(tables)
+        vlan.bind(tables)
+        l2.bind(tables)
+        transmit.bind(tables)
+    }
+
     public var stages: [StageDescriptor] {
         [patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor, transmit.descriptor]
     }

@@ -20,14 +20,18 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     }
 
     public let counters: StageCounters
-    @usableFromInline let targets: UnsafeMutableBufferPointer<TxTarget>
-    @usableFromInline let bridge: BridgeView
-    /// One row of `capacity` slots per port: the packets bound for it in this burst.
+    /// The targets given at init until a generation is bound, then that generation's.
+    @usableFromInline var targets: UnsafeMutableBufferPointer<TxTarget>
+    private let ownTargets: UnsafeMutableBufferPointer<TxTarget>
+    @usableFromInline var bridge: BridgeView
+    /// One row of `capacity` slots per port slot: the packets bound for it in this burst.
     @usableFromInline let pending: UnsafeMutablePointer<OpaquePointer?>
     @usableFromInline let pendingCounts: UnsafeMutablePointer<Int>
+    /// Bit i: port i has packets in `pending`.
+    @usableFromInline var pendingMask: UInt64 = 0
     @usableFromInline let capacity: Int
     /// Ports whose tx target is enabled (bit i = port i).
-    @usableFromInline let enabledMask: UInt64
+    @usableFromInline var enabledMask: UInt64
 
     /// - Parameters:
     ///   - targets: indexed by port-table index; copied.
@@ -38,12 +42,14 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         // Exactly `targets.count` slots (the allocation is never empty): the count is the port count.
         let buffer = UnsafeMutableBufferPointer<TxTarget>.allocate(capacity: max(targets.count, 1))
         _ = buffer.initialize(from: targets)
+        ownTargets = buffer
         self.targets = UnsafeMutableBufferPointer(rebasing: buffer[0..<targets.count])
         self.bridge = bridge
         self.capacity = capacity
-        pending = .allocate(capacity: max(targets.count, 1) * capacity)
-        pendingCounts = .allocate(capacity: max(targets.count, 1))
-        pendingCounts.initialize(repeating: 0, count: max(targets.count, 1))
+        // Rows for every possible port slot: a later generation may use any of them.
+        pending = .allocate(capacity: ForwardingTables.maxPorts * capacity)
+        pendingCounts = .allocate(capacity: ForwardingTables.maxPorts)
+        pendingCounts.initialize(repeating: 0, count: ForwardingTables.maxPorts)
         var mask: UInt64 = 0
         for (index, target) in targets.enumerated() where target.enabled { mask |= UInt64(1) << UInt64(index) }
         enabledMask = mask
@@ -51,9 +57,16 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     }
 
     deinit {
-        targets.deallocate()
+        ownTargets.deallocate()
         pending.deallocate()
         pendingCounts.deallocate()
+    }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        targets = UnsafeMutableBufferPointer(start: tables.targets, count: ForwardingTables.maxPorts)
+        bridge = tables.bridge
+        enabledMask = tables.enabledMask
     }
 
     @inlinable
@@ -120,7 +133,11 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         burst.packets.count = 0
         guard queued > 0 else { return }
         var sent = 0
-        for port in 0..<portCount where pendingCounts[port] > 0 {
+        var ports = pendingMask
+        pendingMask = 0
+        while ports != 0 {
+            let port = ports.trailingZeroBitCount
+            ports &= ports &- 1
             let count = pendingCounts[port]
             let done = targets[port].send(pending + port &* capacity, count: count)
             if done < count { counters.drop(reason: Drop.txQueueFull, count: UInt64(truncatingIfNeeded: count &- done)) }
@@ -131,9 +148,10 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     }
 
     @inlinable @inline(__always)
-    func enqueue(_ mbuf: Mbuf, port: Int) {
+    mutating func enqueue(_ mbuf: Mbuf, port: Int) {
         pending[port &* capacity &+ pendingCounts[port]] = mbuf.raw
         pendingCounts[port] &+= 1
+        pendingMask |= UInt64(1) << UInt64(port)
     }
 
     /// Makes the packet's tagging what `port` needs for its VLAN; false when a tag cannot be pushed.

@@ -12,12 +12,15 @@ public struct VLANStage: PipelineStage, ~Copyable {
     public enum Drop { public static let taggedOnAccess = 0, notAllowed = 1, untaggedOnTrunk = 2 }
 
     public let counters: StageCounters
-    @usableFromInline let bridge: BridgeView
+    @usableFromInline var bridge: BridgeView
 
     public init(bridge: BridgeView) {
         self.bridge = bridge
         counters = Self.allocateCounters()
     }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) { bridge = tables.bridge }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {

@@ -23,6 +23,14 @@ struct Sluiced: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: ArgumentHelp(
+        "Where configuration applied through the control socket is persisted and restored from at start.",
+        discussion: "At start, ports, patches and l2 settings come from this file when it exists; everything else from --config. Empty: no persistence."))
+    var stateFile = "/var/lib/sluice/state.yaml"
+
+    @Flag(help: "Ignore (and on the next change overwrite) the persisted state: start from --config alone.")
+    var discardState = false
+
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -32,12 +40,25 @@ struct Sluiced: ParsableCommand {
         }
         let logger = Logger(label: "sluiced")
 
-        let settings: SluiceConfig
+        var settings: SluiceConfig
         do {
             settings = try SluiceConfig.load(path: config)
         } catch {
             FileHandle.standardError.write(Data("sluiced: invalid configuration \(config):\n\(error.description)\n".utf8))
             throw ExitCode(2)
+        }
+        let statePath = stateFile.isEmpty ? nil : stateFile
+        if let statePath, !discardState, !checkConfig {
+            do {
+                if let state = try StateFile.read(path: statePath) {
+                    // Validated as a whole: the config file's restart-only settings may have changed since.
+                    settings = try SluiceConfig.parse(yaml: settings.withRuntimeState(from: state).renderYAML())
+                    logger.notice("restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
+                }
+            } catch {
+                FileHandle.standardError.write(Data("sluiced: the persisted state \(statePath) does not fit the configuration \(config):\n\(error.description)\nFix or remove the state file, or start with --discard-state.\n".utf8))
+                throw ExitCode(2)
+            }
         }
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
@@ -56,7 +77,7 @@ struct Sluiced: ParsableCommand {
         do {
             server = try ControlServer(
                 path: settings.control.socketPath, mode: settings.control.socketMode,
-                group: settings.control.socketGroup, handler: DataplaneControl(dataplane: dataplane), logger: logger)
+                group: settings.control.socketGroup, handler: DataplaneControl(dataplane: dataplane, stateFile: statePath, logger: logger), logger: logger)
         } catch {
             logger.critical("\(error)")
             dataplane.shutdown()
@@ -73,9 +94,8 @@ struct Sluiced: ParsableCommand {
         for port in dataplane.ports {
             logger.info("port \(port.name): \(port.config.devargs) driver=\(port.info.driverName) admin=\(port.config.admin.rawValue) rxq=\(port.config.rxQueues) txq=\(port.txQueues)")
         }
-        for pmd in dataplane.pmds {
-            let queues = pmd.rxQueues.map { "\(dataplane.ports[Int($0.portIndex)].name)/\($0.queue)" }
-            logger.info("pmd lcore \(pmd.lcore): polling \(queues.joined(separator: " "))")
+        for pmd in dataplane.pmdStatuses() {
+            logger.info("pmd lcore \(pmd.lcore): polling \(pmd.rxQueues.joined(separator: " "))")
         }
         logger.notice("ready: \(dataplane.ports.count) ports, \(dataplane.pmds.count) PMD threads, control socket \(server.path)")
 
@@ -113,45 +133,4 @@ enum StopSignal {
         signal(SIGINT) { _ in StopSignal.flag.store(true, ordering: .releasing) }
         signal(SIGPIPE, SIG_IGN)
     }
-}
-
-/// The control API over the running dataplane.
-final class DataplaneControl: ControlHandler {
-    let dataplane: Dataplane
-
-    init(dataplane: Dataplane) { self.dataplane = dataplane }
-
-    func version() -> VersionInfo {
-        let elapsed = ContinuousClock.now - dataplane.startedAt
-        return VersionInfo(
-            sluice: SluiceVersion.current, dpdk: Dataplane.dpdkVersion, pid: getpid(),
-            uptimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-
-    func ports() -> [PortStatus] { dataplane.portStatuses() }
-    func pmds() -> [PMDStatus] { dataplane.pmdStatuses() }
-    func stages() -> [StageStatus] { dataplane.stageStatuses() }
-    func macs() -> [MACEntry] { dataplane.macEntries() }
-
-    func flushMACs(_ params: MACFlushParams) throws(RPCErrorObject) -> MACFlushResult {
-        do {
-            return MACFlushResult(flushed: try dataplane.flushMACs(port: params.port, vlan: params.vlan))
-        } catch {
-            throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: error.description)
-        }
-    }
-}
-
-// TEMPORARY (being implemented on main now): the desired-state methods.
-extension DataplaneControl {
-    private var pending: RPCErrorObject { RPCErrorObject(code: RPCErrorObject.internalError, message: "not implemented yet") }
-    func health() -> HealthStatus {
-        HealthStatus(status: "ok", problems: [], pmdsRunning: 0, pmds: 0, ports: 0, portsLinkUp: 0, revision: 0, uptimeSeconds: 0)
-    }
-    func vlans() -> [VLANStatus] { [] }
-    func configDocument() -> ConfigDocumentResult { ConfigDocumentResult(revision: 0, yaml: "", config: .null, stateFile: nil) }
-    func applyConfig(_ params: ConfigApplyParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
-    func addPort(_ params: PortAddParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
-    func deletePort(_ params: PortDeleteParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
-    func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult { throw pending }
 }

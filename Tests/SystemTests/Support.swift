@@ -91,9 +91,14 @@ final class SluicedProcess {
     let process = Process()
     private let logHandle: FileHandle
 
+    /// Where the daemon persists applied configuration (inside `directory`).
+    var stateFile: String { directory.appendingPathComponent("state.yaml").path }
+
     /// Starts sluiced. `config` is the YAML with `@SOCKET@` and `@PREFIX@` placeholders filled in here.
-    init(config: String, label: String) throws {
-        directory = try System.scratchDirectory(label)
+    /// `reusing` starts it in an earlier daemon's directory (same config path, socket and state file): a
+    /// restart.
+    init(config: String, label: String, reusing previous: URL? = nil) throws {
+        directory = try previous ?? System.scratchDirectory(label)
         configPath = directory.appendingPathComponent("sluice.yaml").path
         socketPath = directory.appendingPathComponent("sluice.sock").path
         logPath = directory.appendingPathComponent("sluiced.log").path
@@ -102,10 +107,13 @@ final class SluicedProcess {
             .replacingOccurrences(of: "@PREFIX@", with: filePrefix)
             .replacingOccurrences(of: "@DIR@", with: directory.path)
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        logHandle.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: System.binary("sluiced"))
-        process.arguments = ["--config", configPath]
+        process.arguments = ["--config", configPath, "--state-file", directory.appendingPathComponent("state.yaml").path]
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice

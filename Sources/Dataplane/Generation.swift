@@ -1,0 +1,124 @@
+import Config
+import DPDK
+import Pipeline
+
+/// One immutable generation of everything the PMDs read from the configuration: the bridge tables, the
+/// patch peers and, per PMD, its rx queues and tx targets. Built completely by the control thread, then
+/// published (see `Dataplane.publish`); freed when the next generation has been published and a grace
+/// period has passed. It keeps its ports alive, so their counters outlive every PMD that may still count.
+final class Generation {
+    let config: SluiceConfig
+    let bridge: BridgeTables
+    /// Port slot -> port, as of this generation.
+    let slots: [Port?]
+    /// Rx queue -> lcore per port name.
+    let rxAssignment: [String: [Int]]
+    private let peers: UnsafeMutablePointer<UInt16>
+    private let targets: [UnsafeMutablePointer<TxTarget>]
+    private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
+    /// One per PMD, in PMD order.
+    let tables: UnsafeMutablePointer<ForwardingTables>
+    let pmdCount: Int
+
+    /// - Parameters:
+    ///   - config: the configuration to build for; every port in it must be in `slots`.
+    ///   - slots: the ports by slot.
+    ///   - pmdLcores: the PMD lcores, in PMD order (PMD i uses tx queue i on every port).
+    ///   - rxAssignment: which lcore polls each rx queue of each port.
+    init(config: SluiceConfig, slots: [Port?], pmdLcores: [UInt32], rxAssignment: [String: [Int]]) {
+        self.config = config
+        self.slots = slots
+        self.rxAssignment = rxAssignment
+        let maxPorts = ForwardingTables.maxPorts
+        var slotOf: [String: Int] = [:]
+        for (slot, port) in slots.enumerated() { if let port { slotOf[port.name] = slot } }
+
+        var specs = [BridgePortSpec](repeating: BridgePortSpec(bridged: false), count: maxPorts)
+        let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
+        var enabled: UInt64 = 0
+        for port in config.ports {
+            guard let slot = slotOf[port.name] else { preconditionFailure("port \(port.name) has no slot") }
+            specs[slot] = BridgePortSpec(port: port, bridged: !patched.contains(port.name))
+            if port.admin == .up { enabled |= UInt64(1) << UInt64(slot) }
+        }
+        bridge = BridgeTables(ports: specs)
+
+        peers = .allocate(capacity: maxPorts)
+        peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
+        for pair in config.patches {
+            if let a = slotOf[pair.a], let b = slotOf[pair.b] {
+                peers[a] = UInt16(b)
+                peers[b] = UInt16(a)
+            }
+        }
+
+        pmdCount = pmdLcores.count
+        tables = .allocate(capacity: max(pmdLcores.count, 1))
+        var allTargets: [UnsafeMutablePointer<TxTarget>] = []
+        var allQueues: [UnsafeMutablePointer<RxQueueRef>] = []
+        for (pmdIndex, lcore) in pmdLcores.enumerated() {
+            let targets = UnsafeMutablePointer<TxTarget>.allocate(capacity: maxPorts)
+            for slot in 0..<maxPorts {
+                if let port = slots[slot], let counters = port.countersByLcore[lcore] {
+                    targets.advanced(by: slot).initialize(to: TxTarget(
+                        port: port.ethPort, queue: UInt16(pmdIndex), counters: counters,
+                        enabled: enabled & (UInt64(1) << UInt64(slot)) != 0))
+                } else {
+                    targets.advanced(by: slot).initialize(to: TxTarget(
+                        port: EthPort(id: UInt16.max), queue: 0, counters: unusedSlotCounters, enabled: false))
+                }
+            }
+            var queues: [RxQueueRef] = []
+            for port in config.ports where port.admin == .up {
+                guard let slot = slotOf[port.name], let live = slots[slot] else { continue }
+                for (queue, owner) in (rxAssignment[port.name] ?? []).enumerated() where owner == Int(lcore) {
+                    queues.append(RxQueueRef(
+                        port: live.ethPort, queue: UInt16(queue), portIndex: UInt16(slot),
+                        counters: live.countersByLcore[lcore]!))
+                }
+            }
+            let queueMemory = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: max(queues.count, 1))
+            queueMemory.initialize(from: queues, count: queues.count)
+            (tables + pmdIndex).initialize(to: ForwardingTables(
+                bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
+                rxQueueCount: queues.count))
+            allTargets.append(targets)
+            allQueues.append(queueMemory)
+        }
+        targets = allTargets
+        rxQueues = allQueues
+    }
+
+    deinit {
+        peers.deallocate()
+        for memory in targets { memory.deallocate() }
+        for memory in rxQueues { memory.deallocate() }
+        tables.deallocate()
+    }
+
+    /// The rx queues PMD `index` polls in this generation.
+    func queues(ofPMD index: Int) -> UnsafeBufferPointer<RxQueueRef> {
+        UnsafeBufferPointer(start: tables[index].rxQueues, count: tables[index].rxQueueCount)
+    }
+}
+
+/// Counters of empty port slots' tx targets: never counted on, as disabled slots are never sent to.
+private let unusedSlotCounters = PortCounters.allocate()
+
+extension BridgePortSpec {
+    /// The bridge's view of a configured port.
+    init(port: PortConfig, bridged: Bool) {
+        self.init(bridged: bridged)
+        switch port.vlanMode {
+        case .access(let vlan): vlanMode = .access(vlan: vlan)
+        case .trunk(let allowed, let native): vlanMode = .trunk(allowed: allowed.ids, native: native)
+        }
+        if let security = port.portSecurity {
+            allowedMAC = security.mac
+            if !security.ipv4.isEmpty || !security.ipv6.isEmpty {
+                allowedIPv4 = security.ipv4
+                allowedIPv6 = security.ipv6
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Config
+import Packet
+import DPDK
+import Pipeline
+
+/// Why a configuration could not be applied. In every case the running configuration is unchanged, except
+/// where `failed` says a port could not be restored.
+public enum ApplyError: Error, CustomStringConvertible {
+    /// The new configuration changes settings only a restart applies (key paths with old → new).
+    case needsRestart([String])
+    /// Carrying the plan out failed (e.g. a device did not attach); what was done has been undone.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .needsRestart(let settings):
+            "these settings only change when sluiced restarts: " + settings.joined(separator: "; ")
+        case .failed(let message): message
+        }
+    }
+}
+
+/// Applying a new desired state to the running dataplane, hitlessly where the plan allows it.
+///
+/// The order of events, for a plan with every kind of change:
+/// 1. new ports whose device no leaving port uses are attached and started (not yet polled or sent to);
+///    a failure here detaches them again and changes nothing else;
+/// 2. if ports leave (removed, or reopened with new device settings): a generation without them is
+///    published, a grace period passes, then they are closed and their MAC entries flushed;
+/// 3. the remaining new ports (the reopened ones) are attached; a failure here detaches them and restores
+///    the ports removed in step 2 as they were;
+/// 4. the new generation is published: one atomic pointer store per PMD, between two bursts;
+/// 5. the MAC table follows: per-port limits, static entries, learned entries of ports whose VLANs,
+///    bridge membership or admin state changed are flushed.
+/// Ports not named in the plan are never stopped, and their packets are never dropped by the change.
+extension Dataplane {
+    /// What applying `new` would do.
+    public func plan(_ new: SluiceConfig) -> ConfigPlan { ConfigPlan.between(config, new) }
+
+    /// Applies a validated configuration; returns the plan carried out.
+    @discardableResult
+    public func apply(_ new: SluiceConfig) throws(ApplyError) -> ConfigPlan {
+        let plan = ConfigPlan.between(config, new)
+        guard plan.needsRestart.isEmpty else { throw .needsRestart(plan.needsRestart) }
+        guard !plan.changes.isEmpty else {
+            config = new  // at most an order that means nothing to the dataplane
+            return plan
+        }
+        let old = config
+        let oldAssignment = generation.rxAssignment
+        let pmdLcores = config.pmdLcores.map(UInt32.init)
+        let leaving = Set(plan.changes.filter { $0.action == .removePort || $0.action == .replacePort }.map(\.target))
+        let arriving = Set(plan.changes.filter { $0.action == .addPort || $0.action == .replacePort }.map(\.target))
+        let leavingDevices = Set(old.ports.filter { leaving.contains($0.name) }.map(\.deviceName))
+        let assignment = RxQueueScheduler.assign(
+            ports: new.ports, pmdLcores: config.pmdLcores, keeping: oldAssignment.filter { !leaving.contains($0.key) })
+
+        // 1. Attach added ports that do not need a leaving port's device.
+        var attached: [Port] = []
+        func detachAttached() {
+            for port in attached {
+                port.shutDown(detach: true)
+                slots[port.index] = nil
+            }
+            attached.removeAll()
+        }
+        do {
+            for port in new.ports where arriving.contains(port.name) && !leaving.contains(port.name)
+                && !leavingDevices.contains(port.deviceName) {
+                let live = try bringUp(port, rxAssignment: assignment)
+                slots[live.index] = live
+                attached.append(live)
+            }
+        } catch {
+            detachAttached()
+            throw .failed("\(error); nothing was changed")
+        }
+
+        // 2. Take leaving ports out of service, then close them.
+        if !leaving.isEmpty {
+            var interim = old
+            interim.ports.removeAll { leaving.contains($0.name) }
+            interim.patches.removeAll { leaving.contains($0.a) || leaving.contains($0.b) }
+            publish(Generation(config: interim, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+            for portConfig in old.ports where leaving.contains(portConfig.name) {
+                guard let live = port(named: portConfig.name) else { continue }
+                retire(live, statics: portConfig.resolvedStaticMACs)
+            }
+        }
+
+        // 3. Attach the rest (reopened ports, and added ones that reuse a leaving port's device).
+        do {
+            for port in new.ports where arriving.contains(port.name) && !attached.contains(where: { $0.name == port.name }) {
+                let live = try bringUp(port, rxAssignment: assignment)
+                slots[live.index] = live
+                attached.append(live)
+            }
+        } catch {
+            let reason = "\(error)"
+            detachAttached()
+            var restored = old
+            var lost: [String] = []
+            for portConfig in old.ports where leaving.contains(portConfig.name) {
+                do {
+                    let live = try bringUp(portConfig, rxAssignment: oldAssignment)
+                    slots[live.index] = live
+                    for entry in portConfig.resolvedStaticMACs {
+                        _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac.rawValue, port: UInt16(live.index))
+                    }
+                    macTable.setLimit(portConfig.effectiveMaxMACs(old.l2), port: live.index)
+                } catch {
+                    lost.append("\(portConfig.name) (\(error))")
+                    restored.ports.removeAll { $0.name == portConfig.name }
+                    restored.patches.removeAll { $0.a == portConfig.name || $0.b == portConfig.name }
+                }
+            }
+            publish(Generation(config: restored, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+            if lost.isEmpty {
+                throw .failed("\(reason); the previous configuration was restored")
+            }
+            config = restored
+            revision += 1
+            throw .failed("\(reason); the previous configuration was restored except these ports, which could not be reopened and are now absent: \(lost.joined(separator: ", "))")
+        }
+
+        // 4. The new generation.
+        publish(Generation(config: new, slots: slots, pmdLcores: pmdLcores, rxAssignment: assignment))
+
+        // 5. The MAC table and the ports' own state.
+        updateMACTable(from: old, to: new, arriving: arriving)
+        for portConfig in new.ports {
+            guard let live = port(named: portConfig.name) else { continue }
+            if !arriving.contains(portConfig.name) && live.config.admin != portConfig.admin {
+                try? live.ethPort.setLink(up: portConfig.admin == .up)
+            }
+            live.config = portConfig
+        }
+        config = new
+        revision += 1
+        return plan
+    }
+
+    /// Closes a port that no generation references any more and forgets its MAC entries.
+    private func retire(_ port: Port, statics: [(mac: EthernetAddress, vlan: UInt16)]) {
+        for entry in statics { _ = macTable.removeStatic(vlan: entry.vlan, mac: entry.mac.rawValue) }
+        _ = macTable.flush(port: UInt16(port.index))
+        macTable.setLimit(0, port: port.index)
+        port.shutDown(detach: true)
+        slots[port.index] = nil
+    }
+
+    private func updateMACTable(from old: SluiceConfig, to new: SluiceConfig, arriving: Set<String>) {
+        let oldPorts = Dictionary(uniqueKeysWithValues: old.ports.map { ($0.name, $0) })
+        let oldPatched = Set(old.patches.flatMap { [$0.a, $0.b] })
+        let newPatched = Set(new.patches.flatMap { [$0.a, $0.b] })
+        struct StaticEntry: Hashable { var slot: Int, vlan: UInt16, mac: UInt64 }
+        var before = Set<StaticEntry>()
+        var after = Set<StaticEntry>()
+        for portConfig in new.ports {
+            guard let slot = port(named: portConfig.name)?.index else { continue }
+            macTable.setLimit(portConfig.effectiveMaxMACs(new.l2), port: slot)
+            for entry in portConfig.resolvedStaticMACs { after.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue)) }
+            guard !arriving.contains(portConfig.name), let previous = oldPorts[portConfig.name] else { continue }
+            for entry in previous.resolvedStaticMACs { before.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue)) }
+            // Entries learned under the old membership would black-hole or leak traffic under the new one.
+            let bridgedChanged = oldPatched.contains(portConfig.name) != newPatched.contains(portConfig.name)
+            if previous.vlanMode != portConfig.vlanMode || bridgedChanged || (previous.admin == .up && portConfig.admin == .down) {
+                _ = macTable.flush(port: UInt16(slot))
+            }
+        }
+        for entry in before.subtracting(after) { _ = macTable.removeStatic(vlan: entry.vlan, mac: entry.mac) }
+        for entry in after.subtracting(before) {
+            _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac, port: UInt16(entry.slot))
+        }
+    }
+}

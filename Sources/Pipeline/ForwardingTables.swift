@@ -1,0 +1,55 @@
+import DPDK
+
+/// An rx queue as a PMD sees it: the port, the queue, the port's slot in the port tables (the ingress of
+/// every packet received here) and this PMD's counters for the port.
+@frozen
+public struct RxQueueRef: Sendable {
+    public var port: EthPort
+    public var queue: UInt16
+    public var portIndex: UInt16
+    public var counters: PortCounters
+
+    public init(port: EthPort, queue: UInt16, portIndex: UInt16, counters: PortCounters) {
+        self.port = port
+        self.queue = queue
+        self.portIndex = portIndex
+        self.counters = counters
+    }
+}
+
+/// Everything one PMD reads from the configuration, as of one published generation: what it polls, where
+/// it may send, and the bridge's tables. Immutable once published. The control thread builds a complete new
+/// set for every change, publishes it with one atomic pointer store per PMD and frees the old set only
+/// after every PMD has passed a quiescent state (see `Dataplane.publish`), so the fast path reads it with
+/// plain loads: no locks, no barriers, no reference counting.
+///
+/// Port tables are indexed by port slot (`0 ..< maxPorts`); slots without a port are disabled.
+@frozen
+public struct ForwardingTables: @unchecked Sendable {
+    /// VLAN membership, tagging and port security of every slot.
+    public var bridge: BridgeView
+    /// Patch peer of each slot, or `PacketMeta.noEgress` (`maxPorts` entries).
+    public var peers: UnsafeMutablePointer<UInt16>
+    /// This PMD's tx queue on each slot (`maxPorts` entries).
+    public var targets: UnsafeMutablePointer<TxTarget>
+    /// Bit i: slot i holds a port that is administratively up (may be sent to).
+    public var enabledMask: UInt64
+    /// The rx queues this PMD polls.
+    public var rxQueues: UnsafeMutablePointer<RxQueueRef>
+    public var rxQueueCount: Int
+
+    /// Ports fit one 64-bit mask: VLAN membership and the enabled set are single words.
+    public static let maxPorts = 64
+
+    public init(
+        bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
+        enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int
+    ) {
+        self.bridge = bridge
+        self.peers = peers
+        self.targets = targets
+        self.enabledMask = enabledMask
+        self.rxQueues = rxQueues
+        self.rxQueueCount = rxQueueCount
+    }
+}
