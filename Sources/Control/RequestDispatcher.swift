@@ -21,6 +21,10 @@ public protocol ControlHandler: AnyObject {
     func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult
 }
 
+/// Deepest nesting of arrays and objects a request may have. Real requests need about 6 (a port's settings
+/// inside params); JSON text deeper than this is refused before any parser recurses into it.
+public let maxRequestNesting = 64
+
 /// A request seen only for its params.
 private struct ParamsOnly<P: Decodable>: Decodable {
     var params: P?
@@ -45,6 +49,11 @@ struct RequestDispatcher {
 
     /// The answer and the method name (when there was one), for the request log.
     func answer(_ line: [UInt8]) -> ([UInt8], String?) {
+        // Foundation's JSON parsers recurse per level of nesting: bound it before they see the line.
+        if Self.nestingExceeds(maxRequestNesting, line) {
+            return (errorLine(RPCErrorObject(
+                code: RPCErrorObject.invalidRequest, message: "request nests arrays/objects deeper than \(maxRequestNesting) levels")), nil)
+        }
         let data = Data(line)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             let isJSON = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
@@ -117,6 +126,35 @@ struct RequestDispatcher {
         } catch {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "invalid params: \(error)")
         }
+    }
+
+    /// Whether `line` opens more than `limit` arrays/objects inside each other (brackets inside strings do not
+    /// count). A linear scan that needs no valid JSON: invalid lines fail later, in the parser.
+    static func nestingExceeds(_ limit: Int, _ line: [UInt8]) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in line {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return false
     }
 
     func errorLine(_ error: RPCErrorObject, id: RPCID? = nil) -> [UInt8] {
