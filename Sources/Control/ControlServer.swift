@@ -90,7 +90,7 @@ public final class ControlServer {
 
     private func acceptClients() {
         while true {
-            let fd = accept4(socket.fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            let fd = accept(socket.fd, nil, nil)  // accept4 needs _GNU_SOURCE, which Swift's Glibc lacks
             if fd < 0 {
                 if errno == EMFILE || errno == ENFILE {
                     // The pending connection stays queued and poll keeps reporting it; without a descriptor to
@@ -99,6 +99,8 @@ public final class ControlServer {
                 }
                 return
             }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             let peer = PeerCredentials(fd: fd)
             guard clients.count < limits.maxClients else {
                 logger.warning("control socket: refusing \(peer), \(limits.maxClients) clients already connected")
@@ -166,8 +168,8 @@ public final class ControlServer {
             budget -= n
             let scanFrom = connection.input.count
             connection.input += chunk[..<n]
-            answerCompleteLines(in: &connection, scanFrom: scanFrom)
-            if connection.input.count > maxRequestBytes {
+            let withinLimit = answerCompleteLines(in: &connection, scanFrom: scanFrom)
+            if !withinLimit || connection.input.count > maxRequestBytes {
                 logger.warning("control socket: request over \(maxRequestBytes) bytes from \(connection.peer); disconnecting")
                 connection.output += dispatcher.errorLine(
                     RPCErrorObject(code: RPCErrorObject.requestTooLarge, message: "request exceeds \(maxRequestBytes) bytes"))
@@ -180,19 +182,22 @@ public final class ControlServer {
         return true
     }
 
-    /// Answers the complete lines in the input buffer and drops them from it. `scanFrom`: where new bytes
-    /// start (no newline before it), so a long line arriving in chunks is scanned once.
-    private func answerCompleteLines(in connection: inout Connection, scanFrom: Int) {
+    /// Answers the complete lines in the input buffer and drops them from it; false (answering nothing more)
+    /// at a line over `maxRequestBytes`. `scanFrom`: where new bytes start (no newline before it), so a long
+    /// line arriving in chunks is scanned once.
+    private func answerCompleteLines(in connection: inout Connection, scanFrom: Int) -> Bool {
         var lineStart = 0
         var index = scanFrom
         let input = connection.input
+        defer { if lineStart > 0 { connection.input.removeSubrange(..<lineStart) } }
         while let newline = input[index...].firstIndex(of: UInt8(ascii: "\n")) {
             let line = input[lineStart..<newline]
+            guard line.count <= maxRequestBytes else { return false }
             lineStart = newline + 1
             index = lineStart
             if line.contains(where: { !Self.isSpace($0) }) { answer(line: line, on: &connection) }
         }
-        if lineStart > 0 { connection.input.removeSubrange(..<lineStart) }
+        return true
     }
 
     private func answer(line: ArraySlice<UInt8>, on connection: inout Connection) {

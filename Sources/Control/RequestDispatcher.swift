@@ -40,11 +40,29 @@ struct RequestDispatcher {
         return encoder
     }()
 
-    /// Only the envelope; params are decoded per method.
+    /// Only the envelope; params are decoded per method. Each member is read on its own, so that a bad one
+    /// is named and a good id is still echoed.
     private struct Envelope: Decodable {
         var jsonrpc: String?
         var id: RPCID?
+        var idIsValid = true
         var method: String?
+        var methodIsString = true
+
+        private enum Key: String, CodingKey { case jsonrpc, id, method }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            jsonrpc = try? container.decodeIfPresent(String.self, forKey: .jsonrpc)
+            if container.contains(.id), !((try? container.decodeNil(forKey: .id)) ?? false) {
+                id = try? container.decode(RPCID.self, forKey: .id)
+                idIsValid = id != nil
+            }
+            if container.contains(.method) {
+                method = try? container.decode(String.self, forKey: .method)
+                methodIsString = method != nil
+            }
+        }
     }
 
     /// The answer and the method name (when there was one), for the request log.
@@ -61,14 +79,15 @@ struct RequestDispatcher {
                 ? RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "a request must be a JSON object")
                 : RPCErrorObject(code: RPCErrorObject.parseError, message: "request is not valid JSON")), nil)
         }
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "id must be a number or a string")), nil)
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data), envelope.idIsValid else {
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"id\" must be an integer or a string")), nil)
         }
         guard envelope.jsonrpc == "2.0" else {
             return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"jsonrpc\" must be \"2.0\""), id: envelope.id), envelope.method)
         }
         guard let name = envelope.method else {
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "missing \"method\""), id: envelope.id), nil)
+            let message = envelope.methodIsString ? "missing \"method\"" : "\"method\" must be a string"
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: message), id: envelope.id), nil)
         }
         guard let method = ControlMethod(rawValue: name) else {
             let known = ControlMethod.allCases.map(\.rawValue).joined(separator: ", ")
