@@ -13,6 +13,8 @@ public final class ControlServer {
     private let logger: Logger
     private let limits: Limits
     private var clients: [Int32: Connection] = [:]
+    /// accept(2) is failing for want of descriptors (logged once until it works again).
+    private var acceptFailing = false
 
     /// What one client may cost the server. The defaults are what sluiced uses; tests shrink them.
     public struct Limits: Sendable {
@@ -92,13 +94,15 @@ public final class ControlServer {
         while true {
             let fd = accept(socket.fd, nil, nil)  // accept4 needs _GNU_SOURCE, which Swift's Glibc lacks
             if fd < 0 {
-                if errno == EMFILE || errno == ENFILE {
+                if (errno == EMFILE || errno == ENFILE) && !acceptFailing {
                     // The pending connection stays queued and poll keeps reporting it; without a descriptor to
-                    // spare it cannot be refused either. Say so once per pass; the idle timeout frees slots.
+                    // spare it cannot be refused either. Said once; the idle timeout frees descriptors.
+                    acceptFailing = true
                     logger.error("control socket: cannot accept: \(String(cString: strerror(errno)))")
                 }
                 return
             }
+            acceptFailing = false
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             let peer = PeerCredentials(fd: fd)

@@ -48,6 +48,13 @@ struct Apply: ParsableCommand {
         guard let document = String(data: data, encoding: .utf8) else {
             throw failure("\(file == "-" ? "standard input" : file) is not UTF-8 text", Exit.usage)
         }
+        // sluiced refuses request lines over maxRequestBytes; say so before sending (JSON escaping adds a little).
+        let requestSize = (try? JSONEncoder().encode(ConfigApplyParams(document: document, dryRun: true)).count) ?? data.count
+        guard requestSize + 100 <= maxRequestBytes else {
+            throw failure(
+                "\(file == "-" ? "the document" : file) is too large: sluiced accepts requests up to \(maxRequestBytes) bytes "
+                    + "(this one would be \(requestSize + 100)); remove comments or split the change (port add/set)", Exit.usage)
+        }
         let result = try connection.call(
             .configApply, params: ConfigApplyParams(document: document, dryRun: dryRun ? true : nil), as: ConfigApplyResult.self)
         connection.emit(result) { renderPlan(result) }

@@ -55,6 +55,8 @@ struct Connection: ParsableArguments {
     }
 
     func connect() throws -> ControlClient {
+        // A write to a connection sluiced closed must fail with EPIPE (exit 3 with a message), not kill us.
+        signal(SIGPIPE, SIG_IGN)
         do {
             return try ControlClient(socketPath: socket, timeout: .seconds(timeout))
         } catch {

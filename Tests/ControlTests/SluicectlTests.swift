@@ -148,6 +148,14 @@ struct SluicectlTests {
         #expect(unreadable.status == 64)
         #expect(unreadable.stderr.contains("no such file"))
         #expect(try Self.ctl(server, ["apply"]).status == 64, "-f is required")
+
+        // Over the request limit: refused before sending, saying what to do.
+        let huge = directory.appendingPathComponent("huge.yaml").path
+        try String(repeating: "# comment\n", count: maxRequestBytes / 10 + 1).write(toFile: huge, atomically: true, encoding: .utf8)
+        let tooLarge = try Self.ctl(server, ["apply", "-f", huge])
+        #expect(tooLarge.status == 64)
+        #expect(tooLarge.stderr.contains("too large"))
+        #expect(server.handler.calls.filter { $0.method == "config.apply" }.count == 4, "nothing was sent")
     }
 
     @Test(
