@@ -86,6 +86,12 @@ let package = Package(
         .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
+        // The control server in-process with a fake handler (protocol, abuse, socket permissions), and the
+        // sluicectl binary against it.
+        .testTarget(
+            name: "ControlTests",
+            dependencies: ["Control", "ControlProtocol", "sluicectl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
         .testTarget(
             name: "SystemTests", dependencies: ["sluiced", "sluicectl", "ControlProtocol", "PcapFile"],

@@ -21,6 +21,10 @@ public protocol ControlHandler: AnyObject {
     func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult
 }
 
+/// Deepest nesting of arrays and objects a request may have. Real requests need about 6 (a port's settings
+/// inside params); JSON text deeper than this is refused before any parser recurses into it.
+public let maxRequestNesting = 64
+
 /// A request seen only for its params.
 private struct ParamsOnly<P: Decodable>: Decodable {
     var params: P?
@@ -36,15 +40,38 @@ struct RequestDispatcher {
         return encoder
     }()
 
-    /// Only the envelope; params are decoded per method.
+    /// Only the envelope; params are decoded per method. Each member is read on its own, so that a bad one
+    /// is named and a good id is still echoed.
     private struct Envelope: Decodable {
         var jsonrpc: String?
         var id: RPCID?
+        var idIsValid = true
         var method: String?
+        var methodIsString = true
+
+        private enum Key: String, CodingKey { case jsonrpc, id, method }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            jsonrpc = try? container.decodeIfPresent(String.self, forKey: .jsonrpc)
+            if container.contains(.id), !((try? container.decodeNil(forKey: .id)) ?? false) {
+                id = try? container.decode(RPCID.self, forKey: .id)
+                idIsValid = id != nil
+            }
+            if container.contains(.method) {
+                method = try? container.decode(String.self, forKey: .method)
+                methodIsString = method != nil
+            }
+        }
     }
 
     /// The answer and the method name (when there was one), for the request log.
     func answer(_ line: [UInt8]) -> ([UInt8], String?) {
+        // Foundation's JSON parsers recurse per level of nesting: bound it before they see the line.
+        if Self.nestingExceeds(maxRequestNesting, line) {
+            return (errorLine(RPCErrorObject(
+                code: RPCErrorObject.invalidRequest, message: "request nests arrays/objects deeper than \(maxRequestNesting) levels")), nil)
+        }
         let data = Data(line)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             let isJSON = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
@@ -52,14 +79,15 @@ struct RequestDispatcher {
                 ? RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "a request must be a JSON object")
                 : RPCErrorObject(code: RPCErrorObject.parseError, message: "request is not valid JSON")), nil)
         }
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "id must be a number or a string")), nil)
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data), envelope.idIsValid else {
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"id\" must be an integer or a string")), nil)
         }
         guard envelope.jsonrpc == "2.0" else {
             return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"jsonrpc\" must be \"2.0\""), id: envelope.id), envelope.method)
         }
         guard let name = envelope.method else {
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "missing \"method\""), id: envelope.id), nil)
+            let message = envelope.methodIsString ? "missing \"method\"" : "\"method\" must be a string"
+            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: message), id: envelope.id), nil)
         }
         guard let method = ControlMethod(rawValue: name) else {
             let known = ControlMethod.allCases.map(\.rawValue).joined(separator: ", ")
@@ -117,6 +145,35 @@ struct RequestDispatcher {
         } catch {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "invalid params: \(error)")
         }
+    }
+
+    /// Whether `line` opens more than `limit` arrays/objects inside each other (brackets inside strings do not
+    /// count). A linear scan that needs no valid JSON: invalid lines fail later, in the parser.
+    static func nestingExceeds(_ limit: Int, _ line: [UInt8]) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in line {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return false
     }
 
     func errorLine(_ error: RPCErrorObject, id: RPCID? = nil) -> [UInt8] {

@@ -8,17 +8,41 @@ struct Sluicectl: ParsableCommand {
         commandName: "sluicectl",
         abstract: "Inspect and configure a running sluiced through its control socket.",
         discussion: """
-            Exit status: 0 success, 1 sluiced answered with an error, 3 sluiced cannot be reached, \
-            64 invalid command line.
+            Every subcommand takes --socket PATH (default /run/sluice/sluice.sock), --json (print the control \
+            API's result as JSON instead of a table) and --timeout SECONDS.
+
+            Exit status: 0 success (health: ok); 1 sluiced answered with an error, or health reports \
+            degraded; 2 sluiced rejected the change (invalid configuration, restart required, or it could \
+            not be applied: nothing changed); 3 no usable answer (sluiced unreachable, timed out, closed the \
+            connection, or answered something unreadable); 64 invalid command line, or the file given to \
+            apply -f cannot be read.
+
+            Shell completion: sluicectl --generate-completion-script bash|zsh|fish
             """,
         version: SluiceVersion.current,
-        subcommands: [Version.self, Ports.self, PMDs.self, Stages.self, MACs.self, FlushMACs.self])
+        subcommands: [
+            Version.self, Health.self,
+            Ports.self, Port.self,
+            VLANs.self, MACs.self, FlushMACs.self,
+            PMDs.self, Stages.self, Stats.self,
+            GetConfig.self, Apply.self,
+        ])
 }
 
-/// Options every subcommand takes.
+/// sluicectl's exit statuses (documented in the root command's help and docs/control-protocol.md).
+enum Exit {
+    static let daemonError: Int32 = 1
+    static let rejected: Int32 = 2
+    static let unreachable: Int32 = 3
+    static let usage: Int32 = 64
+}
+
+/// Options every subcommand takes, and the one way subcommands talk to sluiced.
 struct Connection: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The control socket of sluiced.")
-    var socket = "/run/sluice/sluice.sock"
+    static let defaultSocket = "/run/sluice/sluice.sock"
+
+    @Option(name: .shortAndLong, help: "The control socket of sluiced.", completion: .file())
+    var socket = Connection.defaultSocket
 
     @Flag(help: "Print JSON (the control API's result) instead of a table.")
     var json = false
@@ -26,32 +50,85 @@ struct Connection: ParsableArguments {
     @Option(help: "Seconds to wait for sluiced.")
     var timeout: Int = 10
 
+    func validate() throws {
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+    }
+
+    func connect() throws -> ControlClient {
+        // A write to a connection sluiced closed must fail with EPIPE (exit 3 with a message), not kill us.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            return try ControlClient(socketPath: socket, timeout: .seconds(timeout))
+        } catch {
+            throw fail(error)
+        }
+    }
+
     func call<R: Codable & Sendable>(_ method: ControlMethod, as: R.Type) throws -> R {
         try call(method, params: NoParams(), as: R.self)
     }
 
     func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: ControlMethod, params: P, as: R.Type) throws -> R {
+        try call(method, params: params, on: try connect(), as: R.self)
+    }
+
+    func call<P: Codable & Sendable, R: Codable & Sendable>(
+        _ method: ControlMethod, params: P, on client: ControlClient, as: R.Type
+    ) throws -> R {
         do {
-            let client = try ControlClient(socketPath: socket, timeout: .seconds(timeout))
             return try client.call(method.rawValue, params: params, as: R.self)
         } catch {
-            printError(error.description)
-            switch error {
-            case .server: throw ExitCode(1)
-            default: throw ExitCode(3)
-            }
+            throw fail(error)
         }
     }
 
-    func emit<R: Encodable>(_ value: R, table: () -> String) throws {
+    /// Reports a failed call (stderr; with --json the error object also goes to stdout) and returns the exit
+    /// status it maps to.
+    func fail(_ error: ControlClient.ClientError) -> ExitCode {
+        switch error {
+        case .server(let rpcError):
+            if json { printJSON(rpcError) }
+            printError("sluiced: \(rpcError.message)")
+            for problem in rpcError.data?.problems ?? [] { printError("  \(problem)") }
+            if let settings = rpcError.data?.needsRestart, !settings.isEmpty {
+                printError("  only a restart of sluiced can change: \(settings.joined(separator: ", "))")
+            }
+            switch rpcError.code {
+            case RPCErrorObject.invalidConfig, RPCErrorObject.restartRequired, RPCErrorObject.applyFailed:
+                return ExitCode(Exit.rejected)
+            default:
+                return ExitCode(Exit.daemonError)
+            }
+        case .connect(let path, let code) where code == EACCES:
+            printError("\(error.description) (run as root or as a member of the socket's group, control.socket-group, or see --socket \(path))")
+            return ExitCode(Exit.unreachable)
+        default:
+            printError(error.description)
+            return ExitCode(Exit.unreachable)
+        }
+    }
+
+    /// With --json the value as pretty JSON, otherwise the text `table` builds.
+    func emit<R: Encodable>(_ value: R, table: () -> String) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+            printJSON(value)
         } else {
             print(table(), terminator: "")
         }
     }
+}
+
+/// Reports a failure sluicectl itself detects (not a daemon error) and returns the exit status to throw.
+func failure(_ message: String, _ status: Int32) -> ExitCode {
+    printError(message)
+    return ExitCode(status)
+}
+
+func printJSON<R: Encodable>(_ value: R, pretty: Bool = true) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(value) else { return }
+    print(String(decoding: data, as: UTF8.self))
 }
 
 /// "name=value ..." for the non-zero counters, or "-".
@@ -64,100 +141,22 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("sluicectl: \(message)\n".utf8))
 }
 
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Versions of sluiced and DPDK, its pid and uptime.")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let info = try connection.call(.version, as: VersionInfo.self)
-        try connection.emit(info) {
-            Table(["sluiced", "dpdk", "pid", "uptime"], [[info.sluice, info.dpdk, "\(info.pid)", String(format: "%.0fs", info.uptimeSeconds)]]).render()
-        }
+/// Completes port names from the running daemon (the --socket given on the command line, or the default).
+let portNameCompletion = CompletionKind.custom { words, _, prefix in
+    var socket = Connection.defaultSocket
+    for (index, word) in words.enumerated() where (word == "--socket" || word == "-s") && index + 1 < words.count {
+        socket = words[index + 1]
     }
+    guard let client = try? ControlClient(socketPath: socket, timeout: .seconds(2)),
+        let ports = try? client.call(.portList, as: [PortStatus].self)
+    else { return [] }
+    return ports.map(\.name).filter { $0.hasPrefix(prefix) }
 }
 
-struct Ports: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ports with link state and counters.")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let ports = try connection.call(.portList, as: [PortStatus].self)
-        try connection.emit(ports) {
-            Table(
-                ["port", "driver", "admin", "link", "mtu", "mac", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes", "tx-drop", "rx-missed", "macs"],
-                ports.map { p in
-                    [p.name, p.driver, p.admin, p.linkUp ? "up" : "down", "\(p.mtu)", p.macAddress,
-                     "\(p.counters.rxPackets)", "\(p.counters.rxBytes)", "\(p.counters.txPackets)", "\(p.counters.txBytes)",
-                     "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-",
-                     p.macLearning.map { "\($0.learned)/\($0.limit)" } ?? "-"]
-                }).render()
-        }
-    }
-}
-
-struct PMDs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet.")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let pmds = try connection.call(.pmdList, as: [PMDStatus].self)
-        try connection.emit(pmds) {
-            Table(
-                ["lcore", "numa", "rx-queues", "rx-pkts", "busy", "cycles/pkt"],
-                pmds.map { p in
-                    ["\(p.lcore)", "\(p.numaSocket)", p.rxQueues.joined(separator: " "), "\(p.rxPackets)",
-                     String(format: "%.1f%%", p.busyPercent), String(format: "%.1f", p.cyclesPerPacket)]
-                }).render()
-        }
-    }
-}
-
-struct Stages: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Pipeline stages: packets, drops by reason, cycles per packet (all PMDs).")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let stages = try connection.call(.stageList, as: [StageStatus].self)
-        try connection.emit(stages) {
-            Table(
-                ["stage", "calls", "pkts-in", "pkts-out", "cycles/pkt", "drops", "events"],
-                stages.map { s in
-                    [s.name, "\(s.calls)", "\(s.packetsIn)", "\(s.packetsOut)", String(format: "%.1f", s.cyclesPerPacket),
-                     nonZero(s.drops), nonZero(s.events)]
-                }).render()
-        }
-    }
-}
-
-struct MACs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "macs", abstract: "The MAC table: learned and static entries.")
-    @OptionGroup var connection: Connection
-
-    func run() throws {
-        let entries = try connection.call(.macList, as: [MACEntry].self)
-        try connection.emit(entries) {
-            Table(
-                ["vlan", "mac", "port", "age", "type"],
-                entries.map { e in ["\(e.vlan)", e.mac, e.port, e.isStatic ? "-" : "\(e.ageSeconds)s", e.isStatic ? "static" : "learned"] }
-            ).render()
-        }
-    }
-}
-
-struct FlushMACs: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "flush-macs", abstract: "Remove learned MAC entries (of one port, of one VLAN, or all). Static entries stay.")
-    @OptionGroup var connection: Connection
-    @Option(help: "Only this port's entries.") var port: String?
-    @Option(help: "Only this VLAN's entries.") var vlan: Int?
-
-    func validate() throws {
-        if port != nil && vlan != nil { throw ValidationError("give --port or --vlan, not both") }
-        if let vlan, !(1...4094).contains(vlan) { throw ValidationError("--vlan must be a VLAN id, 1...4094") }
-    }
-
-    func run() throws {
-        let result = try connection.call(.macFlush, params: MACFlushParams(port: port, vlan: vlan), as: MACFlushResult.self)
-        try connection.emit(result) { "flushed \(result.flushed) entries\n" }
-    }
+func formatSeconds(_ seconds: Double) -> String {
+    let total = Int(seconds)
+    if total < 60 { return "\(total)s" }
+    if total < 3600 { return "\(total / 60)m\(total % 60)s" }
+    if total < 86400 { return "\(total / 3600)h\(total % 3600 / 60)m" }
+    return "\(total / 86400)d\(total % 86400 / 3600)h"
 }
