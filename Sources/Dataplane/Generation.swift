@@ -19,6 +19,10 @@ final class Generation {
     /// One per PMD, in PMD order.
     let tables: UnsafeMutablePointer<ForwardingTables>
     let pmdCount: Int
+    /// Never reused, so a PMD can tell any two generations apart (see `ForwardingTables.generationID`).
+    let id: UInt64
+    /// Generations are built on the control thread only.
+    nonisolated(unsafe) private static var lastID: UInt64 = 0
 
     /// - Parameters:
     ///   - config: the configuration to build for; every port in it must be in `slots`.
@@ -26,6 +30,8 @@ final class Generation {
     ///   - pmdLcores: the PMD lcores, in PMD order (PMD i uses tx queue i on every port).
     ///   - rxAssignment: which lcore polls each rx queue of each port.
     init(config: SluiceConfig, slots: [Port?], pmdLcores: [UInt32], rxAssignment: [String: [Int]]) {
+        Self.lastID += 1
+        id = Self.lastID
         self.config = config
         self.slots = slots
         self.rxAssignment = rxAssignment
@@ -81,7 +87,7 @@ final class Generation {
             queueMemory.initialize(from: queues, count: queues.count)
             (tables + pmdIndex).initialize(to: ForwardingTables(
                 bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
-                rxQueueCount: queues.count))
+                rxQueueCount: queues.count, generationID: id))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

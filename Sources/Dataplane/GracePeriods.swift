@@ -7,8 +7,11 @@ import Synchronization
 ///
 /// The control thread advances a token; each PMD copies the token into its own word at the end of every
 /// loop iteration (an acquire load and a release store: plain moves on x86, no barrier on the fast path).
-/// Once every running PMD's word has reached the advanced token, each has finished an iteration that began
-/// after the advance, so it neither holds a pointer read before it nor misses a store made before it.
+/// Once every running PMD's word has reached the advanced token, each has finished the iteration it was in
+/// when the token advanced (so holds nothing it read then: pointers are only used within an iteration), and
+/// everything it reads from its next iteration on sees every store the control thread made before the
+/// advance. It does not mean the PMD has *used* the newest generation yet: a descheduled PMD may next run
+/// with a generation published later still, which is why PMDs compare generation IDs, not addresses.
 final class GracePeriods: @unchecked Sendable {
     // @unchecked: the token is an atomic the PMDs only read; everything else is the control thread's.
     let token: UnsafeMutablePointer<Atomic<UInt64>>

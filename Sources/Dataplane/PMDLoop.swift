@@ -44,13 +44,15 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @inlinable @inline(never)
     public mutating func run() {
         var iterationStart = readTSC()
-        var bound: UInt = 0
+        // Generation IDs start at 1: the first iteration always binds.
+        var bound: UInt64 = 0
         while !stopFlag.pointee.load(ordering: .relaxed) {
-            let address = published.pointee.load(ordering: .acquiring)
-            let tables = UnsafePointer<ForwardingTables>(bitPattern: address).unsafelyUnwrapped
-            if address != bound {
+            let tables = UnsafePointer<ForwardingTables>(bitPattern: published.pointee.load(ordering: .acquiring))
+                .unsafelyUnwrapped
+            // Compared by ID, not address: the allocator may place a new generation where a freed one was.
+            if tables.pointee.generationID != bound {
                 processor.bind(tables.pointee)
-                bound = address
+                bound = tables.pointee.generationID
             }
             let queues = tables.pointee.rxQueues
             var received = 0

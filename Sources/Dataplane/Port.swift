@@ -26,6 +26,11 @@ public final class Port: @unchecked Sendable {
         countersByLcore = Dictionary(uniqueKeysWithValues: pmdLcores.map { ($0, PortCounters.allocate()) })
     }
 
+    deinit {
+        // Every generation referencing this port (and so every PMD that could count on it) is gone.
+        for counters in countersByLcore.values { counters.block.deallocate() }
+    }
+
     public var name: String { config.name }
     public var isUp: Bool { config.admin == .up }
 }
@@ -50,6 +55,22 @@ extension Port {
         } catch {
             throw DataplaneError("\(context): cannot attach the device: \(error)")
         }
+        do {
+            return try configureAndStart(ethPort, index: index, config: config, pmdLcores: pmdLcores, rxQueueSockets: rxQueueSockets, pool: pool)
+        } catch {
+            // Leave nothing behind: a device left probed would be adopted, with its old settings, by the next
+            // attach of the same name.
+            try? ethPort.stop()
+            try? ethPort.close()
+            try? EthPort.detach(deviceName: config.deviceName, bus: config.isPCI ? "pci" : "vdev")
+            throw error
+        }
+    }
+
+    private static func configureAndStart(
+        _ ethPort: EthPort, index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool
+    ) throws -> Port {
+        let context = "port '\(config.name)' (\(config.devargs))"
         let info = try wrap(context) { () throws(DPDKError) in try ethPort.info() }
         let txQueues = config.effectiveTxQueues(pmdCount: pmdLcores.count)
         guard config.rxQueues <= info.maxRxQueues else {

@@ -42,6 +42,10 @@ extension Dataplane {
     public func apply(_ new: SluiceConfig) throws(ApplyError) -> ConfigPlan {
         let plan = ConfigPlan.between(config, new)
         guard plan.needsRestart.isEmpty else { throw .needsRestart(plan.needsRestart) }
+        guard mode == .pipeline else {
+            // The io baseline's peers are fixed when its PMDs are built; it is a benchmark floor, not a switch.
+            throw .failed("runtime changes need the pipeline forwarding mode")
+        }
         guard !plan.changes.isEmpty else {
             config = new  // at most an order that means nothing to the dataplane
             return plan
@@ -70,6 +74,8 @@ extension Dataplane {
                 let live = try bringUp(port, rxAssignment: assignment)
                 slots[live.index] = live
                 attached.append(live)
+                // Its limit before any generation polls it: a slot's limit is 0 while it is free.
+                macTable.setLimit(port.effectiveMaxMACs(new.l2), port: live.index)
             }
         } catch {
             detachAttached()
@@ -78,9 +84,10 @@ extension Dataplane {
 
         // 2. Take leaving ports out of service, then close them.
         if !leaving.isEmpty {
+            // Patches stay: the leaving port is still in its slot but disabled, so its patch peer's packets
+            // are dropped (port-down) rather than switched by the bridge for the duration.
             var interim = old
             interim.ports.removeAll { leaving.contains($0.name) }
-            interim.patches.removeAll { leaving.contains($0.a) || leaving.contains($0.b) }
             publish(Generation(config: interim, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
             for portConfig in old.ports where leaving.contains(portConfig.name) {
                 guard let live = port(named: portConfig.name) else { continue }
@@ -94,6 +101,7 @@ extension Dataplane {
                 let live = try bringUp(port, rxAssignment: assignment)
                 slots[live.index] = live
                 attached.append(live)
+                macTable.setLimit(port.effectiveMaxMACs(new.l2), port: live.index)
             }
         } catch {
             let reason = "\(error)"
@@ -131,6 +139,8 @@ extension Dataplane {
         for portConfig in new.ports {
             guard let live = port(named: portConfig.name) else { continue }
             if !arriving.contains(portConfig.name) && live.config.admin != portConfig.admin {
+                // Best effort: many virtual devices have no link to set (tap does); the generation already
+                // stopped polling and sending.
                 try? live.ethPort.setLink(up: portConfig.admin == .up)
             }
             live.config = portConfig
@@ -164,7 +174,9 @@ extension Dataplane {
             for entry in previous.resolvedStaticMACs { before.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue)) }
             // Entries learned under the old membership would black-hole or leak traffic under the new one.
             let bridgedChanged = oldPatched.contains(portConfig.name) != newPatched.contains(portConfig.name)
-            if previous.vlanMode != portConfig.vlanMode || bridgedChanged || (previous.admin == .up && portConfig.admin == .down) {
+            // And after a port-security change, entries for stations it no longer accepts.
+            if previous.vlanMode != portConfig.vlanMode || bridgedChanged || previous.portSecurity != portConfig.portSecurity
+                || (previous.admin == .up && portConfig.admin == .down) {
                 _ = macTable.flush(port: UInt16(slot))
             }
         }

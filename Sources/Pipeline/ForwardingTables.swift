@@ -37,14 +37,18 @@ public struct ForwardingTables: @unchecked Sendable {
     /// The rx queues this PMD polls.
     public var rxQueues: UnsafeMutablePointer<RxQueueRef>
     public var rxQueueCount: Int
+    /// Unique per generation, never reused (unlike addresses: a new generation's tables can land where a
+    /// freed one's were, and a PMD that slept through a whole generation must still notice the change).
+    public var generationID: UInt64
 
     /// Ports fit one 64-bit mask: VLAN membership and the enabled set are single words.
     public static let maxPorts = 64
 
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
-        enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int
+        enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64
     ) {
+        self.generationID = generationID
         self.bridge = bridge
         self.peers = peers
         self.targets = targets

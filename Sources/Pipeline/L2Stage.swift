@@ -26,6 +26,10 @@ public struct L2Stage: PipelineStage, ~Copyable {
         counters = Self.allocateCounters()
     }
 
+    /// Reads no configuration tables (the MAC table is not part of a generation).
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         let ingress = burst.ingress

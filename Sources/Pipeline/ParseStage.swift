@@ -11,6 +11,10 @@ public struct ParseStage: PipelineStage, ~Copyable {
 
     public init() { counters = Self.allocateCounters() }
 
+    /// Reads no configuration tables (the MAC table is not part of a generation).
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         var kept = 0

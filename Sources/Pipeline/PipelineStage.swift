@@ -21,16 +21,14 @@ public protocol PipelineStage: ~Copyable {
 
     /// Points the stage at a newly published generation of the configuration tables. Called by the PMD
     /// (between bursts, never during one) when the control thread has published a new generation, so that
-    /// every burst is processed against one consistent configuration. Stages that read no configuration
-    /// keep the default, which does nothing.
+    /// every burst is processed against one consistent configuration. Required, so that no stage can keep
+    /// reading a freed generation by forgetting it: stages that read no configuration say so with an empty
+    /// body.
     mutating func bind(_ tables: borrowing ForwardingTables)
 }
 
 extension PipelineStage where Self: ~Copyable {
     public static var eventNames: [String] { [] }
-
-    @inlinable
-    public mutating func bind(_ tables: borrowing ForwardingTables) {}
 
     /// Counters laid out for this stage's drop reasons and events.
     public static func allocateCounters() -> StageCounters {

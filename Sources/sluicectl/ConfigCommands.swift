@@ -78,7 +78,7 @@ func renderPlan(_ result: ConfigApplyResult) -> String {
         outcome = "dry run: \(count) planned, nothing applied (running revision \(result.revision))"
     } else {
         outcome = "applied \(count): now revision \(result.revision)"
-            + (result.persisted ? ", persisted" : ", not persisted (no state file)")
+            + (result.persisted ? ", persisted" : ", not persisted (no state file, or writing it failed: see sluiced's log)")
     }
     if !interrupting.isEmpty {
         outcome += "\ntraffic interrupted on: \(Array(Set(interrupting)).sorted().joined(separator: ", "))"

@@ -118,23 +118,33 @@ final class DataplaneControl: ControlHandler {
         if dryRun {
             return ConfigApplyResult(applied: false, dryRun: true, revision: dataplane.revision, changes: changes, persisted: false)
         }
+        let revisionBefore = dataplane.revision
         do {
             try dataplane.apply(new)
         } catch {
             logger.error("apply failed: \(error)")
-            throw RPCErrorObject(code: RPCErrorObject.applyFailed, message: error.description)
+            var message = error.description
+            if dataplane.revision != revisionBefore {
+                // A partial restore changed what runs (a port could not be reopened): disk must say so too,
+                // or a restart would bring back a state that no longer ran.
+                message += "; now running revision \(dataplane.revision)" + (persist() ? ", persisted" : ", NOT persisted")
+            }
+            throw RPCErrorObject(code: RPCErrorObject.applyFailed, message: message)
         }
         for change in plan.changes { logger.notice("applied \(change.action.rawValue) \(change.target): \(change.summary)") }
-        var persisted = false
-        if let stateFile {
-            do {
-                try StateFile.write(dataplane.config, to: stateFile)
-                persisted = true
-            } catch {
-                logger.error("applied revision \(dataplane.revision) but could not persist it: \(error)")
-            }
+        return ConfigApplyResult(applied: true, dryRun: false, revision: dataplane.revision, changes: changes, persisted: persist())
+    }
+
+    /// Writes the running state to the state file; false when persistence is off or the write failed.
+    private func persist() -> Bool {
+        guard let stateFile else { return false }
+        do {
+            try StateFile.write(dataplane.config, to: stateFile)
+            return true
+        } catch {
+            logger.error("running revision \(dataplane.revision) could not be persisted: \(error)")
+            return false
         }
-        return ConfigApplyResult(applied: true, dryRun: false, revision: dataplane.revision, changes: changes, persisted: persisted)
     }
 
     private static func info(_ change: ConfigChange) -> ConfigChangeInfo {

@@ -8,6 +8,8 @@ struct DropOddTagsStage: PipelineStage, ~Copyable {
     static let dropReasons = ["odd-tag"]
     let counters = StageCounters.allocate(dropReasons: 1)
 
+    mutating func bind(_ tables: borrowing ForwardingTables) {}
+
     mutating func process(_ burst: inout PacketBurst) {
         var slot = 0
         for i in 0..<burst.count {

@@ -111,6 +111,21 @@ extension SystemTests {
             #expect(bogus?.code == RPCErrorObject.applyFailed, "\(String(describing: bogus))")
             #expect(try daemon.ports().keys.sorted() == ["a", "b", "c"])
             #expect(try client.call(.health, as: HealthStatus.self).revision == 2)
+            // A device that attaches but cannot be set up (net_tap has at most 16 queues) is unplugged
+            // again: its interface disappears, and a corrected retry with the same device name gets a fresh
+            // device with the new settings instead of adopting the half-made one.
+            let (tapD, tapD2) = (uniqueName("rd"), uniqueName("re"))
+            let tooMany = Self.rejection(client, "port.add", PortAddParams(port: .object([
+                "name": .string("d"), "devargs": .string("net_tap_rd,iface=\(tapD)"), "rx-queues": .number(17),
+            ])))
+            #expect(tooMany?.code == RPCErrorObject.applyFailed, "\(String(describing: tooMany))")
+            #expect(try System.run(["ip", "link", "show", tapD]).status != 0, "no half-made tap interface is left")
+            _ = try client.call("port.add", params: PortAddParams(port: .object([
+                "name": .string("d"), "devargs": .string("net_tap_rd,iface=\(tapD2)"),
+            ])), as: ConfigApplyResult.self)
+            #expect(try System.run(["ip", "link", "show", tapD2]).status == 0)
+            _ = try client.call("port.del", params: PortDeleteParams(name: "d"), as: ConfigApplyResult.self)
+            #expect(try client.call(.health, as: HealthStatus.self).revision == 4)
 
             let trunk = try client.call("port.set", params: PortSetParams(name: "c", settings: .object([
                 "vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(20), .string("30-32")])]),
