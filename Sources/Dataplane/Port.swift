@@ -14,9 +14,15 @@ public final class Port: @unchecked Sendable {
     public let txQueues: Int
     /// Counters per PMD lcore.
     public let countersByLcore: [UInt32: PortCounters]
+    /// The guest's state, for a vhost-user port (VhostPort.swift).
+    public let vhostLink: VhostLink?
 
-    init(index: Int, config: PortConfig, ethPort: EthPort, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32]) {
+    init(
+        index: Int, config: PortConfig, ethPort: EthPort, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32],
+        vhostLink: VhostLink? = nil
+    ) {
         self.index = index
+        self.vhostLink = vhostLink
         self.config = config
         self.ethPort = ethPort
         self.info = info
@@ -41,12 +47,19 @@ extension Port {
     static func bringUp(
         index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool
     ) throws -> Port {
-        let context = "port '\(config.name)' (\(config.devargs))"
+        let context = "port '\(config.name)' (\(config.resolvedDevargs))"
+        if let vhost = config.vhostUser {
+            do { try VhostSocket.prepare(vhost) } catch { throw DataplaneError("\(context): \(error)") }
+        }
         let ethPort: EthPort
         do {
-            ethPort = try EthPort.attach(devargs: config.devargs, deviceName: config.deviceName)
+            ethPort = try EthPort.attach(devargs: config.resolvedDevargs, deviceName: config.deviceName)
         } catch {
             throw DataplaneError("\(context): cannot attach the device: \(error)")
+        }
+        // Watching starts before configure: that is where net_vhost opens the socket and a guest can attach.
+        let vhostLink = try config.vhostUser.map { vhost in
+            try wrap(context) { () throws(DPDKError) in try VhostLink.watch(port: ethPort, socketPath: vhost.path) }
         }
         let info = try wrap(context) { () throws(DPDKError) in try ethPort.info() }
         let txQueues = config.effectiveTxQueues(pmdCount: pmdLcores.count)
@@ -80,11 +93,15 @@ extension Port {
             try ethPort.start()
             if config.admin == .down { try ethPort.setLink(up: false) }
         }
-        return Port(index: index, config: config, ethPort: ethPort, info: info, txQueues: txQueues, pmdLcores: pmdLcores)
+        vhostLink?.refreshAfterStart()
+        return Port(
+            index: index, config: config, ethPort: ethPort, info: info, txQueues: txQueues, pmdLcores: pmdLcores,
+            vhostLink: vhostLink)
     }
 
     /// Stops and closes the port (a hot-plugged virtual device disappears with it, e.g. its tap interface).
     func shutDown() {
+        vhostLink?.stopWatching()
         try? ethPort.stop()
         try? ethPort.close()
     }
