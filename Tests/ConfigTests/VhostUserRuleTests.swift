@@ -101,8 +101,12 @@ import Testing
         #expect(!port.isPCI)
         #expect(config.ports[0].type == .dpdk)
         #expect(config.ports[0].resolvedDevargs == "net_null0")
-        // Virtual devices are hot-plugged, never passed to EAL.
-        #expect(!config.ealArguments(program: "sluiced").contains { $0.contains("vhost") })
+        // Virtual devices are hot-plugged, never passed to EAL; the vhost library's chatter is turned down,
+        // before extra-args so that the operator can turn it up again.
+        let arguments = config.ealArguments(program: "sluiced")
+        #expect(!arguments.contains { $0.contains("net_vhost") || $0.contains(".sock") })
+        #expect(arguments.last == "--log-level=lib.vhost.config:warning")
+        #expect(!Doc().yaml.isEmpty && parsed(Doc().yaml)?.ealArguments(program: "s").contains { $0.contains("vhost") } == false)
     }
 
     @Test func serverModeWithQueues() throws {

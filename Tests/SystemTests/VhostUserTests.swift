@@ -59,8 +59,13 @@ extension SystemTests {
                 #expect(try daemon.ports()[name]?.linkUp == true)
             }
 
-            // Each guest sends a fixed number of bursts of 32 (testpmd's tx_first), then only receives.
-            for guest in [guestA, guestB] { guest.send("set fwd rxonly") }
+            // Each guest sends a fixed number of bursts of 32 (testpmd's tx_first), then only receives. The
+            // statistics round trip first makes sure each testpmd has finished starting its port (and
+            // posted its receive buffers): frames for a guest without buffers are dropped, not queued.
+            for guest in [guestA, guestB] {
+                #expect(try guest.portStats() == (rx: 0, tx: 0))
+                guest.send("set fwd rxonly")
+            }
             guestA.send("start tx_first 4")
             guestB.send("start tx_first 2")
             let fromA: UInt64 = 4 * 32, fromB: UInt64 = 2 * 32
@@ -76,9 +81,10 @@ extension SystemTests {
             #expect(a.queueCounters?.first?.rxPackets == fromA && a.queueCounters?.first?.txPackets == fromB)
             #expect(b.queueCounters?.first?.rxPackets == fromB && b.queueCounters?.first?.txPackets == fromA)
             #expect(a.driverStats?.rxPackets == fromA && b.driverStats?.txPackets == fromA)
-            // And the guests saw them.
-            #expect(try guestA.portStats() == (rx: fromB, tx: fromA))
-            #expect(try guestB.portStats() == (rx: fromA, tx: fromB))
+            // And the guests saw them (once they have taken them off their rings).
+            try System.waitUntil("the guests to count every frame") {
+                try guestA.portStats() == (rx: fromB, tx: fromA) && guestB.portStats() == (rx: fromA, tx: fromB)
+            }
 
             // kill -9 sluiced while the guests keep running, then start it again: the client-mode port
             // finds guest A's socket and reattaches by itself. (A net_virtio_user guest in client mode does
@@ -94,12 +100,16 @@ extension SystemTests {
             try restarted.waitForGuest("guest-b")
             guestB2.send("set fwd rxonly")
             guestB2.send("start")
+            // Continuous traffic: a guest that has only just attached may not have posted its receive
+            // buffers yet, and what cannot be delivered is dropped (and counted), never queued.
             guestA.send("stop")
-            guestA.send("start tx_first 1")
-            try System.waitUntil("frames from the reattached guest to reach the new guest B") {
-                try restarted.ports()["guest-b"]?.counters.txPackets == 32
+            guestA.send("set fwd txonly")
+            guestA.send("start")
+            try System.waitUntil("frames from the reattached guest A to reach the new guest B") {
+                try guestB2.portStats().rx > 1_000
             }
-            #expect(try guestB2.portStats().rx == 32)
+            let after = try restarted.ports()
+            #expect(after["guest-a"]!.counters.rxPackets > 1_000 && after["guest-b"]!.counters.txPackets > 1_000)
             #expect(try restarted.stop() == 0)
             #expect(!FileManager.default.fileExists(atPath: sockets.appendingPathComponent("b.sock").path), "sluiced removes its server socket")
             #expect(guestA.process.isRunning)
@@ -156,10 +166,9 @@ extension SystemTests {
             receiver.send("set fwd rxonly")
             receiver.send("start")
             let delivered = try daemon.ports()["guest-b"]!.counters.txPackets
-            try System.waitUntil("the returned guest B to receive") {
-                try daemon.ports()["guest-b"]!.counters.txPackets > delivered + 10_000
-            }
-            #expect(try receiver.portStats().rx > 10_000)
+            // Counted by the guest itself (Sluice's count runs ahead by what sits in the guest's ring).
+            try System.waitUntil("the returned guest B to receive") { try receiver.portStats().rx > 10_000 }
+            #expect(try daemon.ports()["guest-b"]!.counters.txPackets > delivered)
             #expect(daemon.process.isRunning)
             #expect(try daemon.stop() == 0)
         }
