@@ -27,6 +27,8 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_version.h>
+#include <rte_vhost.h>
+#include <rte_eth_vhost.h>
 
 #define SL_INLINE static inline __attribute__((always_inline))
 

@@ -10,7 +10,7 @@ enum ConfigKeys {
     static let mempool = ["mbufs", "cache-size", "mbuf-data-size"]
     static let control = ["socket", "socket-group", "socket-mode"]
     static let port = [
-        "name", "devargs", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin",
+        "name", "type", "devargs", "path", "mode", "queues", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin",
         "pmd-rxq-affinity", "vlan", "max-macs", "port-security", "static-macs",
     ]
     static let l2 = ["mac-aging-seconds", "max-macs-per-port", "mac-table-size"]
@@ -19,6 +19,9 @@ enum ConfigKeys {
     static let portSecurity = ["mac", "ips"]
     static let staticMAC = ["mac", "vlan"]
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
+    /// Keys that only a `type: vhost-user` port takes, and keys it does not take.
+    static let vhostUserOnly = ["path", "mode", "queues"]
+    static let notForVhostUser = ["devargs", "rx-queues", "tx-queues"]
 }
 
 /// Turns the YAML tree into a `SluiceConfig`, reporting type and syntax problems.
@@ -228,14 +231,32 @@ struct ConfigDecoder {
         if let node = section.required("name", hint: "the port's name, e.g. tap0") {
             port.name = walker.string(node, at: section.path(of: "name")) ?? ""
         }
-        if let node = section.required(
-            "devargs", hint: "DPDK device arguments, e.g. \"net_tap0,iface=sl0\" or \"0000:01:00.0\"")
-        {
-            port.devargs = walker.string(node, at: section.path(of: "devargs")) ?? ""
+        var type: PortType? = .dpdk
+        if let node = section.defaulted("type", default: PortType.dpdk.rawValue) {
+            type = walker.keyword(node, at: section.path(of: "type"), allowed: PortType.allCases.map(\.rawValue))
+                .flatMap(PortType.init(rawValue:))
         }
-        readInteger("rx-queues", of: section, into: &port.rxQueues)
-        if let node = section.optional("tx-queues") {
-            port.txQueues = walker.integer(node, at: section.path(of: "tx-queues"))
+        switch type {
+        case .dpdk?:
+            for key in ConfigKeys.vhostUserOnly where section.contains(key) {
+                log.reject(
+                    section.path(of: key),
+                    "only applies to vhost-user ports; add type: vhost-user (and remove devargs), or remove \(key)")
+            }
+            if let node = section.required(
+                "devargs", hint: "DPDK device arguments, e.g. \"net_tap0,iface=sl0\" or \"0000:01:00.0\" (or type: vhost-user with a path)")
+            {
+                port.devargs = walker.string(node, at: section.path(of: "devargs")) ?? ""
+            }
+            readInteger("rx-queues", of: section, into: &port.rxQueues)
+            if let node = section.optional("tx-queues") {
+                port.txQueues = walker.integer(node, at: section.path(of: "tx-queues"))
+            }
+        case .vhostUser?:
+            port.vhostUser = decodeVhostUser(section, port: &port)
+        case nil:
+            // Without a known type it is unclear which keys apply: the port's other keys are not checked.
+            log.markUndecodable(path)
         }
         readInteger("rx-descriptors", of: section, into: &port.rxDescriptors)
         readInteger("tx-descriptors", of: section, into: &port.txDescriptors)
@@ -262,6 +283,37 @@ struct ConfigDecoder {
         }
         decodeBridging(of: section, into: &port)
         return port
+    }
+
+    /// The vhost-user keys of a port; its rx queues are its queue pairs.
+    private func decodeVhostUser(_ section: YAMLWalker.Mapping, port: inout PortConfig) -> VhostUserConfig {
+        var vhost = VhostUserConfig(path: "")
+        for key in ConfigKeys.notForVhostUser where section.contains(key) {
+            let reason =
+                key == "devargs"
+                ? "Sluice generates the net_vhost devargs from path, mode and queues"
+                : "queues sets the queue pairs (rx and tx) of a vhost-user port"
+            log.reject(section.path(of: key), "is not used with type: vhost-user: \(reason); remove it")
+        }
+        if let node = section.required(
+            "path", hint: "the vhost-user socket's absolute path, e.g. /run/sluice/vhost/vm1.sock")
+        {
+            vhost.path = walker.string(node, at: section.path(of: "path")) ?? ""
+        }
+        if let node = section.defaulted("mode", default: VhostUserMode.client.rawValue),
+            let word = walker.keyword(
+                node, at: section.path(of: "mode"), allowed: VhostUserMode.allCases.map(\.rawValue)),
+            let mode = VhostUserMode(rawValue: word)
+        {
+            vhost.mode = mode
+        }
+        readInteger("queues", of: section, into: &vhost.queues)
+        if log.isUndecodable(section.path(of: "queues")) {
+            // Rules on the rx queue count (pmd-rxq-affinity) cannot be checked either.
+            log.markUndecodable(section.path(of: "rx-queues"))
+        }
+        port.rxQueues = vhost.queues
+        return vhost
     }
 
     // MARK: patches

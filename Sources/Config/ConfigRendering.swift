@@ -88,11 +88,17 @@ extension L2Config {
 
 extension PortConfig {
     var document: ConfigDocument {
-        .map([
+        // vhost-user ports have no devargs or queue counts of their own: Sluice derives them from these keys.
+        let vhost = vhostUser
+        return .map([
             "name": .string(name),
-            "devargs": .string(devargs),
-            "rx-queues": .int(rxQueues),
-            "tx-queues": txQueues.map(ConfigDocument.int),
+            "type": vhost.map { _ in .string(PortType.vhostUser.rawValue) },
+            "path": vhost.map { .string($0.path) },
+            "mode": vhost.map { .string($0.mode.rawValue) },
+            "queues": vhost.map { .int($0.queues) },
+            "devargs": vhost == nil ? .string(devargs) : nil,
+            "rx-queues": vhost == nil ? .int(rxQueues) : nil,
+            "tx-queues": vhost == nil ? txQueues.map(ConfigDocument.int) : nil,
             "rx-descriptors": .int(rxDescriptors),
             "tx-descriptors": .int(txDescriptors),
             "mtu": .int(mtu),

@@ -31,6 +31,11 @@ extension SluiceConfig {
                 arguments += ["-a", port.devargs]
             }
         }
+        if ports.contains(where: { $0.vhostUser != nil }) {
+            // The vhost library logs every message of every guest's (re)connection at info level; keep
+            // warnings and errors. Before extra-args, so that an operator's own --log-level wins.
+            arguments.append("--log-level=lib.vhost.config:warning")
+        }
         return arguments + eal.extraArgs
     }
 }

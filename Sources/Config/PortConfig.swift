@@ -3,7 +3,10 @@ public struct PortConfig: Equatable, Sendable {
     /// The name used everywhere else (patches, counters, the control socket); DPDK's own names are unwieldy.
     public var name: String
     /// DPDK device arguments: a PCI address or a `net_*` virtual device, optionally followed by `,key=value`.
+    /// Empty for a vhost-user port, whose devargs Sluice generates (see `resolvedDevargs`).
     public var devargs: String
+    /// Set for a `type: vhost-user` port (see VhostUserConfig.swift); nil for a generic DPDK device.
+    public var vhostUser: VhostUserConfig?
     public var rxQueues: Int
     /// Nil means one per PMD thread, which is also the minimum: DPDK tx queues are not thread-safe, so every
     /// PMD thread needs a tx queue of its own on every port it may send to.
@@ -55,7 +58,7 @@ public struct PortConfig: Equatable, Sendable {
 
     /// The devargs up to the first comma: what DPDK names the device.
     public var deviceName: String {
-        Devargs.deviceName(of: devargs)
+        Devargs.deviceName(of: resolvedDevargs)
     }
 
     /// Whether the device is a PCI function (passed to EAL's allow-list) rather than a virtual device

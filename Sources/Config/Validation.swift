@@ -160,6 +160,7 @@ struct Validator {
         var portByDevice: [String: Int] = [:]
         let patchOfPort = patchOfPorts()
         var staticMACs = StaticMACRegistry()
+        var vhostSocketPaths: [String: Int] = [:]
         for (index, port) in ports.enumerated() {
             let path = KeyPath.element("ports", index)
             guard isKnown(path) else { continue }
@@ -179,19 +180,25 @@ struct Validator {
                 }
             }
 
-            if isKnown(key("devargs")), let device = validateDevargs(port.devargs, at: key("devargs")) {
-                if let first = portByDevice[device] {
-                    report(
-                        key("devargs"),
-                        "device \(quoted(port.deviceName)) is already used by ports[\(first)]; each device can back only one port"
-                    )
-                } else {
-                    portByDevice[device] = index
+            let rxQueues: Int?
+            if let vhost = port.vhostUser {
+                rxQueues = validateVhostUser(
+                    vhost, of: port, at: path, mask: mask, portByDevice: &portByDevice, socketPaths: &vhostSocketPaths,
+                    index: index)
+            } else {
+                if isKnown(key("devargs")), let device = validateDevargs(port.devargs, at: key("devargs")) {
+                    if let first = portByDevice[device] {
+                        report(
+                            key("devargs"),
+                            "device \(quoted(port.deviceName)) is already used by ports[\(first)]; each device can back only one port"
+                        )
+                    } else {
+                        portByDevice[device] = index
+                    }
                 }
+                rxQueues = checkRange(port.rxQueues, Limits.queues, at: key("rx-queues"))
             }
-
-            let rxQueues = checkRange(port.rxQueues, Limits.queues, at: key("rx-queues"))
-            if let txQueues = port.txQueues,
+            if port.vhostUser == nil, let txQueues = port.txQueues,
                 checkRange(txQueues, Limits.queues, at: key("tx-queues")) != nil, let mask,
                 txQueues < mask.nonzeroBitCount
             {
@@ -217,9 +224,10 @@ struct Validator {
             let affinityPath = key("pmd-rxq-affinity")
             if let affinity = port.rxQueueAffinity, isKnown(affinityPath) {
                 if let rxQueues, affinity.count != rxQueues {
+                    let queuesKey = port.vhostUser == nil ? key("rx-queues") : key("queues")
                     report(
                         affinityPath,
-                        "has \(affinity.count) \(affinity.count == 1 ? "entry" : "entries") but \(key("rx-queues")) is \(rxQueues): give exactly one lcore per rx queue"
+                        "has \(affinity.count) \(affinity.count == 1 ? "entry" : "entries") but \(queuesKey) is \(rxQueues): give exactly one lcore per rx queue"
                     )
                 }
                 if let mask {

@@ -20,11 +20,18 @@ public struct PortStatus: Codable, Sendable, Equatable {
     public var driverStats: DriverStats?
     /// MAC learning on this port (nil for ports outside the bridge).
     public var macLearning: PortMACLearning?
+    /// `dpdk` or `vhost-user` (absent from older servers: read as `dpdk`).
+    public var type: String?
+    /// The guest's side of a vhost-user port (nil for other ports).
+    public var vhostUser: VhostUserStatus?
+    /// The driver's counters per queue index (DPDK keeps them for the first 16 queues).
+    public var queueCounters: [QueueCounterValues]?
 
     public init(
         name: String, index: Int, dpdkPortID: Int, devargs: String, driver: String, admin: String, linkUp: Bool,
         linkSpeedMbps: Int, mtu: Int, macAddress: String, rxQueues: Int, txQueues: Int,
-        counters: PortCounterValues, driverStats: DriverStats?, macLearning: PortMACLearning? = nil
+        counters: PortCounterValues, driverStats: DriverStats?, macLearning: PortMACLearning? = nil,
+        type: String? = nil, vhostUser: VhostUserStatus? = nil, queueCounters: [QueueCounterValues]? = nil
     ) {
         self.name = name
         self.index = index
@@ -41,6 +48,9 @@ public struct PortStatus: Codable, Sendable, Equatable {
         self.counters = counters
         self.driverStats = driverStats
         self.macLearning = macLearning
+        self.type = type
+        self.vhostUser = vhostUser
+        self.queueCounters = queueCounters
     }
 }
 

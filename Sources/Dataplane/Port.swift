@@ -16,9 +16,15 @@ public final class Port: @unchecked Sendable {
     public let txQueues: Int
     /// Counters per PMD lcore.
     public let countersByLcore: [UInt32: PortCounters]
+    /// The guest's state, for a vhost-user port (VhostPort.swift).
+    public let vhostLink: VhostLink?
 
-    init(index: Int, config: PortConfig, ethPort: EthPort, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32]) {
+    init(
+        index: Int, config: PortConfig, ethPort: EthPort, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32],
+        vhostLink: VhostLink? = nil
+    ) {
         self.index = index
+        self.vhostLink = vhostLink
         self.config = config
         self.ethPort = ethPort
         self.info = info
@@ -48,18 +54,29 @@ extension Port {
     static func bringUp(
         index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool
     ) throws -> Port {
-        let context = "port '\(config.name)' (\(config.devargs))"
+        let context = "port '\(config.name)' (\(config.resolvedDevargs))"
+        if let vhost = config.vhostUser {
+            do { try VhostSocket.prepare(vhost) } catch { throw DataplaneError("\(context): \(error)") }
+        }
         let ethPort: EthPort
         do {
-            ethPort = try EthPort.attach(devargs: config.devargs, deviceName: config.deviceName)
+            ethPort = try EthPort.attach(devargs: config.resolvedDevargs, deviceName: config.deviceName)
         } catch {
             throw DataplaneError("\(context): cannot attach the device: \(error)")
         }
+        var vhostLink: VhostLink?
         do {
-            return try configureAndStart(ethPort, index: index, config: config, pmdLcores: pmdLcores, rxQueueSockets: rxQueueSockets, pool: pool)
+            // Watching starts before configure: that is where net_vhost opens the socket and a guest can attach.
+            vhostLink = try config.vhostUser.map { vhost in
+                try wrap(context) { () throws(DPDKError) in try VhostLink.watch(port: ethPort, socketPath: vhost.path) }
+            }
+            return try configureAndStart(
+                ethPort, index: index, config: config, pmdLcores: pmdLcores, rxQueueSockets: rxQueueSockets, pool: pool,
+                vhostLink: vhostLink)
         } catch {
             // Leave nothing behind: a device left probed would be adopted, with its old settings, by the next
             // attach of the same name.
+            vhostLink?.stopWatching()
             try? ethPort.stop()
             try? ethPort.close()
             try? EthPort.detach(deviceName: config.deviceName, bus: config.isPCI ? "pci" : "vdev")
@@ -68,9 +85,10 @@ extension Port {
     }
 
     private static func configureAndStart(
-        _ ethPort: EthPort, index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool
+        _ ethPort: EthPort, index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool,
+        vhostLink: VhostLink?
     ) throws -> Port {
-        let context = "port '\(config.name)' (\(config.devargs))"
+        let context = "port '\(config.name)' (\(config.resolvedDevargs))"
         let info = try wrap(context) { () throws(DPDKError) in try ethPort.info() }
         let txQueues = config.effectiveTxQueues(pmdCount: pmdLcores.count)
         guard config.rxQueues <= info.maxRxQueues else {
@@ -103,13 +121,17 @@ extension Port {
             try ethPort.start()
             if config.admin == .down { try ethPort.setLink(up: false) }
         }
-        return Port(index: index, config: config, ethPort: ethPort, info: info, txQueues: txQueues, pmdLcores: pmdLcores)
+        vhostLink?.refreshAfterStart()
+        return Port(
+            index: index, config: config, ethPort: ethPort, info: info, txQueues: txQueues, pmdLcores: pmdLcores,
+            vhostLink: vhostLink)
     }
 
     /// Stops and closes the port (a hot-plugged virtual device disappears with it, e.g. its tap interface).
     /// With `detach`, the device is also unplugged from its bus so that the same device can be attached
     /// again later (a port removed or reconfigured at run time).
     func shutDown(detach: Bool = false) {
+        vhostLink?.stopWatching()
         try? ethPort.stop()
         try? ethPort.close()
         if detach { try? EthPort.detach(deviceName: config.deviceName, bus: config.isPCI ? "pci" : "vdev") }

@@ -23,11 +23,12 @@ extension Dataplane {
                     txErrors: $0.txErrors, rxNoMbuf: $0.rxNoMbuf)
             }
             return PortStatus(
-                name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id), devargs: port.config.devargs,
+                name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id), devargs: port.config.resolvedDevargs,
                 driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: link.up,
                 linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
                 macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
-                txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index))
+                txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index),
+                type: port.config.type.rawValue, vhostUser: port.vhostUserStatus(), queueCounters: port.queueCounters())
         }
     }
 

@@ -22,7 +22,7 @@ struct Sluicectl: ParsableCommand {
         version: SluiceVersion.current,
         subcommands: [
             Version.self, Health.self,
-            Ports.self, Port.self,
+            Ports.self, Port.self, Vhost.self, Queues.self,
             VLANs.self, MACs.self, FlushMACs.self,
             PMDs.self, Stages.self, Stats.self,
             GetConfig.self, Apply.self,

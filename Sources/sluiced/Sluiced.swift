@@ -92,7 +92,7 @@ struct Sluiced: ParsableCommand {
             throw ExitCode(1)
         }
         for port in dataplane.ports {
-            logger.info("port \(port.name): \(port.config.devargs) driver=\(port.info.driverName) admin=\(port.config.admin.rawValue) rxq=\(port.config.rxQueues) txq=\(port.txQueues)")
+            logger.info("port \(port.name): \(port.config.resolvedDevargs) driver=\(port.info.driverName) admin=\(port.config.admin.rawValue) rxq=\(port.config.rxQueues) txq=\(port.txQueues)")
         }
         for pmd in dataplane.pmdStatuses() {
             logger.info("pmd lcore \(pmd.lcore): polling \(pmd.rxQueues.joined(separator: " "))")

@@ -94,7 +94,7 @@ import Testing
             Doc { $0.ports[1].append("mut: 9000") }.yaml, at: "ports[1].mut",
             mentioning: [
                 "unknown key \"mut\"", "did you mean \"mtu\"?",
-                "allowed keys: name, devargs, rx-queues, tx-queues, rx-descriptors, tx-descriptors, mtu, admin, pmd-rxq-affinity, vlan, max-macs, port-security, static-macs",
+                "allowed keys: name, type, devargs, path, mode, queues, rx-queues, tx-queues, rx-descriptors, tx-descriptors, mtu, admin, pmd-rxq-affinity, vlan, max-macs, port-security, static-macs",
             ])
     }
 

@@ -32,9 +32,11 @@ import Testing
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)
         #expect(
-            config.ports.map(\.devargs) == [
+            config.ports.map(\.resolvedDevargs) == [
                 "net_tap0,iface=sl0", "net_tap1,iface=sl1", "net_tap2,iface=sl2", "net_tap3,iface=sl3",
+                "net_vhost_vm2,iface=/run/sluice/vhost/vm2.sock,queues=1,client=1",
             ])
+        #expect(config.ports.map(\.type) == [.dpdk, .dpdk, .dpdk, .dpdk, .vhostUser])
         #expect(config.patches == [PatchPair("tap0", "tap1")])
         #expect(config.pmdLcores == [1])
         #expect(config.ealArguments(program: "sluiced").contains("--no-pci"))

@@ -154,6 +154,19 @@ extension SystemTests {
             _ = try client.call("port.add", params: PortAddParams(port: portC), as: ConfigApplyResult.self)
             #expect(try daemon.ports()["c"] != nil)
 
+            // A vhost-user port through the control API: client mode, QEMU's socket not there yet — it waits.
+            let vhostSocket = daemon.directory.appendingPathComponent("vm9.sock").path
+            let vhost = try client.call("port.add", params: PortAddParams(port: .object([
+                "name": .string("vm9"), "type": .string("vhost-user"), "path": .string(vhostSocket),
+                "vlan": .object(["mode": .string("access"), "id": .number(20)]),
+            ])), as: ConfigApplyResult.self)
+            #expect(vhost.changes.map(\.action) == ["add-port"])
+            let vm9 = try #require(try daemon.ports()["vm9"])
+            #expect(vm9.type == "vhost-user" && vm9.vhostUser?.state.rawValue == "waiting" && vm9.vhostUser?.path == vhostSocket)
+            let vhostDocument = try client.call(.configGet, as: ConfigDocumentResult.self).yaml
+            #expect(vhostDocument.contains("type: \"vhost-user\"") && !vhostDocument.contains("net_vhost"))
+            _ = try client.call("port.del", params: PortDeleteParams(name: "vm9"), as: ConfigApplyResult.self)
+
             // Missing params.
             #expect(Self.rejection(client, "port.del", NoParams())?.code == RPCErrorObject.invalidParams)
             #expect(try daemon.stop() == 0, "\(daemon.log)")

@@ -1,0 +1,86 @@
+import Config
+import ControlProtocol
+import DPDK
+import Glibc
+
+/// What the dataplane does for `type: vhost-user` ports beyond any other port: the socket's file in
+/// server mode, and the status of the guest on the other side.
+enum VhostSocket {
+    /// In server mode Sluice creates the socket, and the vhost library refuses to bind over an existing
+    /// file. A socket left by a Sluice that was killed is removed; one that someone still listens on, or a
+    /// file that is not a socket, is an error. The socket's directory is created if missing. In client mode
+    /// QEMU owns the socket and nothing is touched.
+    static func prepare(_ vhost: VhostUserConfig) throws(DataplaneError) {
+        guard vhost.mode == .server else { return }
+        try makeDirectories(parentOf: vhost.path)
+        var info = stat()
+        guard lstat(vhost.path, &info) == 0 else { return }  // nothing there
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw DataplaneError("\(vhost.path) exists and is not a socket; remove it or choose another path")
+        }
+        if isListening(vhost.path) {
+            throw DataplaneError("\(vhost.path) is in use: another process is listening on it (a second sluiced?)")
+        }
+        guard unlink(vhost.path) == 0 || errno == ENOENT else {
+            throw DataplaneError("cannot remove the stale socket \(vhost.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+
+    private static func makeDirectories(parentOf path: String) throws(DataplaneError) {
+        var directory = ""
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).dropLast()
+        for component in components {
+            directory += "/" + component
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw DataplaneError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+extension Port {
+    /// The vhost-user part of the port's status; nil for other ports.
+    func vhostUserStatus() -> VhostUserStatus? {
+        guard let vhost = config.vhostUser, let link = vhostLink else { return nil }
+        let state = link.state
+        func queues(_ mask: UInt64) -> [Int] { (0..<64).filter { mask & (UInt64(1) << UInt64($0)) != 0 } }
+        return VhostUserStatus(
+            path: vhost.path, mode: vhost.mode.rawValue, state: state.connected ? .connected : .waiting,
+            negotiatedFeatures: state.negotiatedFeatures, queuePairs: vhost.queues, vrings: state.vrings,
+            guestTxQueuesEnabled: queues(state.guestTxQueueMask), guestRxQueuesEnabled: queues(state.guestRxQueueMask),
+            connects: state.connects, disconnects: state.disconnects)
+    }
+
+    /// The driver's counters per rx and tx queue (those DPDK keeps: the first 16 of each).
+    func queueCounters() -> [QueueCounterValues]? {
+        guard let stats = ethPort.queueStats(rxQueues: config.rxQueues, txQueues: txQueues) else { return nil }
+        let count = max(stats.rxPackets.count, stats.txPackets.count)
+        return (0..<count).map { q in
+            QueueCounterValues(
+                queue: q, rxPackets: q < stats.rxPackets.count ? stats.rxPackets[q] : 0,
+                rxBytes: q < stats.rxBytes.count ? stats.rxBytes[q] : 0,
+                txPackets: q < stats.txPackets.count ? stats.txPackets[q] : 0,
+                txBytes: q < stats.txBytes.count ? stats.txBytes[q] : 0)
+        }
+    }
+}
