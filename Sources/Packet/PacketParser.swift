@@ -19,7 +19,7 @@ public enum PacketParser {
     /// and overwrites every field of `headers`; on failure, returns the reason and leaves `headers` untouched.
     /// Unknown EtherTypes and unknown IP protocols are not errors: the offsets then say how far the parser
     /// understood the frame (`l4Offset` is 0, `payloadOffset` is where the unknown part starts).
-    @inlinable @_noLocks
+    @inlinable @inline(__always) @_noLocks
     public static func parse(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> ParseError? {
         guard length >= 14 else { return .truncatedEthernet }
         guard length <= maximumFrameLength else { return .frameTooLong }
