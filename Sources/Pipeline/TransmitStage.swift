@@ -144,7 +144,35 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         guard port < targets.count else { return false }
         let bit = UInt64(1) << UInt64(port)
         guard enabledMask & bit != 0 else { return false }
-        for i in 1..<count where burst.meta[i].egress != egress { return false }
+        // Whether every packet is untagged in one VLAN (or bypasses the bridge, VLAN 0): then one check for
+        // the burst replaces the per-packet ones.
+        let vlan = burst.meta[0].vlan
+        var uniform = !burst.meta[0].tagged
+        for i in 1..<count {
+            let meta = burst.meta[i]
+            if meta.egress != egress { return false }
+            if meta.vlan != vlan || meta.tagged { uniform = false }
+        }
+        var kept = count
+        if uniform && (vlan == 0 || bridge.vlanMembers[Int(vlan)] & bridge.vlanUntagged[Int(vlan)] & bit != 0) {
+            // Untagged frames of a VLAN the port carries untagged: nothing to check or change per packet.
+        } else {
+            kept = checkAndTag(&burst, port: port, bit: bit)
+        }
+        // The target takes (or frees) every packet: the burst owns none any more.
+        burst.packets.count = 0
+        guard kept > 0 else { return true }
+        let sent = targets[port].send(burst.packets.slots, count: kept)
+        if sent < kept { counters.drop(reason: Drop.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
+        counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
+        return true
+    }
+
+    /// The per-packet half of `sendToOnePort`: VLAN membership and tagging for `port`, as `process` does
+    /// them; drops what fails and compacts the burst. Returns the packets kept.
+    @inlinable @inline(__always)
+    func checkAndTag(_ burst: inout PacketBurst, port: Int, bit: UInt64) -> Int {
+        let count = burst.count
         var kept = 0
         for i in 0..<count {
             let meta = burst.meta[i]
@@ -159,13 +187,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             }
         }
         burst.endCompaction(keeping: kept)
-        // The target takes (or frees) every packet: the burst owns none any more.
-        burst.packets.count = 0
-        guard kept > 0 else { return true }
-        let sent = targets[port].send(burst.packets.slots, count: kept)
-        if sent < kept { counters.drop(reason: Drop.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
-        counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
-        return true
+        return kept
     }
 
     @inlinable @inline(__always)
