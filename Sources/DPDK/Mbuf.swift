@@ -62,7 +62,11 @@ public struct Mbuf: @unchecked Sendable {
     @inlinable @inline(__always)
     public func pushVLANTag(tci: UInt16) -> Bool {
         guard let start = prepend(4) else { return false }
-        memmove(start, start + 4, 12)
+        // The 12 address bytes move 4 bytes to the front: two loads, then two stores (no libc call).
+        let addresses = start.loadUnaligned(fromByteOffset: 4, as: UInt64.self)
+        let addressTail = start.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+        start.storeBytes(of: addresses, as: UInt64.self)
+        start.storeBytes(of: addressTail, toByteOffset: 8, as: UInt32.self)
         start.storeBytes(of: UInt16(0x8100).bigEndian, toByteOffset: 12, as: UInt16.self)
         start.storeBytes(of: tci.bigEndian, toByteOffset: 14, as: UInt16.self)
         return true
@@ -72,7 +76,11 @@ public struct Mbuf: @unchecked Sendable {
     @inlinable @inline(__always)
     public func popVLANTag() {
         let start = data
-        memmove(start + 4, start, 12)  // the address bytes over the tag (overlapping)
+        // The address bytes over the tag (overlapping ranges: both loads before the stores).
+        let addresses = start.loadUnaligned(as: UInt64.self)
+        let addressTail = start.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        start.storeBytes(of: addresses, toByteOffset: 4, as: UInt64.self)
+        start.storeBytes(of: addressTail, toByteOffset: 12, as: UInt32.self)
         _ = trimFront(4)
     }
 

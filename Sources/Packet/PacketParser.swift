@@ -19,7 +19,7 @@ public enum PacketParser {
     /// and overwrites every field of `headers`; on failure, returns the reason and leaves `headers` untouched.
     /// Unknown EtherTypes and unknown IP protocols are not errors: the offsets then say how far the parser
     /// understood the frame (`l4Offset` is 0, `payloadOffset` is where the unknown part starts).
-    @inlinable @_noLocks
+    @inlinable @inline(__always) @_noLocks
     public static func parse(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> ParseError? {
         guard length >= 14 else { return .truncatedEthernet }
         guard length <= maximumFrameLength else { return .frameTooLong }
@@ -35,7 +35,9 @@ public enum PacketParser {
         var etherType = Wire.u16(data, 12)
         var tci: UInt16 = 0
         var l3 = 14
-        if etherType == EtherType.vlan {
+        if _fastPath(etherType == EtherType.ipv4) {
+            // Untagged IPv4, the common case: tested first.
+        } else if etherType == EtherType.vlan {
             guard length >= 18 else { return .truncatedVLAN }
             tci = Wire.u16(data, 14)
             etherType = Wire.u16(data, 16)
@@ -52,11 +54,14 @@ public enum PacketParser {
             l3End: UInt16(truncatingIfNeeded: length), l4Protocol: 0)
 
         let error: ParseError?
-        switch etherType {
-        case EtherType.ipv4: error = parseIPv4(data, length: length, l3: l3, into: &h)
-        case EtherType.ipv6: error = parseIPv6(data, length: length, l3: l3, into: &h)
-        case EtherType.arp: error = parseARP(data, length: length, l3: l3, into: &h)
-        default: error = nil
+        if _fastPath(etherType == EtherType.ipv4) {
+            error = parseIPv4(data, length: length, l3: l3, into: &h)
+        } else if etherType == EtherType.ipv6 {
+            error = parseIPv6(data, length: length, l3: l3, into: &h)
+        } else if etherType == EtherType.arp {
+            error = parseARP(data, length: length, l3: l3, into: &h)
+        } else {
+            error = nil
         }
         if case .none = error { headers = h }
         return error

@@ -18,7 +18,8 @@ public struct ParseStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         var kept = 0
-        for i in 0..<burst.count {
+        let count = burst.count
+        for i in 0..<count {
             let mbuf = burst.packets[i]
             // Headers are parsed from the first segment; drivers deliver frames up to the MTU in one.
             if let error = PacketParser.parse(UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, into: &burst.meta[i].headers) {

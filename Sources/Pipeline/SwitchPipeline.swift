@@ -11,6 +11,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var vlan: VLANStage
     public var l2: L2Stage
     public var transmit: TransmitStage
+    /// Which bursts are timed (stage cycles are sampled; see `StageTimingSampler`).
+    public var timing = StageTimingSampler()
 
     public init(
         patch: consuming PatchStage, parse: consuming ParseStage, portSecurity: consuming PortSecurityStage,
@@ -26,16 +28,17 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
-        var t = readTSC()
+        let w = timing.next()
+        var t = w != 0 ? readTSC() : 0
         if patch.isPatched(burst.ingress) {
-            t = patch.run(&burst, since: t)
+            t = patch.run(&burst, since: t, weight: w)
         } else {
-            t = parse.run(&burst, since: t)
-            if burst.count > 0 { t = portSecurity.run(&burst, since: t) }
-            if burst.count > 0 { t = vlan.run(&burst, since: t) }
-            if burst.count > 0 { t = l2.run(&burst, since: t) }
+            t = parse.run(&burst, since: t, weight: w)
+            if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
+            if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
+            if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
         }
-        if burst.count > 0 { _ = transmit.run(&burst, since: t) }
+        if burst.count > 0 { _ = transmit.run(&burst, since: t, weight: w) }
     }
 
     @inlinable

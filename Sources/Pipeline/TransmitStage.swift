@@ -71,6 +71,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
+        if sendToOnePort(&burst) { return }
         let portCount = targets.count
         let ingressBit = UInt64(1) << UInt64(burst.ingress & 63)
         var queued = 0
@@ -145,6 +146,65 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             pendingCounts[port] = 0
         }
         counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
+    }
+
+    /// The common case, a burst whose packets all go to one enabled port (known unicast from one source):
+    /// each packet is checked and tagged as `process` would, in place, and the burst is sent straight from
+    /// its own slots, without sorting it into the per-port rows. Returns false, having changed nothing, when
+    /// the burst is not of that kind.
+    @inlinable @inline(__always)
+    func sendToOnePort(_ burst: inout PacketBurst) -> Bool {
+        let count = burst.count
+        guard count > 0 else { return false }
+        let egress = burst.meta[0].egress
+        let port = Int(egress)
+        guard port < targets.count else { return false }
+        let bit = UInt64(1) << UInt64(port)
+        guard enabledMask & bit != 0 else { return false }
+        // Whether every packet is untagged in one VLAN (or bypasses the bridge, VLAN 0): then one check for
+        // the burst replaces the per-packet ones.
+        let vlan = burst.meta[0].vlan
+        var uniform = !burst.meta[0].tagged
+        for i in 1..<count {
+            let meta = burst.meta[i]
+            if meta.egress != egress { return false }
+            if meta.vlan != vlan || meta.tagged { uniform = false }
+        }
+        var kept = count
+        if uniform && (vlan == 0 || bridge.vlanMembers[Int(vlan)] & bridge.vlanUntagged[Int(vlan)] & bit != 0) {
+            // Untagged frames of a VLAN the port carries untagged: nothing to check or change per packet.
+        } else {
+            kept = checkAndTag(&burst, port: port, bit: bit)
+        }
+        // The target takes (or frees) every packet: the burst owns none any more.
+        burst.packets.count = 0
+        guard kept > 0 else { return true }
+        let sent = targets[port].send(burst.packets.slots, count: kept)
+        if sent < kept { counters.drop(reason: Drop.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
+        counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
+        return true
+    }
+
+    /// The per-packet half of `sendToOnePort`: VLAN membership and tagging for `port`, as `process` does
+    /// them; drops what fails and compacts the burst. Returns the packets kept.
+    @inlinable @inline(__always)
+    func checkAndTag(_ burst: inout PacketBurst, port: Int, bit: UInt64) -> Int {
+        let count = burst.count
+        var kept = 0
+        for i in 0..<count {
+            let meta = burst.meta[i]
+            if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
+                counters.drop(reason: Drop.notMember)
+                burst.drop(i)
+            } else if meta.vlan != 0 && !fitTag(burst.packets[i], meta, port: port) {
+                counters.drop(reason: Drop.noHeadroom)
+                burst.drop(i)
+            } else {
+                burst.keep(i, at: &kept)
+            }
+        }
+        burst.endCompaction(keeping: kept)
+        return kept
     }
 
     @inlinable @inline(__always)

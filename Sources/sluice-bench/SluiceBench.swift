@@ -143,9 +143,10 @@ struct SluiceBench: ParsableCommand {
         try dataplane.start()
         defer { for pmd in dataplane.pmds { pmd.stop() } }
         Thread.sleep(forTimeInterval: warmup)
-        let before = Sample(dataplane)
+        let thread = PMDThreadClock(lcore: pmdLcore)
+        let before = Sample(dataplane, thread: thread)
         Thread.sleep(forTimeInterval: duration)
-        let after = Sample(dataplane)
+        let after = Sample(dataplane, thread: thread)
         return BenchResult(mode: mode, before: before, after: after)
     }
 }
@@ -158,15 +159,40 @@ enum Scenario: String, CaseIterable, ExpressibleByArgument, Codable {
     var knownDestinations: Bool { self == .l2 || self == .vlanPush || self == .vlanPop }
 }
 
+/// The CPU time the PMD's thread actually ran, from /proc (schedstat: nanoseconds on the CPU). On a shared
+/// machine the scheduler may run other work on the PMD's core; TSC cycles per packet then include the time
+/// the PMD was not running, CPU cycles per packet do not.
+struct PMDThreadClock {
+    let path: String?
+
+    init(lcore: Int) {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        path = tasks.first { task in
+            let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+            // EAL names its worker threads "rte-worker-N" (DPDK 22.11; "lcore-worker-N" in older releases).
+            let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
+            return name == "rte-worker-\(lcore)" || name == "lcore-worker-\(lcore)"
+        }.map { "/proc/self/task/\($0)/schedstat" }
+    }
+
+    /// Nanoseconds the thread has run, or nil if it was not found.
+    var runNanoseconds: UInt64? {
+        guard let path, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { UInt64($0) }
+    }
+}
+
 /// Counters at one instant.
 struct Sample {
     var tsc: UInt64
+    var pmdRunNanoseconds: UInt64?
     var txPackets: UInt64
     var txDropped: UInt64
     var pmd: PMDStatus
     var stages: [StageStatus]
 
-    init(_ dataplane: Dataplane) {
+    init(_ dataplane: Dataplane, thread: PMDThreadClock) {
+        pmdRunNanoseconds = thread.runNanoseconds
         tsc = readTSC()
         let sink = dataplane.portStatuses()[1]
         txPackets = sink.counters.txPackets
@@ -191,6 +217,12 @@ struct BenchResult: Codable {
     /// the whole cost, rx and tx included.
     var cyclesPerPacket: Double
     var busyPercent: Double
+    /// Share of the measured time the PMD's thread was on its CPU (percent), when known: below 100, other
+    /// work ran on the core and `cyclesPerPacket` counts that time too.
+    var pmdOnCPUPercent: Double?
+    /// Cycles per packet counting only the time the PMD's thread ran (TSC rate × CPU time / packets): the
+    /// number to compare across runs on a busy machine.
+    var onCPUCyclesPerPacket: Double?
     var txDropped: UInt64
     var stages: [StageResult]
 
@@ -204,6 +236,11 @@ struct BenchResult: Codable {
         let busy = after.pmd.busyCycles - before.pmd.busyCycles
         let idle = after.pmd.idleCycles - before.pmd.idleCycles
         busyPercent = busy + idle == 0 ? 0 : Double(busy) * 100 / Double(busy + idle)
+        if let b = after.pmdRunNanoseconds, let a = before.pmdRunNanoseconds, b >= a, cycles > 0 {
+            let onCPUCycles = Double(b - a) * Double(EAL.tscHz) / 1e9
+            pmdOnCPUPercent = min(100, onCPUCycles * 100 / Double(cycles))
+            onCPUCyclesPerPacket = packets == 0 ? 0 : min(onCPUCycles, Double(cycles)) / Double(packets)
+        }
         txDropped = after.txDropped - before.txDropped
         stages = zip(before.stages, after.stages).map { b, a in
             let n = a.packetsIn - b.packetsIn
@@ -223,14 +260,16 @@ struct BenchReport: Codable {
 
     func table() -> String {
         var out = "scenario \(scenario), trace \(trace): \(tracePackets) packets, \(String(format: "%.1f", averageFrameBytes)) bytes average; TSC \(tscHz / 1_000_000) MHz; \(durationSeconds)s per mode\n"
-        out += "mode       Mpps   cycles/pkt  vs-io  busy%  tx-dropped\n"
+        out += "mode       Mpps   cycles/pkt  vs-io  busy%  tx-dropped  on-cpu%  on-cpu cycles/pkt\n"
         let floor = results.first { $0.mode == ForwardingMode.ioBaseline.rawValue }?.cyclesPerPacket
         for r in results {
             let ratio = floor.map { $0 > 0 ? String(format: "%.2f", r.cyclesPerPacket / $0) : "-" } ?? "-"
             out += r.mode.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + String(format: "%6.2f  %11.1f  ", r.mpps, r.cyclesPerPacket)
                 + String(repeating: " ", count: max(0, 5 - ratio.count)) + ratio
-                + String(format: "  %5.1f  ", r.busyPercent) + "\(r.txDropped)\n"
+                + String(format: "  %5.1f  ", r.busyPercent) + "\(r.txDropped)".padding(toLength: 10, withPad: " ", startingAt: 0)
+                + (r.pmdOnCPUPercent.map { String(format: "  %7.1f", $0) } ?? "        -")
+                + (r.onCPUCyclesPerPacket.map { String(format: "  %17.1f", $0) } ?? "                  -") + "\n"
             for s in r.stages {
                 out += "  stage \(s.name.padding(toLength: 12, withPad: " ", startingAt: 0))"
                     + String(format: "%11.1f cycles/pkt\n", s.cyclesPerPacket)

@@ -180,7 +180,12 @@ public struct MACTableView: @unchecked Sendable {
     @inlinable @inline(__always)
     func value(_ slot: Int) -> UInt64 { words[2 &* slot &+ 1].load(ordering: .acquiring) }
 
-    /// The home slot of `key`: a multiply-xorshift mix of the key and the table's seed.
+    /// The home slot of `key`: a multiply-xorshift mix of the key and the table's seed. Where every search
+    /// for the key starts; callers that look up several keys at once compute them early (`homeSlot`) and
+    /// pass them in, so that the hashes overlap.
+    @inlinable @inline(__always)
+    public func homeSlot(of key: UInt64) -> Int { home(key) }
+
     @inlinable @inline(__always)
     func home(_ key: UInt64) -> Int {
         var x = (key ^ seed) &* 0x9E37_79B9_7F4A_7C15
@@ -217,8 +222,13 @@ public struct MACTableView: @unchecked Sendable {
     /// acquire loads only, no stores. Skips tombstones and recycled slots, stops at the first empty slot; an
     /// entry being created (not yet published) or being deleted counts as absent.
     @inlinable @_noLocks
-    public func lookup(key: UInt64) -> UInt16? {
-        var slot = home(key)
+    public func lookup(key: UInt64) -> UInt16? { lookup(key: key, home: home(key)) }
+
+    /// `lookup(key:)` with the key's home slot (`homeSlot(of: key)`) already computed. Inlined: the common
+    /// case is one or two loads.
+    @inlinable @inline(__always)
+    public func lookup(key: UInt64, home: Int) -> UInt16? {
+        var slot = home & mask  // masked: no home value reads outside the table
         var remaining = window
         repeat {
             let k = self.key(slot)
@@ -248,6 +258,14 @@ public struct MACTableView: @unchecked Sendable {
     /// to the port's limit. Allocation-free and lock-free; see `MACLearnResult`.
     @inlinable @_noLocks
     public func learn(key: UInt64, port: UInt16, now: UInt32) -> MACLearnResult {
+        learn(key: key, home: home(key), port: port, now: now)
+    }
+
+    /// `learn(key:port:now:)` with the key's home slot (`homeSlot(of: key)`) already computed. The common
+    /// case (a known MAC on its port, already seen this second) is inlined into the caller; creating,
+    /// refreshing and moving entries are out of line.
+    @inlinable @inline(__always)
+    public func learn(key: UInt64, home: Int, port: UInt16, now: UInt32) -> MACLearnResult {
         guard MACTableKey.isLearnableSource(key) else { return .invalidSource }
         precondition(Int(port) < portCount, "MAC table: port index out of range")
         // Read before the search: a learner that saw learning enabled here may claim, and the grace period
@@ -255,7 +273,7 @@ public struct MACTableView: @unchecked Sendable {
         let paused = controlWords[0].load(ordering: .acquiring) != 0
 
         // 1. Search for a live copy of the key, remembering the first claimable slot on the way.
-        let found = search(key)
+        let found = search(key, from: home & mask)
         if found.live >= 0 {
             // The common case, kept small enough to inline into the caller's loop: a known MAC on its port,
             // already seen this second. No store.
@@ -326,8 +344,11 @@ public struct MACTableView: @unchecked Sendable {
     /// first empty slot, and notes the first claimable (empty or free) slot on the way. A free slot does not
     /// end the search: the key may have been placed beyond it before it was recycled.
     @inlinable @inline(__always)
-    func search(_ key: UInt64) -> SearchResult {
-        var slot = home(key)
+    func search(_ key: UInt64) -> SearchResult { search(key, from: home(key)) }
+
+    @inlinable @inline(__always)
+    func search(_ key: UInt64, from home: Int) -> SearchResult {
+        var slot = home
         var scanned = 0
         var claimable = -1
         var claimableScanned = 0
