@@ -15,6 +15,10 @@ public final class ControlServer {
     private var clients: [Int32: Connection] = [:]
     /// accept(2) is failing for want of descriptors (logged once until it works again).
     private var acceptFailing = false
+    private var acceptFailedAt: ContinuousClock.Instant?
+    /// Said once per episode of failing accepts, not once per retry.
+    private var acceptFailureReported = false
+    static let acceptsPerPass = 64
 
     /// What one client may cost the server. The defaults are what sluiced uses; tests shrink them.
     public struct Limits: Sendable {
@@ -65,7 +69,10 @@ public final class ControlServer {
         while !shouldStop() {
             periodic()
             closeIdleClients()
-            var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)]
+            // While accept fails for want of descriptors the pending connection stays queued and poll would
+            // report it at once on every pass: the listening socket sits out a second instead of spinning.
+            if acceptFailing, let since = acceptFailedAt, ContinuousClock.now - since > .seconds(1) { acceptFailing = false }
+            var fds = [pollfd(fd: acceptFailing ? -1 : socket.fd, events: Int16(POLLIN), revents: 0)]
             for (fd, connection) in clients {
                 let events = (connection.readsMore ? Int16(POLLIN) : 0) | (connection.output.isEmpty ? 0 : Int16(POLLOUT))
                 fds.append(pollfd(fd: fd, events: events, revents: 0))
@@ -91,18 +98,22 @@ public final class ControlServer {
     }
 
     private func acceptClients() {
-        while true {
+        // Bounded, so that clients connecting in a loop cannot keep the control thread in here.
+        for _ in 0..<Self.acceptsPerPass {
             let fd = accept(socket.fd, nil, nil)  // accept4 needs _GNU_SOURCE, which Swift's Glibc lacks
             if fd < 0 {
-                if (errno == EMFILE || errno == ENFILE) && !acceptFailing {
-                    // The pending connection stays queued and poll keeps reporting it; without a descriptor to
-                    // spare it cannot be refused either. Said once; the idle timeout frees descriptors.
+                if errno == EMFILE || errno == ENFILE {
+                    if !acceptFailureReported {
+                        logger.error("control socket: cannot accept: \(String(cString: strerror(errno))); retrying every second")
+                        acceptFailureReported = true
+                    }
                     acceptFailing = true
-                    logger.error("control socket: cannot accept: \(String(cString: strerror(errno)))")
+                    acceptFailedAt = .now
                 }
                 return
             }
             acceptFailing = false
+            acceptFailureReported = false
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             let peer = PeerCredentials(fd: fd)
@@ -138,7 +149,7 @@ public final class ControlServer {
         if events & (Int16(POLLERR) | Int16(POLLNVAL)) != 0 { keep = false }
         // Done: an error was answered, or the client finished sending; either way once its answers are out.
         if keep && !connection.readsMore && connection.output.isEmpty { keep = false }
-        if keep && connection.output.count > limits.maxPendingOutput {
+        if keep && connection.queuedBeforeLatestAnswer > limits.maxPendingOutput {
             logger.warning("control socket: client \(connection.peer) does not read its answers; disconnecting")
             keep = false
         }
@@ -181,7 +192,7 @@ public final class ControlServer {
                 connection.input.removeAll()
                 connection.rejected = true  // nothing more is read; closed once the error is sent
             }
-            if connection.output.count > limits.maxPendingOutput { return true }  // service() disconnects
+            if connection.queuedBeforeLatestAnswer > limits.maxPendingOutput { return true }  // service() disconnects
         }
         return true
     }
@@ -207,13 +218,19 @@ public final class ControlServer {
     private func answer(line: ArraySlice<UInt8>, on connection: inout Connection) {
         let (answer, method) = dispatcher.answer(Array(line))
         logger.info("request", metadata: ["method": "\(method ?? "-")", "peer": "\(connection.peer)"])
+        connection.queuedBeforeLatestAnswer = connection.output.count
         connection.output += answer
         connection.output.append(UInt8(ascii: "\n"))
     }
 
     private func flush(fd: Int32, _ connection: inout Connection) -> Bool {
         var sent = 0
-        defer { if sent > 0 { connection.output.removeFirst(sent) } }
+        defer {
+            if sent > 0 {
+                connection.output.removeFirst(sent)
+                connection.queuedBeforeLatestAnswer = max(0, connection.queuedBeforeLatestAnswer - sent)
+            }
+        }
         while sent < connection.output.count {
             let n = connection.output[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 { return errno == EAGAIN || errno == EINTR }
@@ -231,6 +248,10 @@ private struct Connection {
     var lastActivity: ContinuousClock.Instant
     var input: [UInt8] = []
     var output: [UInt8] = []
+    /// Unsent bytes queued before the newest answer: what the client left unread. The output cap applies to
+    /// this, so one large answer (a big MAC table) is never cut off, while a client that keeps asking without
+    /// reading is.
+    var queuedBeforeLatestAnswer = 0
     /// The client sent EOF: nothing more to read.
     var peerFinished = false
     /// The client was sent a fatal error (request too large): nothing more is read.

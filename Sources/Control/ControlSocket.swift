@@ -26,10 +26,22 @@ struct ControlSocket {
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
         }
-        if isListening(address) {
-            throw SetupError(description: "control.socket: \(path) is in use by a running sluiced (stop it first)")
+        var existing = stat()
+        if lstat(path, &existing) == 0 {
+            guard existing.st_mode & S_IFMT == S_IFSOCK else {
+                throw SetupError(description: "control.socket: \(path) exists and is not a socket; remove it or choose another path")
+            }
+            // Only a socket nobody listens on (ECONNREFUSED) is stale and removed; anything else — in use, a
+            // full backlog, or a socket we may not even probe — is left alone and reported.
+            switch probe(address) {
+            case 0, EAGAIN:
+                throw SetupError(description: "control.socket: \(path) is in use by a running sluiced (stop it first)")
+            case ECONNREFUSED, ENOENT:
+                unlink(path)  // a stale socket from a process that died
+            case let error:
+                throw SetupError(description: "control.socket: cannot tell whether \(path) is in use: \(String(cString: strerror(error)))")
+            }
         }
-        unlink(path)  // a stale socket from a process that died
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SetupError(description: "control.socket: socket(): \(String(cString: strerror(errno)))") }
         // Created with no permissions for anyone else, opened up only once mode and group are set.
@@ -70,15 +82,17 @@ struct ControlSocket {
         unlink(path)
     }
 
-    private static func isListening(_ address: sockaddr_un) -> Bool {
+    /// Connects to the socket without blocking: 0 when something listens, otherwise connect's errno
+    /// (ECONNREFUSED: stale; EAGAIN: a listener with a full backlog).
+    private static func probe(_ address: sockaddr_un) -> Int32 {
         var address = address
-        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard probe >= 0 else { return false }
-        defer { Glibc.close(probe) }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return errno }
+        defer { Glibc.close(fd) }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        return result == 0
+        return result == 0 ? 0 : errno
     }
 }
 

@@ -88,7 +88,14 @@ public final class VhostLink: @unchecked Sendable {
     /// is the port's; read its features now (the control thread, once the port is started).
     public func refreshAfterStart() {
         guard connected.load(ordering: .acquiring), features.load(ordering: .relaxed) == 0 else { return }
-        readDevice()
+        // This runs on the control thread, racing the vhost events thread: if the guest disconnected while
+        // the device was read, the values read are stale and must not overwrite the cleared state.
+        let disconnectsBefore = disconnects.load(ordering: .acquiring)
+        guard let (negotiated, rings) = readDevice() else { return }
+        guard disconnects.load(ordering: .acquiring) == disconnectsBefore, connected.load(ordering: .acquiring) else { return }
+        if features.compareExchange(expected: 0, desired: negotiated, ordering: .relaxed).exchanged {
+            vrings.store(rings, ordering: .relaxed)
+        }
     }
 
     public var state: State {
@@ -105,17 +112,21 @@ public final class VhostLink: @unchecked Sendable {
         var raw = rte_eth_link()
         let up = rte_eth_link_get_nowait(port.id, &raw) == 0 && sl_link_up(&raw)
         if up {
-            readDevice()
+            if let (negotiated, rings) = readDevice() {
+                features.store(negotiated, ordering: .relaxed)
+                vrings.store(rings, ordering: .relaxed)
+            }
             connects.add(1, ordering: .relaxed)
             connected.store(true, ordering: .releasing)
         } else {
+            // Counted first: `refreshAfterStart` on the control thread discards what it read once this moves.
+            disconnects.add(1, ordering: .relaxed)
             connected.store(false, ordering: .releasing)
             features.store(0, ordering: .relaxed)
             vrings.store(0, ordering: .relaxed)
             // net_vhost forgets the rings' state with the device, without queue events.
             guestTxEnabled.store(0, ordering: .relaxed)
             guestRxEnabled.store(0, ordering: .relaxed)
-            disconnects.add(1, ordering: .relaxed)
         }
     }
 
@@ -136,18 +147,18 @@ public final class VhostLink: @unchecked Sendable {
 
     /// Reads the attached device's features and ring count, if the port's vhost device id is known and is
     /// the device of this port's socket.
-    private func readDevice() {
+    /// The negotiated features and vring count of the guest attached now, if any.
+    private func readDevice() -> (features: UInt64, vrings: UInt64)? {
         let vid = rte_eth_vhost_get_vid_from_port_id(port.id)
-        guard vid >= 0 else { return }
+        guard vid >= 0 else { return nil }
         let name = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer -> String? in
             guard rte_vhost_get_ifname(vid, buffer.baseAddress, buffer.count) == 0 else { return nil }
             return String(cString: buffer.baseAddress!)
         }
-        guard name == socketPath else { return }
+        guard name == socketPath else { return nil }
         var negotiated: UInt64 = 0
-        guard rte_vhost_get_negotiated_features(vid, &negotiated) == 0 else { return }
-        features.store(negotiated, ordering: .relaxed)
-        vrings.store(UInt64(rte_vhost_get_vring_num(vid)), ordering: .relaxed)
+        guard rte_vhost_get_negotiated_features(vid, &negotiated) == 0 else { return nil }
+        return (negotiated, UInt64(rte_vhost_get_vring_num(vid)))
     }
 }
 

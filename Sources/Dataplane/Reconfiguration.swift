@@ -56,6 +56,9 @@ extension Dataplane {
         let leaving = Set(plan.changes.filter { $0.action == .removePort || $0.action == .replacePort }.map(\.target))
         let arriving = Set(plan.changes.filter { $0.action == .addPort || $0.action == .replacePort }.map(\.target))
         let leavingDevices = Set(old.ports.filter { leaving.contains($0.name) }.map(\.deviceName))
+        // A vhost-user socket moving to another port (a rename, say) must be released by the old port first:
+        // the vhost library keeps one registration per socket path.
+        let leavingSockets = Set(old.ports.filter { leaving.contains($0.name) }.compactMap { $0.vhostUser?.path })
         let assignment = RxQueueScheduler.assign(
             ports: new.ports, pmdLcores: config.pmdLcores, keeping: oldAssignment.filter { !leaving.contains($0.key) })
 
@@ -70,7 +73,7 @@ extension Dataplane {
         }
         do {
             for port in new.ports where arriving.contains(port.name) && !leaving.contains(port.name)
-                && !leavingDevices.contains(port.deviceName) {
+                && !leavingDevices.contains(port.deviceName) && !(port.vhostUser.map { leavingSockets.contains($0.path) } ?? false) {
                 let live = try bringUp(port, rxAssignment: assignment)
                 slots[live.index] = live
                 attached.append(live)
