@@ -79,8 +79,11 @@ public final class ControlServer {
             }
             let ready = poll(&fds, nfds_t(fds.count), tick)
             if ready < 0 && errno != EINTR {
-                logger.error("control socket poll failed: \(String(cString: strerror(errno)))")
-                return
+                // Transient (ENOMEM): returning would shut the whole dataplane down with the control loop.
+                // Say it, back off one tick, and keep serving.
+                logger.error("control socket poll failed: \(String(cString: strerror(errno))); retrying")
+                usleep(useconds_t(max(tick, 1)) * 1000)
+                continue
             }
             guard ready > 0 else { continue }
             if fds[0].revents & Int16(POLLIN) != 0 { acceptClients() }
