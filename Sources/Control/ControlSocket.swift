@@ -1,3 +1,4 @@
+import ControlProtocol
 import Foundation
 import Glibc
 
@@ -16,15 +17,8 @@ struct ControlSocket {
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocketAddress(path: path) else {
             throw SetupError(description: "control.socket: path \(path) is longer than a Unix socket path may be")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
         }
         var existing = stat()
         if lstat(path, &existing) == 0 {
@@ -33,7 +27,7 @@ struct ControlSocket {
             }
             // Only a socket nobody listens on (ECONNREFUSED) is stale and removed; anything else — in use, a
             // full backlog, or a socket we may not even probe — is left alone and reported.
-            switch probe(address) {
+            switch address.probe() {
             case 0, EAGAIN:
                 throw SetupError(description: "control.socket: \(path) is in use by a running sluiced (stop it first)")
             case ECONNREFUSED, ENOENT:
@@ -46,12 +40,9 @@ struct ControlSocket {
         guard fd >= 0 else { throw SetupError(description: "control.socket: socket(): \(String(cString: strerror(errno)))") }
         // Created with no permissions for anyone else, opened up only once mode and group are set.
         let oldMask = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let e = address.bind(fd)
         umask(oldMask)
-        guard bound == 0 else {
-            let e = errno
+        guard e == 0 else {
             Glibc.close(fd)
             throw SetupError(description: "control.socket: cannot bind \(path): \(String(cString: strerror(e)))")
         }
@@ -80,19 +71,6 @@ struct ControlSocket {
     func close() {
         Glibc.close(fd)
         unlink(path)
-    }
-
-    /// Connects to the socket without blocking: 0 when something listens, otherwise connect's errno
-    /// (ECONNREFUSED: stale; EAGAIN: a listener with a full backlog).
-    private static func probe(_ address: sockaddr_un) -> Int32 {
-        var address = address
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return errno }
-        defer { Glibc.close(fd) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return result == 0 ? 0 : errno
     }
 }
 

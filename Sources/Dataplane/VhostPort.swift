@@ -19,7 +19,7 @@ enum VhostSocket {
             throw DataplaneError("\(vhost.path) exists and is not a socket; remove it or choose another path")
         }
         // Only a socket nobody listens on (ECONNREFUSED) is stale; one we cannot probe is not ours to remove.
-        switch probe(vhost.path) {
+        switch UnixSocketAddress(path: vhost.path)?.probe() ?? ENAMETOOLONG {
         case 0, EAGAIN:
             throw DataplaneError("\(vhost.path) is in use: another process is listening on it (a second sluiced?)")
         case ECONNREFUSED, ENOENT:
@@ -30,27 +30,6 @@ enum VhostSocket {
         guard unlink(vhost.path) == 0 || errno == ENOENT else {
             throw DataplaneError("cannot remove the stale socket \(vhost.path): \(String(cString: strerror(errno)))")
         }
-    }
-
-    /// Connects without blocking: 0 when something listens, otherwise connect's errno.
-    private static func probe(_ path: String) -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return errno }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return ENAMETOOLONG }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: bytes)
-            buffer[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        return result == 0 ? 0 : errno
     }
 
     private static func makeDirectories(parentOf path: String) throws(DataplaneError) {
