@@ -161,18 +161,32 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         guard port < targets.count else { return false }
         let bit = UInt64(1) << UInt64(port)
         guard enabledMask & bit != 0 else { return false }
-        // Whether every packet is untagged in one VLAN (or bypasses the bridge, VLAN 0): then one check for
-        // the burst replaces the per-packet ones.
+        // Whether every packet is in one VLAN, and whether all arrived tagged or all untagged: then one
+        // membership check for the burst replaces the per-packet ones, and the tagging is the same for all.
         let vlan = burst.meta[0].vlan
-        var uniform = !burst.meta[0].tagged
-        for i in 1..<count {
+        var sameVLAN = true
+        var anyTagged = false
+        var anyUntagged = false
+        for i in 0..<count {
             let meta = burst.meta[i]
             if meta.egress != egress { return false }
-            if meta.vlan != vlan || meta.tagged { uniform = false }
+            if meta.vlan != vlan { sameVLAN = false }
+            if meta.tagged { anyTagged = true } else { anyUntagged = true }
         }
         var kept = count
-        if uniform && (vlan == 0 || bridge.vlanMembers[Int(vlan)] & bridge.vlanUntagged[Int(vlan)] & bit != 0) {
-            // Untagged frames of a VLAN the port carries untagged: nothing to check or change per packet.
+        if sameVLAN && (vlan == 0 || bridge.vlanMembers[Int(vlan)] & bit != 0) {
+            let untaggedHere = vlan == 0 || bridge.vlanUntagged[Int(vlan)] & bit != 0
+            if untaggedHere && !anyTagged {
+                // Untagged frames of a VLAN the port carries untagged (or bypassing the bridge): as they are.
+            } else if untaggedHere && vlan != 0 && !anyUntagged {
+                // Tagged frames leaving where their VLAN is untagged: every tag comes off.
+                for i in 0..<count { burst.packets[i].popVLANTag() }
+            } else if !untaggedHere && !anyTagged {
+                // Untagged frames leaving where their VLAN is tagged: every frame gets the same tag.
+                kept = pushTags(&burst, tci: vlan)
+            } else {
+                kept = checkAndTag(&burst, port: port, bit: bit)
+            }
         } else {
             kept = checkAndTag(&burst, port: port, bit: bit)
         }
@@ -201,6 +215,24 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                 burst.drop(i)
             } else {
                 burst.keep(i, at: &kept)
+            }
+        }
+        burst.endCompaction(keeping: kept)
+        return kept
+    }
+
+    /// Pushes the same 802.1Q tag onto every packet of the burst (all untagged, one VLAN); a packet without
+    /// the headroom for it is dropped. Returns the packets kept.
+    @inlinable @inline(__always)
+    func pushTags(_ burst: inout PacketBurst, tci: UInt16) -> Int {
+        let count = burst.count
+        var kept = 0
+        for i in 0..<count {
+            if _fastPath(burst.packets[i].pushVLANTag(tci: tci)) {
+                burst.keep(i, at: &kept)
+            } else {
+                counters.drop(reason: Drop.noHeadroom)
+                burst.drop(i)
             }
         }
         burst.endCompaction(keeping: kept)

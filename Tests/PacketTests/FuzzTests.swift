@@ -32,6 +32,7 @@ import Testing
         var outcomes = [Int](repeating: 0, count: ParseError.allCases.count + 1)  // last: success
         var flagCounts = [Int](repeating: 0, count: 16)
         var failures = 0
+        var fastAccepted = 0
         let clock = ContinuousClock()
         let started = clock.now
 
@@ -47,8 +48,25 @@ import Testing
                 }
             }
             let reference = ReferenceParser.parse(frame)
+            // The common-shape fast path on its own: either it declines and writes nothing, or it gives
+            // exactly what the general parser gives.
+            let (fast, fastHeaders, general) = frame.withUnsafeBytes { raw in
+                buffer.atEnd(raw, count: raw.count) { data, length in
+                    var fastHeaders = sentinelHeaders
+                    let fast = PacketParser.parseCommonIPv4(data, length: length, into: &fastHeaders)
+                    var generalHeaders = sentinelHeaders
+                    let generalError = PacketParser.parseAnyFrame(data, length: length, into: &generalHeaders)
+                    return (fast, fastHeaders, generalError == nil ? generalHeaders : nil)
+                }
+            }
 
             var problem: String? = nil
+            if fast {
+                fastAccepted += 1
+                if fastHeaders != general { problem = "fast path gave \(fastHeaders), general parser \(String(describing: general))" }
+            } else if fastHeaders != sentinelHeaders {
+                problem = "the fast path declined but modified the headers"
+            }
             switch (error, reference) {
             case (nil, .success(let expected)):
                 if headers != expected {
@@ -86,7 +104,7 @@ import Testing
 
         let elapsed = clock.now - started
         let summary = ParseError.allCases.map { "\($0.name)=\(outcomes[Int($0.rawValue)])" }.joined(separator: " ")
-        print("fuzz: \(cases.count) cases, seed \(seedText), \(elapsed); success=\(outcomes.last!) \(summary)")
+        print("fuzz: \(cases.count) cases, seed \(seedText), \(elapsed); success=\(outcomes.last!) (fast path \(fastAccepted)) \(summary)")
 
         // The generator must actually reach every outcome, or the agreement above proves little.
         if failures == 0 && cases.count >= 100_000 {
@@ -94,6 +112,7 @@ import Testing
                 #expect(outcomes[Int(error.rawValue)] >= 100, "fuzzing rarely reaches \(error.name)")
             }
             #expect(outcomes.last! >= cases.count / 10, "too few successful parses")
+            #expect(fastAccepted >= cases.count / 50, "fuzzing rarely reaches the parser's fast path")
             for bit in 0..<13 {
                 #expect(flagCounts[bit] >= 100, "fuzzing rarely sets flag bit \(bit)")
             }

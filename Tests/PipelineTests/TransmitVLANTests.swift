@@ -163,6 +163,57 @@ extension DPDKBackedTests {
             }
         }
 
+        @Test("one-port bursts: all pushed, all popped, or per packet when mixed — the same frames either way")
+        func onePortBursts() throws {
+            try TestDPDK.run { env in
+                let tables = Self.bridge()
+                defer { withExtendedLifetime(tables) {} }
+                var stage = TransmitStage(targets: env.targets(), bridge: tables.view, capacity: 32)
+                let u = Self.untagged
+                let u2 = F.ping4(from: Host.a, to: Host.b)
+                // Untagged VLAN 10 to a trunk that tags it: every frame gets the tag (the whole-burst push).
+                Self.run(&stage, [
+                    Packet(frame: u, vlan: 10, egress: 2), Packet(frame: u2, vlan: 10, egress: 2),
+                    Packet(frame: u, vlan: 10, egress: 2),
+                ], ingress: 0, env: env)
+                env.expectOutputs([2: [F.pushTag(u, tci: 10), F.pushTag(u2, tci: 10), F.pushTag(u, tci: 10)]])
+                // Tagged VLAN 10 to an access port, and priority-tagged frames of port 3's native VLAN to it:
+                // every tag comes off (the whole-burst pop).
+                Self.run(&stage, [
+                    Packet(frame: Self.tagged10, vlan: 10, egress: 0), Packet(frame: Self.tagged10, vlan: 10, egress: 0),
+                ], ingress: 2, env: env)
+                env.expectOutputs([0: [F.popTag(Self.tagged10), F.popTag(Self.tagged10)]])
+                Self.run(&stage, [
+                    Packet(frame: Self.priority, vlan: 20, egress: 3), Packet(frame: Self.tagged20, vlan: 20, egress: 3),
+                ], ingress: 2, env: env)
+                env.expectOutputs([3: [F.popTag(Self.priority), F.popTag(Self.tagged20)]])
+                // Mixed tagged and untagged frames of VLAN 10 to a trunk: per packet (pushed, kept, pushed).
+                Self.run(&stage, [
+                    Packet(frame: u, vlan: 10, egress: 3), Packet(frame: Self.tagged10, vlan: 10, egress: 3),
+                    Packet(frame: u2, vlan: 10, egress: 3),
+                ], ingress: 2, env: env)
+                env.expectOutputs([3: [F.pushTag(u, tci: 10), Self.tagged10, F.pushTag(u2, tci: 10)]])
+                // Priority-tagged frames of VLAN 10 to a trunk: the VID is rewritten, the priority kept.
+                Self.run(&stage, [Packet(frame: Self.priority, vlan: 10, egress: 2)], ingress: 3, env: env)
+                env.expectOutputs([2: [F.setTCI(Self.priority, 0xa00a)]])
+                // One VLAN, but the port is not a member: every packet is dropped as vlan-not-member.
+                Self.run(&stage, [
+                    Packet(frame: Self.tagged20, vlan: 20, egress: 0), Packet(frame: Self.tagged20, vlan: 20, egress: 0),
+                ], ingress: 2, env: env)
+                env.expectOutputs([:])
+                // The whole-burst push with no headroom: every packet dropped as no-headroom, none leaked.
+                let before = env.pool.available
+                let big = F.udp4(from: Host.a, to: Self.unknown, payload: [UInt8](repeating: 0x5a, count: 150))
+                Self.run(&stage, [Packet(frame: big, vlan: 10, egress: 2), Packet(frame: big, vlan: 10, egress: 2)],
+                         ingress: 0, env: env, headroom: 3)
+                env.expectOutputs([:])
+                #expect(env.pool.available == before)
+                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(
+                    calls: 7, packetsIn: 15, packetsOut: 11, drops: txDrops(notMember: 2, noHeadroom: 2)))
+                Self.expectAccounted(stage, copies: 0)
+            }
+        }
+
         @Test("port-down, vlan-not-member, flood-no-ports and no-egress; floods skip down ports")
         func drops() throws {
             try TestDPDK.run { env in

@@ -224,11 +224,27 @@ public struct MACTableView: @unchecked Sendable {
     @inlinable @_noLocks
     public func lookup(key: UInt64) -> UInt16? { lookup(key: key, home: home(key)) }
 
-    /// `lookup(key:)` with the key's home slot (`homeSlot(of: key)`) already computed. Inlined: the common
-    /// case is one or two loads.
+    /// `lookup(key:)` with the key's home slot (`homeSlot(of: key)`) already computed. Only the home slot is
+    /// inlined into the caller (a key load, a value load): with the table sized for its MACs most keys sit
+    /// there, and a small inlined part leaves the caller's loop registers to overlap packets. Anything else
+    /// continues out of line.
     @inlinable @inline(__always)
     public func lookup(key: UInt64, home: Int) -> UInt16? {
-        var slot = home & mask  // masked: no home value reads outside the table
+        let slot = home & mask  // masked: no home value reads outside the table
+        let k = self.key(slot)
+        if k == key {
+            let v = value(slot)
+            if v & Self.publishedBit != 0 { return Self.port(of: v) }
+        } else if k == Self.emptyKey {
+            return nil
+        }
+        return probe(key: key, home: slot)
+    }
+
+    /// The whole probe of `lookup` (also re-reading the home slot: the same answer as a fresh lookup).
+    @usableFromInline @inline(never) @_noLocks
+    func probe(key: UInt64, home: Int) -> UInt16? {
+        var slot = home & mask
         var remaining = window
         repeat {
             let k = self.key(slot)
@@ -261,11 +277,28 @@ public struct MACTableView: @unchecked Sendable {
         learn(key: key, home: home(key), port: port, now: now)
     }
 
-    /// `learn(key:port:now:)` with the key's home slot (`homeSlot(of: key)`) already computed. The common
-    /// case (a known MAC on its port, already seen this second) is inlined into the caller; creating,
-    /// refreshing and moving entries are out of line.
+    /// `learn(key:port:now:)` with the key's home slot (`homeSlot(of: key)`) already computed. Only the
+    /// common case is inlined into the caller: the MAC's entry in its home slot, on this port, already seen
+    /// this second — two loads, no store, nothing to claim (so the paused flag is not needed). That is
+    /// exactly what the full search would conclude, since the home slot is the first it looks at and a key
+    /// has at most one live copy. Everything else (another slot, a refresh, a move, a new MAC) is out of line.
     @inlinable @inline(__always)
     public func learn(key: UInt64, home: Int, port: UInt16, now: UInt32) -> MACLearnResult {
+        let slot = home & mask
+        if self.key(slot) == key {
+            let v = value(slot)
+            if v & (Self.publishedBit | Self.staticBit) == Self.publishedBit, Self.port(of: v) == port,
+                Self.age(lastSeen: Self.lastSeen(of: v), now: now) == 0
+            {
+                return .unchanged
+            }
+        }
+        return learnSearching(key: key, home: slot, port: port, now: now)
+    }
+
+    /// The full learn: search, then refresh, move or create.
+    @usableFromInline @inline(never) @_noLocks
+    func learnSearching(key: UInt64, home: Int, port: UInt16, now: UInt32) -> MACLearnResult {
         guard MACTableKey.isLearnableSource(key) else { return .invalidSource }
         precondition(Int(port) < portCount, "MAC table: port index out of range")
         // Read before the search: a learner that saw learning enabled here may claim, and the grace period
@@ -275,8 +308,7 @@ public struct MACTableView: @unchecked Sendable {
         // 1. Search for a live copy of the key, remembering the first claimable slot on the way.
         let found = search(key, from: home & mask)
         if found.live >= 0 {
-            // The common case, kept small enough to inline into the caller's loop: a known MAC on its port,
-            // already seen this second. No store.
+            // A known MAC (not in its home slot, or due for a refresh or a move).
             let v = found.value
             if v & (Self.publishedBit | Self.staticBit) == Self.publishedBit, Self.port(of: v) == port,
                 Self.age(lastSeen: Self.lastSeen(of: v), now: now) == 0
