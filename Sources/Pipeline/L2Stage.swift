@@ -76,8 +76,9 @@ public struct L2Stage: PipelineStage, ~Copyable {
         for i in 0..<count {
             let frame = UnsafeRawPointer(burst.packets[i].data)
             let vlan = burst.meta[i].vlan
-            let source = MACTableKey.make(vlan: vlan, mac: MACTableKey.mac(fromBytes: frame + 6))
-            let destination = MACTableKey.make(vlan: vlan, mac: MACTableKey.mac(fromBytes: frame))
+            // Parsed frames are at least 14 bytes: both 8-byte loads stay inside the Ethernet header.
+            let source = MACTableKey.make(vlan: vlan, mac: MACTableKey.mac(fromBytesFollowedByTwoMore: frame + 6))
+            let destination = MACTableKey.make(vlan: vlan, mac: MACTableKey.mac(fromBytesFollowedByTwoMore: frame))
             let sourceHome = t.homeSlot(of: source)
             let destinationHome = t.homeSlot(of: destination)
             if MACTableKey.isLearnableSource(source) {

@@ -27,8 +27,22 @@ public struct VLANStage: PipelineStage, ~Copyable {
         let port = Int(burst.ingress)
         let row = bridge.ports[port]
         let portBit = UInt64(1) << UInt64(port)
-        var kept = 0
-        for i in 0..<burst.count {
+        let count = burst.count
+        var first = 0
+        if !row.trunk && row.untaggedVLAN != 0 {
+            // An access port (a VM's): its frames are untagged, so they all get the port's VLAN, and nothing
+            // is dropped until a tagged one appears — from there on, the general loop below.
+            let vlan = row.untaggedVLAN
+            while first < count && !burst.meta[first].headers.flags.contains(.vlanTagged) {
+                burst.meta[first].vlan = vlan
+                burst.meta[first].tagged = false
+                first &+= 1
+            }
+            if first == count { return }
+        }
+        // Nothing before `first` was dropped: compaction starts there.
+        var kept = first
+        for i in first..<count {
             let headers = burst.meta[i].headers
             let tagged = headers.flags.contains(.vlanTagged)
             let tagVLAN = headers.vlanID

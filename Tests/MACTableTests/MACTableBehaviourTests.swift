@@ -26,6 +26,29 @@ struct MACTableBehaviourTests {
                 == MACTableEntry(vlan: 10, mac: a, port: 2, age: 3, isStatic: false))
     }
 
+    @Test("home slots spread sequential hypervisor MACs and one MAC set over many VLANs across the table")
+    func homeSlotsSpread() {
+        // 512 consecutive QEMU-style MACs in each of VLANs 1...4 (2048 keys) over 4096 slots, for several
+        // seeds. Uniform hashing puts ~1610 distinct homes (4096 * (1 - e^-0.5)) and rarely more than 6 keys
+        // on one home; a hash that ignored the VLAN or the last octets would give 512 or fewer.
+        for seed: UInt64 in [1, 2, 0xdead_beef, 0x9e37_79b9] {
+            let table = MACTable(capacity: 4096, ports: 2, seed: seed)
+            let t = table.view
+            var perHome = [Int: Int]()
+            for vlan: UInt16 in 1...4 {
+                for i: UInt64 in 0..<512 {
+                    let mac = 0x5254_0012_3400 + i
+                    perHome[t.homeSlot(of: MACTableKey.make(vlan: vlan, mac: mac)), default: 0] += 1
+                    #expect(t.learn(vlan: vlan, mac: mac, port: 1, now: 1) == .learned)
+                }
+            }
+            #expect(perHome.count >= 1450, "seed \(seed): \(perHome.count) distinct home slots for 2048 keys")
+            #expect(perHome.values.max()! <= 9, "seed \(seed): \(perHome.values.max()!) keys on one home slot")
+            #expect(perHome.keys.allSatisfy { (0..<4096).contains($0) })
+            for vlan: UInt16 in 1...4 { #expect(t.lookup(vlan: vlan, mac: 0x5254_0012_3400 + 511) == 1) }
+        }
+    }
+
     @Test("zero, multicast and broadcast source MACs are never learned; the zero key is never found")
     func invalidSources() {
         let table = MACTable(capacity: 16, ports: 2, seed: 2)

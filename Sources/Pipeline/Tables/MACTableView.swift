@@ -33,6 +33,13 @@ public enum MACTableKey {
         return (high << 16) | low
     }
 
+    /// The six bytes at `bytes` as a 48-bit integer, read with one 8-byte load: the two bytes after the MAC
+    /// must be readable too (in an Ethernet header they are: the source MAC is followed by the EtherType).
+    @inlinable @inline(__always)
+    public static func mac(fromBytesFollowedByTwoMore bytes: UnsafeRawPointer) -> UInt64 {
+        UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)) &>> 16
+    }
+
     /// True if `mac` may be learned as a source address: not 00:00:00:00:00:00, and the group (I/G) bit of the
     /// first octet clear (not multicast or broadcast).
     @inlinable @inline(__always)
@@ -101,6 +108,8 @@ public struct MACTableView: @unchecked Sendable {
     /// How many slots from its home slot a key may be placed (and is searched): `min(probeLimit, capacity)`.
     @usableFromInline let window: Int
     @usableFromInline let seed: UInt64
+    /// 64 - log2(capacity): `home` takes the top bits of a product.
+    @usableFromInline let shift: UInt64
     /// `portCount` blocks of 8 words, one cache line each; see `PortWord`.
     @usableFromInline let portWords: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let portCount: Int
@@ -117,6 +126,7 @@ public struct MACTableView: @unchecked Sendable {
         self.mask = mask
         self.window = window
         self.seed = seed
+        shift = UInt64(64 - (mask + 1).trailingZeroBitCount)
         self.portWords = portWords
         self.portCount = portCount
         self.controlWords = controlWords
@@ -180,19 +190,20 @@ public struct MACTableView: @unchecked Sendable {
     @inlinable @inline(__always)
     func value(_ slot: Int) -> UInt64 { words[2 &* slot &+ 1].load(ordering: .acquiring) }
 
-    /// The home slot of `key`: a multiply-xorshift mix of the key and the table's seed. Where every search
-    /// for the key starts; callers that look up several keys at once compute them early (`homeSlot`) and
-    /// pass them in, so that the hashes overlap.
+    /// The home slot of `key`: the top log2(capacity) bits of `(key ^ seed) * 2^64/φ` (Fibonacci hashing).
+    /// The top bits of the product depend on every bit of the key, so MACs that differ only in their last
+    /// octets (a hypervisor's sequential MACs) or only in the VLAN spread over the whole table; the random
+    /// seed keeps a sender from predicting slots. One multiply: this runs twice per packet (a two-round
+    /// mixer cost ~5 cycles/packet more). Callers that look up several keys at once compute them early
+    /// (`homeSlot`) and pass them in, so that the hashes overlap.
     @inlinable @inline(__always)
     public func homeSlot(of key: UInt64) -> Int { home(key) }
 
     @inlinable @inline(__always)
     func home(_ key: UInt64) -> Int {
-        var x = (key ^ seed) &* 0x9E37_79B9_7F4A_7C15
-        x ^= x >> 32
-        x &*= 0xD6E8_FEB8_6659_FD93
-        x ^= x >> 29
-        return Int(truncatingIfNeeded: x) & mask
+        let x = (key ^ seed) &* 0x9E37_79B9_7F4A_7C15
+        // `&>>`: for a one-slot table the shift is 64, taken mod 64; the mask then makes the slot 0.
+        return Int(truncatingIfNeeded: x &>> shift) & mask
     }
 
     @inlinable @inline(__always)
@@ -285,14 +296,9 @@ public struct MACTableView: @unchecked Sendable {
     @inlinable @inline(__always)
     public func learn(key: UInt64, home: Int, port: UInt16, now: UInt32) -> MACLearnResult {
         let slot = home & mask
-        if self.key(slot) == key {
-            let v = value(slot)
-            if v & (Self.publishedBit | Self.staticBit) == Self.publishedBit, Self.port(of: v) == port,
-                Self.age(lastSeen: Self.lastSeen(of: v), now: now) == 0
-            {
-                return .unchanged
-            }
-        }
+        // Published, not static, this port, last seen `now`: one comparison of the whole value. (Seen later
+        // than `now`, by a PMD whose clock ticked first, also means "unchanged": the full path says so.)
+        if self.key(slot) == key, value(slot) == Self.learnedValue(port: port, now: now) { return .unchanged }
         return learnSearching(key: key, home: slot, port: port, now: now)
     }
 
