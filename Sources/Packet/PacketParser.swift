@@ -21,7 +21,10 @@ public enum PacketParser {
     /// understood the frame (`l4Offset` is 0, `payloadOffset` is where the unknown part starts).
     @inlinable @inline(__always) @_noLocks
     public static func parse(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> ParseError? {
+        #if _endian(little)
+        // The fast path compares raw loads with byte-swapped constants: little-endian hosts only.
         if _fastPath(parseCommonIPv4(data, length: length, into: &headers)) { return nil }
+        #endif
         return parseAnyFrame(data, length: length, into: &headers)
     }
 

@@ -26,27 +26,40 @@ struct MACTableBehaviourTests {
                 == MACTableEntry(vlan: 10, mac: a, port: 2, age: 3, isStatic: false))
     }
 
-    @Test("home slots spread sequential hypervisor MACs and one MAC set over many VLANs across the table")
+    @Test("home slots spread sequential hypervisor MACs and one MAC set over many VLANs across the whole table")
     func homeSlotsSpread() {
         // 512 consecutive QEMU-style MACs in each of VLANs 1...4 (2048 keys) over 4096 slots, for several
-        // seeds. Uniform hashing puts ~1610 distinct homes (4096 * (1 - e^-0.5)) and rarely more than 6 keys
-        // on one home; a hash that ignored the VLAN or the last octets would give 512 or fewer.
+        // seeds. Uniform hashing gives ~1610 distinct homes (4096 * (1 - e^-0.5)), rarely more than 6 keys on
+        // one home, and ~128 keys in each sixteenth of the table. A hash that ignored the VLAN or the last
+        // octets gives 512 homes or fewer; one that used too few bits leaves part of the table empty.
         for seed: UInt64 in [1, 2, 0xdead_beef, 0x9e37_79b9] {
             let table = MACTable(capacity: 4096, ports: 2, seed: seed)
             let t = table.view
             var perHome = [Int: Int]()
+            var perRegion = [Int](repeating: 0, count: 16)
             for vlan: UInt16 in 1...4 {
                 for i: UInt64 in 0..<512 {
                     let mac = 0x5254_0012_3400 + i
-                    perHome[t.homeSlot(of: MACTableKey.make(vlan: vlan, mac: mac)), default: 0] += 1
+                    let home = t.homeSlot(of: MACTableKey.make(vlan: vlan, mac: mac))
+                    perHome[home, default: 0] += 1
+                    perRegion[home / 256] += 1
                     #expect(t.learn(vlan: vlan, mac: mac, port: 1, now: 1) == .learned)
                 }
             }
             #expect(perHome.count >= 1450, "seed \(seed): \(perHome.count) distinct home slots for 2048 keys")
             #expect(perHome.values.max()! <= 9, "seed \(seed): \(perHome.values.max()!) keys on one home slot")
-            #expect(perHome.keys.allSatisfy { (0..<4096).contains($0) })
-            for vlan: UInt16 in 1...4 { #expect(t.lookup(vlan: vlan, mac: 0x5254_0012_3400 + 511) == 1) }
+            #expect(perRegion.allSatisfy { (64...192).contains($0) }, "seed \(seed): keys per sixteenth \(perRegion)")
+            for vlan: UInt16 in 1...4 {
+                for i: UInt64 in 0..<512 { #expect(t.lookup(vlan: vlan, mac: 0x5254_0012_3400 + i) == 1) }
+            }
         }
+        // The smallest table: every home in range, everything learned is found.
+        let small = MACTable(capacity: 8, ports: 1, seed: 3)
+        for i: UInt64 in 0..<6 {
+            #expect((0..<8).contains(small.view.homeSlot(of: MACTableKey.make(vlan: 1, mac: 0x5254_0000_0000 + i))))
+            #expect(small.view.learn(vlan: 1, mac: 0x5254_0000_0000 + i, port: 0, now: 1) == .learned)
+        }
+        for i: UInt64 in 0..<6 { #expect(small.view.lookup(vlan: 1, mac: 0x5254_0000_0000 + i) == 0) }
     }
 
     @Test("zero, multicast and broadcast source MACs are never learned; the zero key is never found")

@@ -193,6 +193,12 @@ extension DPDKBackedTests {
                     Packet(frame: u2, vlan: 10, egress: 3),
                 ], ingress: 2, env: env)
                 env.expectOutputs([3: [F.pushTag(u, tci: 10), Self.tagged10, F.pushTag(u2, tci: 10)]])
+                // Untagged and priority-tagged frames of VLAN 10 to an access port: per packet (the untagged
+                // one as it is, the tag of the other popped).
+                Self.run(&stage, [
+                    Packet(frame: u, vlan: 10, egress: 1), Packet(frame: Self.priority, vlan: 10, egress: 1),
+                ], ingress: 0, env: env)
+                env.expectOutputs([1: [u, F.popTag(Self.priority)]])
                 // Priority-tagged frames of VLAN 10 to a trunk: the VID is rewritten, the priority kept.
                 Self.run(&stage, [Packet(frame: Self.priority, vlan: 10, egress: 2)], ingress: 3, env: env)
                 env.expectOutputs([2: [F.setTCI(Self.priority, 0xa00a)]])
@@ -209,7 +215,7 @@ extension DPDKBackedTests {
                 env.expectOutputs([:])
                 #expect(env.pool.available == before)
                 #expect(stage.snapshot.ignoringCycles() == StageSnapshot(
-                    calls: 7, packetsIn: 15, packetsOut: 11, drops: txDrops(notMember: 2, noHeadroom: 2)))
+                    calls: 8, packetsIn: 17, packetsOut: 13, drops: txDrops(notMember: 2, noHeadroom: 2)))
                 Self.expectAccounted(stage, copies: 0)
             }
         }
