@@ -53,10 +53,9 @@ struct MACTableBehaviourTests {
                 for i: UInt64 in 0..<512 { #expect(t.lookup(vlan: vlan, mac: 0x5254_0012_3400 + i) == 1) }
             }
         }
-        // The smallest table: every home in range, everything learned is found.
+        // The smallest table (the shift is largest): everything learned is found.
         let small = MACTable(capacity: 8, ports: 1, seed: 3)
         for i: UInt64 in 0..<6 {
-            #expect((0..<8).contains(small.view.homeSlot(of: MACTableKey.make(vlan: 1, mac: 0x5254_0000_0000 + i))))
             #expect(small.view.learn(vlan: 1, mac: 0x5254_0000_0000 + i, port: 0, now: 1) == .learned)
         }
         for i: UInt64 in 0..<6 { #expect(small.view.lookup(vlan: 1, mac: 0x5254_0000_0000 + i) == 0) }
