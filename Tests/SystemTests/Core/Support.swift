@@ -10,10 +10,11 @@ enum System {
 
     static func binary(_ name: String) -> String { binDirectory.appendingPathComponent(name).path }
 
-    /// A file of this repository (tools, configs), found from this source file's location.
+    /// A file of this repository (tools, configs), found from this source file's location
+    /// (Tests/SystemTests/Core/Support.swift).
     static func repositoryFile(_ relativePath: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(relativePath).path
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(relativePath).path
     }
 
     /// A fresh directory for one test's files.

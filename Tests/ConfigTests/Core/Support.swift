@@ -100,9 +100,10 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { rule }
 }
 
-/// The repository root, found from this file's location (Tests/ConfigTests/Support.swift), following
+/// The repository root, found from this file's location (Tests/ConfigTests/Core/Support.swift), following
 /// symlinks so that a scratch package linking to the sources finds the real tree.
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+    .deletingLastPathComponent()  // Core
     .deletingLastPathComponent()  // ConfigTests
     .deletingLastPathComponent()  // Tests
     .deletingLastPathComponent()

@@ -64,7 +64,7 @@ extension Validator {
         return result
     }
 
-    func validateBridging(of port: PortConfig, at path: String, patch: Int?, staticMACs: inout StaticMACRegistry) {
+    func validateBridgeKeys(of port: PortConfig, at path: String, patch: Int?, staticMACs: inout StaticMACRegistry) {
         let key = { (name: String) in KeyPath.child(path, name) }
         if let patch {
             // Only the fact that they are set matters: none of these can apply.

@@ -22,7 +22,7 @@ extension ConfigDecoder {
 
     // MARK: Bridge keys of a port
 
-    func decodeBridging(of section: YAMLWalker.Mapping, into port: inout PortConfig) {
+    func decodeBridgeKeys(of section: YAMLWalker.Mapping, into port: inout PortConfig) {
         if let node = section.optional("vlan") {
             port.vlan = decodeVLAN(node, at: section.path(of: "vlan"))
         }

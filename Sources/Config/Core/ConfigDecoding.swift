@@ -281,7 +281,7 @@ struct ConfigDecoder {
                 }
             }
         }
-        decodeBridging(of: section, into: &port)
+        decodeBridgeKeys(of: section, into: &port)
         return port
     }
 

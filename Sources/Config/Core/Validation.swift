@@ -242,7 +242,7 @@ struct Validator {
                 }
             }
 
-            validateBridging(of: port, at: path, patch: patchOfPort[index], staticMACs: &staticMACs)
+            validateBridgeKeys(of: port, at: path, patch: patchOfPort[index], staticMACs: &staticMACs)
         }
     }
 
