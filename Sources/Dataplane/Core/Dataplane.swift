@@ -158,12 +158,10 @@ public final class Dataplane {
             let tables = UnsafePointer(generation.tables + pmdIndex)
             switch mode {
             case .pipeline:
-                let bridge = generation.bridge.view
                 let pipeline = SwitchPipeline(
-                    patch: PatchStage(peers: []), parse: ParseStage(),
-                    portSecurity: PortSecurityStage(bridge: bridge), vlan: VLANStage(bridge: bridge),
-                    l2: L2Stage(table: macTable.view, tscHz: EAL.tscHz),
-                    transmit: TransmitStage(targets: [], bridge: bridge, capacity: Self.burstSize))
+                    PipelineResources(
+                        bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
+                        burstCapacity: Self.burstSize))
                 pmds.append(PMDThread(
                     lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
                     burstSize: Self.burstSize))

@@ -14,16 +14,15 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     /// Which bursts are timed (stage cycles are sampled; see `StageTimingSampler`).
     public var timing = StageTimingSampler()
 
-    public init(
-        patch: consuming PatchStage, parse: consuming ParseStage, portSecurity: consuming PortSecurityStage,
-        vlan: consuming VLANStage, l2: consuming L2Stage, transmit: consuming TransmitStage
-    ) {
-        self.patch = patch
-        self.parse = parse
-        self.portSecurity = portSecurity
-        self.vlan = vlan
-        self.l2 = l2
-        self.transmit = transmit
+    /// Every stage is built here, from `resources`: a new stage adds its stored property above, one line here,
+    /// and one line each in `process`, `bind` and `stages`.
+    public init(_ resources: PipelineResources) {
+        patch = PatchStage(peers: resources.peers)
+        parse = ParseStage()
+        portSecurity = PortSecurityStage(bridge: resources.bridge)
+        vlan = VLANStage(bridge: resources.bridge)
+        l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
+        transmit = TransmitStage(targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
     }
 
     @inlinable

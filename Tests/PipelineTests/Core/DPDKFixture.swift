@@ -380,9 +380,9 @@ func makeSwitchPipeline(
     peers: [UInt16?] = [], bridge: BridgeTables, table: MACTable, targets: [TxTarget], capacity: Int = 32
 ) -> SwitchPipeline {
     SwitchPipeline(
-        patch: PatchStage(peers: peers), parse: ParseStage(), portSecurity: PortSecurityStage(bridge: bridge.view),
-        vlan: VLANStage(bridge: bridge.view), l2: L2Stage(table: table.view, tscHz: EAL.tscHz),
-        transmit: TransmitStage(targets: targets, bridge: bridge.view, capacity: capacity))
+        PipelineResources(
+            bridge: bridge.view, peers: peers, targets: targets, macTable: table.view, tscHz: EAL.tscHz,
+            burstCapacity: capacity))
 }
 
 /// What a PMD does with one rx queue in one iteration (see Dataplane's PMDLoop): receive a burst, run the

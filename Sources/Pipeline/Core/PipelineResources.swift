@@ -1,0 +1,31 @@
+/// What the pipeline's stages are built from: the tables shared by every generation (the MAC table), the PMD's
+/// constants, and the configuration tables a stage uses until the first generation is bound (`bind` replaces
+/// them; tests run stages on these alone). The caller keeps everything the pointers reach alive while the
+/// pipeline exists. A stage that needs a new shared table (one that outlives generations, as the MAC table
+/// does) adds one field here and sets it where the dataplane creates the table.
+public struct PipelineResources {
+    /// VLAN membership, tagging and port security until a generation is bound.
+    public var bridge: BridgeView
+    /// Patch peer of each port slot until a generation is bound (nil: not patched).
+    public var peers: [UInt16?]
+    /// This PMD's tx queue on each port slot until a generation is bound.
+    public var targets: [TxTarget]
+    /// The MAC table shared by every PMD.
+    public var macTable: MACTableView
+    /// The TSC rate: stages that keep time (MAC learning) count in TSC cycles.
+    public var tscHz: UInt64
+    /// Packets per burst: the most any stage must hold for one port.
+    public var burstCapacity: Int
+
+    public init(
+        bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,
+        burstCapacity: Int
+    ) {
+        self.bridge = bridge
+        self.peers = peers
+        self.targets = targets
+        self.macTable = macTable
+        self.tscHz = tscHz
+        self.burstCapacity = burstCapacity
+    }
+}
