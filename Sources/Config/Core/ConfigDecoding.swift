@@ -5,7 +5,8 @@ import Yams
 enum ConfigKeys {
     static let root = ["eal", "mempool", "control", "l2", "ports", "patches"]
     static let eal = [
-        "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb", "extra-args",
+        "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
+        "extra-args",
     ]
     static let mempool = ["mbufs", "cache-size", "mbuf-data-size"]
     static let control = ["socket", "socket-group", "socket-mode"]

@@ -10,11 +10,6 @@ import Yams
 ///
 /// Written as a mapping from lcore to CPU (`{1: 1, 2: 1}`). Keys may be quoted (`"1": 1`), which is how
 /// JSON and the rendered document write them.
-extension Limits {
-    /// CPU numbers: like lcores, limited to what a 64-bit mask can name.
-    static let cpu = 0...63
-}
-
 extension EALConfig {
     /// EAL's options naming the lcores `lcores` (main lcore first): `-l 0,1,2` as always, or
     /// `--lcores 0@0,1@1,2@1` when `lcoreCPUs` places some lcore on another CPU than its own number.
@@ -93,4 +88,9 @@ extension Validator {
             }
         }
     }
+}
+
+extension Limits {
+    /// CPU numbers: like lcores, limited to what a 64-bit mask can name.
+    static let cpu = 0...63
 }

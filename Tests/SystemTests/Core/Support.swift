@@ -171,11 +171,11 @@ final class SluicedProcess {
 func testEAL(memory: String = "in-memory", pmdCPUMask: String = "0x2", lcoreCPUs: String? = nil) -> String {
     // no-huge takes its size from no-huge-mb; socket-mem only applies to hugepages.
     let size = memory == "no-huge" ? "no-huge-mb: 256" : "socket-mem: \"256\""
+    let placement = lcoreCPUs.map { "\n  lcore-cpus: \($0)" } ?? ""
     return """
     eal:
       main-lcore: 0
-      pmd-cpu-mask: "\(pmdCPUMask)"
-      \(lcoreCPUs.map { "lcore-cpus: \($0)" } ?? "")
+      pmd-cpu-mask: "\(pmdCPUMask)"\(placement)
       file-prefix: "@PREFIX@"
       memory: \(memory)
       \(size)

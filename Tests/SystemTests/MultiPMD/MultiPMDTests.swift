@@ -89,8 +89,8 @@ extension SystemTests {
                     && macs.contains { $0.mac == Self.macB && $0.port == "b" }
             }
             try System.waitUntil("both announcements to leave sluiced") {
-                let ports = try daemon.ports()
-                return ports["a"]!.counters.txPackets >= 1 && ports["b"]!.counters.txPackets >= 1
+                let now = try CounterSnapshot(daemon)
+                return try now.port("a").counters.txPackets >= 1 && now.port("b").counters.txPackets >= 1
             }
 
             let receiverB = try BackgroundCommand(
@@ -117,11 +117,11 @@ extension SystemTests {
                 ]), label: "multipmd-tx-b")
             defer { senderB.stop() }
             func waitForBothDirections(_ what: String) throws {
-                let start = try daemon.ports()
+                let start = try CounterSnapshot(daemon)
                 try System.waitUntil(what) {
-                    let now = try daemon.ports()
-                    return now["a"]!.counters.txPackets > start["a"]!.counters.txPackets + 100
-                        && now["b"]!.counters.txPackets > start["b"]!.counters.txPackets + 100
+                    let now = try CounterSnapshot(daemon)
+                    return try now.portGrowth("a", since: start, \.txPackets) > 100
+                        && now.portGrowth("b", since: start, \.txPackets) > 100
                 }
             }
             try waitForBothDirections("traffic to cross sluiced both ways")
@@ -171,11 +171,11 @@ extension SystemTests {
             do {
                 try System.waitUntil("sluiced to account for every packet", timeout: .seconds(60)) {
                     let now = try CounterSnapshot(daemon)
-                    func growth(_ port: String, _ counter: KeyPath<PortCounterValues, UInt64>) -> UInt64 {
-                        now.portGrowth(port, since: baseline, counter)
+                    func growth(_ port: String, _ counter: KeyPath<PortCounterValues, UInt64>) throws -> UInt64 {
+                        try now.portGrowth(port, since: baseline, counter)
                     }
-                    let rx = (a: growth("a", \.rxPackets), b: growth("b", \.rxPackets))
-                    let tx = (a: growth("a", \.txPackets), b: growth("b", \.txPackets))
+                    let rx = (a: try growth("a", \.rxPackets), b: try growth("b", \.rxPackets))
+                    let tx = (a: try growth("a", \.txPackets), b: try growth("b", \.txPackets))
                     let drops = now.newDrops(since: baseline).values.reduce(0, +)
                     settled = "sent \(sentAB) A→B, \(sentBA) B→A; rx a \(rx.a), b \(rx.b); tx a \(tx.a), b \(tx.b); "
                         + "drops \(drops)"
@@ -200,31 +200,31 @@ extension SystemTests {
                     "\(direction): sent \(sent), received \(received) (\(unique) distinct)")
             }
             #expect(sentAB > 200 && sentBA > 200)
-            #expect(final.portGrowth("a", since: baseline, \.rxPackets) == sentAB)
-            #expect(final.portGrowth("b", since: baseline, \.rxPackets) == sentBA)
-            #expect(final.portGrowth("b", since: baseline, \.txPackets) == sentAB)
-            #expect(final.portGrowth("a", since: baseline, \.txPackets) == sentBA)
+            #expect(try final.portGrowth("a", since: baseline, \.rxPackets) == sentAB)
+            #expect(try final.portGrowth("b", since: baseline, \.rxPackets) == sentBA)
+            #expect(try final.portGrowth("b", since: baseline, \.txPackets) == sentAB)
+            #expect(try final.portGrowth("a", since: baseline, \.txPackets) == sentBA)
             #expect(final.newDrops(since: baseline).isEmpty, "no drops: \(final.newDrops(since: baseline))")
-            #expect(final.portGrowth("a", since: baseline, \.txDropped) == 0)
-            #expect(final.portGrowth("b", since: baseline, \.txDropped) == 0)
+            #expect(try final.portGrowth("a", since: baseline, \.txDropped) == 0)
+            #expect(try final.portGrowth("b", since: baseline, \.txDropped) == 0)
             for name in ["c", "o"] {
-                let counters = try #require(final.ports[name]).counters
+                let counters = try final.port(name).counters
                 #expect(counters.rxPackets == 0 && counters.txPackets == 0, "\(name) carried nothing: \(counters)")
             }
 
             // (d) Counters summed over PMDs. Each PMD received exactly its port's flow...
-            #expect(final.pmdRxGrowth(lcore: 1, since: baseline) == sentAB, "lcore 1 polls a")
-            #expect(final.pmdRxGrowth(lcore: 2, since: baseline) == sentBA, "lcore 2 polls b")
+            #expect(try final.pmdRxGrowth(lcore: 1, since: baseline) == sentAB, "lcore 1 polls a")
+            #expect(try final.pmdRxGrowth(lcore: 2, since: baseline) == sentBA, "lcore 2 polls b")
             // ... and sent it on its own tx queue of the other port (PMD i uses tx queue i): port a's counters
             // add lcore 1's rx to lcore 2's tx, port b's the other way round.
-            #expect(final.txQueueGrowth("b", since: baseline) == [sentAB, 0], "A→B leaves b on lcore 1's queue")
-            #expect(final.txQueueGrowth("a", since: baseline) == [0, sentBA], "B→A leaves a on lcore 2's queue")
+            #expect(try final.txQueueGrowth("b", since: baseline) == [sentAB, 0], "A→B leaves b on lcore 1's queue")
+            #expect(try final.txQueueGrowth("a", since: baseline) == [0, sentBA], "B→A leaves a on lcore 2's queue")
             // Stage counters are the sums over both PMDs.
             let received = sentAB + sentBA
-            #expect(final.stageGrowth("parse", since: baseline, \.packetsIn) == received)
-            #expect(final.stageGrowth("l2", since: baseline, \.packetsOut) == received)
-            #expect(final.stageGrowth("transmit", since: baseline, \.packetsOut) == received)
-            let floods = (final.stages["l2"]?.events["flooded"], baseline.stages["l2"]?.events["flooded"])
+            #expect(try final.stageGrowth("parse", since: baseline, \.packetsIn) == received)
+            #expect(try final.stageGrowth("l2", since: baseline, \.packetsOut) == received)
+            #expect(try final.stageGrowth("transmit", since: baseline, \.packetsOut) == received)
+            let floods = (try final.stage("l2").events["flooded"], try baseline.stage("l2").events["flooded"])
             #expect(floods.0 != nil && floods.0 == floods.1, "both flows were switched as unicast")
 
             #expect(try client.call(.health, as: HealthStatus.self).pmdsRunning == 2)
