@@ -66,6 +66,13 @@ extension SystemTests {
             let health = try client.call(.health, as: HealthStatus.self)
             #expect(health.pmds == 2 && health.pmdsRunning == 2)
             #expect(try daemon.ports()["a"]?.txQueues == 2, "one tx queue per PMD")
+            // The running document shows the placement; moving an lcore to another CPU needs a restart.
+            let document = try client.call(.configGet, as: ConfigDocumentResult.self).yaml
+            #expect(document.contains("  lcore-cpus:\n    \"0\": 0\n    \"1\": 1\n    \"2\": 1\n"), "\(document)")
+            let moved = document.replacingOccurrences(of: "\"2\": 1", with: "\"2\": 0")
+            let refused = Reconfiguration.rejection(client, "config.apply", ConfigApplyParams(document: moved))
+            #expect(refused?.code == RPCErrorObject.restartRequired, "\(String(describing: refused))")
+            #expect(refused?.data?.needsRestart == ["eal.lcore-cpus.2: 1 → 0"], "\(String(describing: refused))")
 
             try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
             try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
