@@ -5,7 +5,8 @@ import Yams
 enum ConfigKeys {
     static let root = ["eal", "mempool", "control", "l2", "ports", "patches"]
     static let eal = [
-        "main-lcore", "pmd-cpu-mask", "socket-mem", "file-prefix", "memory", "no-huge-mb", "extra-args",
+        "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
+        "extra-args",
     ]
     static let mempool = ["mbufs", "cache-size", "mbuf-data-size"]
     static let control = ["socket", "socket-group", "socket-mode"]
@@ -64,6 +65,7 @@ struct ConfigDecoder {
         {
             eal.pmdCPUMask = decodeCPUMask(node, at: section.path(of: "pmd-cpu-mask")) ?? 0
         }
+        eal.lcoreCPUs = decodeLcoreCPUs(in: section)
 
         if let node = section.optional("socket-mem") {
             eal.socketMem = decodeSocketMem(node, at: section.path(of: "socket-mem"))

@@ -40,6 +40,7 @@ extension EALConfig {
             "main-lcore": .int(mainLcore),
             // Quoted hex, the only form decoding accepts (see ConfigDecoder.decodeCPUMask).
             "pmd-cpu-mask": .string("0x" + String(pmdCPUMask, radix: 16)),
+            "lcore-cpus": lcoreCPUsDocument,
             "socket-mem": socketMem.map(ConfigDocument.string),
             "file-prefix": .string(filePrefix),
             "memory": .string(memory.keyword),

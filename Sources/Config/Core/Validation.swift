@@ -85,6 +85,7 @@ struct Validator {
                 )
             }
         }
+        validateLcoreCPUs(mainLcore: mainLcore, mask: mask)
         return mask
     }
 

@@ -8,9 +8,7 @@ extension SluiceConfig {
     public func ealArguments(program: String) -> [String] {
         let main = eal.mainLcore
         let lcores = [main] + pmdLcores.filter { $0 != main }
-        var arguments = [
-            program,
-            "-l", lcores.map(String.init).joined(separator: ","),
+        var arguments = [program] + eal.lcoreArguments(lcores) + [
             "--main-lcore", String(main),
             "--file-prefix", eal.filePrefix,
         ]

@@ -6,6 +6,9 @@ public struct EALConfig: Equatable, Sendable {
     /// One poll-mode (PMD) thread per set bit, as in Open vSwitch's `pmd-cpu-mask`. The YAML key is required;
     /// the in-code default (lcore 1) only exists so tests can build configs without repeating it.
     public var pmdCPUMask: UInt64
+    /// The CPU each listed lcore runs on (`eal.lcore-cpus`), for tests that run several PMD threads on one
+    /// CPU. Empty means unset: every lcore runs on the CPU of its own number.
+    public var lcoreCPUs: [Int: Int]
     /// Megabytes per NUMA socket, comma-separated (`"512"` or `"512,512"`); nil lets DPDK decide.
     public var socketMem: String?
     /// Names the hugepage files and runtime directory, so that several DPDK processes can coexist.
@@ -20,7 +23,8 @@ public struct EALConfig: Equatable, Sendable {
         socketMem: String? = nil,
         filePrefix: String = "sluice",
         memory: MemoryMode = .hugeUnlink,
-        extraArgs: [String] = []
+        extraArgs: [String] = [],
+        lcoreCPUs: [Int: Int] = [:]
     ) {
         self.mainLcore = mainLcore
         self.pmdCPUMask = pmdCPUMask
@@ -28,6 +32,7 @@ public struct EALConfig: Equatable, Sendable {
         self.filePrefix = filePrefix
         self.memory = memory
         self.extraArgs = extraArgs
+        self.lcoreCPUs = lcoreCPUs
     }
 
     /// Lcores of the PMD threads, ascending.

@@ -12,7 +12,9 @@ enum EALOptions {
     }
 
     static let reserved: [Reserved] = [
-        Reserved(shortNames: ["l", "c"], longNames: ["lcores"], configKey: "eal.main-lcore and eal.pmd-cpu-mask"),
+        Reserved(
+            shortNames: ["l", "c"], longNames: ["lcores"],
+            configKey: "eal.main-lcore and eal.pmd-cpu-mask (and eal.lcore-cpus to choose their CPUs)"),
         Reserved(shortNames: [], longNames: ["main-lcore"], configKey: "eal.main-lcore"),
         Reserved(shortNames: [], longNames: ["file-prefix"], configKey: "eal.file-prefix"),
         Reserved(shortNames: [], longNames: ["socket-mem"], configKey: "eal.socket-mem"),

@@ -131,9 +131,15 @@ struct RandomConfigs {
         let prefixCharacters = Array("abcXYZ019_-")
         let filePrefix = String((0..<int(1...32)).map { _ in pick(prefixCharacters) })
         let extraArgs = (0..<int(0...4)).map { _ in chance(0.3) ? "--log-level" : text() }
+        var lcoreCPUs: [Int: Int] = [:]
+        if chance(0.3) {
+            for lcore in [mainLcore] + EALConfig(pmdCPUMask: mask).pmdLcores where chance(0.5) {
+                lcoreCPUs[lcore] = int(0...63)
+            }
+        }
         return EALConfig(
             mainLcore: mainLcore, pmdCPUMask: mask, socketMem: socketMem, filePrefix: filePrefix, memory: memory,
-            extraArgs: extraArgs)
+            extraArgs: extraArgs, lcoreCPUs: lcoreCPUs)
     }
 
     mutating func control() -> ControlConfig {

@@ -58,6 +58,38 @@ import Testing
         #expect(overlapping.ealArguments(program: "x")[2] == "1,2")
     }
 
+    /// With `lcore-cpus`, `--lcores` replaces `-l`: the same lcores in the same order, each with its CPU.
+    @Test func lcoreCPUsPlaceSeveralLcoresOnOneCPU() {
+        let config = SluiceConfig(eal: EALConfig(pmdCPUMask: 0x6, lcoreCPUs: [1: 1, 2: 1]), ports: [tap])
+        #expect(
+            config.ealArguments(program: "sluiced") == [
+                "sluiced", "--lcores", "0@0,1@1,2@1", "--main-lcore", "0", "--file-prefix", "sluice", "--huge-unlink",
+                "--no-pci",
+            ])
+        #expect(!config.ealArguments(program: "sluiced").contains("-l"))
+    }
+
+    /// Unlisted lcores run on the CPU of their own number; the main lcore stays first and may be mapped too.
+    @Test func lcoreCPUsMapTheMainLcoreAndLeaveOthersOnTheirOwnCPU() {
+        let config = SluiceConfig(
+            eal: EALConfig(mainLcore: 3, pmdCPUMask: 0x8000_0000_0000_0006, lcoreCPUs: [3: 0, 63: 1]), ports: [tap])
+        #expect(
+            Array(config.ealArguments(program: "x")[1...4]) == ["--lcores", "3@0,1@1,2@2,63@1", "--main-lcore", "3"])
+    }
+
+    @Test func lcoreCPUsFromParsedFile() throws {
+        let yaml = Doc { $0.eal = ["pmd-cpu-mask: \"0x6\"", "lcore-cpus: {\"1\": 1, 2: 1}"] }.yaml
+        let config = try #require(parsed(yaml))
+        #expect(config.eal.lcoreCPUs == [1: 1, 2: 1])
+        #expect(Array(config.ealArguments(program: "x")[1...2]) == ["--lcores", "0@0,1@1,2@1"])
+        // Null and an empty mapping mean "not set": the arguments are those of a config without the key.
+        for empty in ["lcore-cpus:", "lcore-cpus: {}"] {
+            let unset = try #require(parsed(Doc { $0.eal = ["pmd-cpu-mask: \"0x6\"", empty] }.yaml))
+            #expect(unset.eal.lcoreCPUs.isEmpty)
+            #expect(Array(unset.ealArguments(program: "x")[1...2]) == ["-l", "0,1,2"])
+        }
+    }
+
     @Test func fromParsedFile() throws {
         let config = try #require(
             parsed(

@@ -78,6 +78,51 @@ import Testing
         RuleCase(
             "no-huge-mb with the default mode", Doc { $0.eal.append("no-huge-mb: 256") }, at: "eal.no-huge-mb",
             ["but eal.memory is huge-unlink (the default)"]),
+        RuleCase(
+            "lcore-cpus maps an lcore Sluice does not run",
+            Doc { $0.eal = ["pmd-cpu-mask: \"0x6\"", "lcore-cpus: {1: 1, 3: 1}"] }, at: "eal.lcore-cpus.3",
+            ["lcore 3 is neither eal.main-lcore (0) nor a PMD lcore (eal.pmd-cpu-mask 0x6 selects lcores 1, 2)"]),
+        RuleCase(
+            "lcore-cpus lcore above 63", Doc { $0.eal.append("lcore-cpus: {64: 1}") }, at: "eal.lcore-cpus.64",
+            ["lcore 64 is out of range 0...63"]),
+        RuleCase(
+            "lcore-cpus negative CPU", Doc { $0.eal.append("lcore-cpus: {1: -1}") }, at: "eal.lcore-cpus.1",
+            ["CPU -1 is out of range 0...63"]),
+        RuleCase(
+            "lcore-cpus CPU above 63", Doc { $0.eal.append("lcore-cpus: {0: 0, 1: 64}") }, at: "eal.lcore-cpus.1",
+            ["CPU 64 is out of range 0...63"]),
+        RuleCase(
+            "lcore-cpus quoted CPU", Doc { $0.eal.append("lcore-cpus: {1: \"1\"}") }, at: "eal.lcore-cpus.1",
+            ["expected an integer, got the string \"1\"; remove the quotes"]),
+        RuleCase(
+            "lcore-cpus CPU missing", Doc { $0.eal.append("lcore-cpus: {1: null}") }, at: "eal.lcore-cpus.1",
+            ["expected an integer, got no value (null)"]),
+        RuleCase(
+            "lcore-cpus as a list", Doc { $0.eal.append("lcore-cpus: [1, 1]") }, at: "eal.lcore-cpus",
+            ["expected a mapping from lcore to CPU, e.g. {1: 1, 2: 1}, got a list"]),
+        RuleCase(
+            "lcore-cpus in EAL's own notation", Doc { $0.eal.append("lcore-cpus: \"1@1\"") }, at: "eal.lcore-cpus",
+            ["expected a mapping from lcore to CPU", "got the string \"1@1\""]),
+        RuleCase(
+            "lcore-cpus negative lcore", Doc { $0.eal.append("lcore-cpus: {-1: 1}") }, at: "eal.lcore-cpus",
+            ["the integer -1 is not an lcore: keys are lcore numbers in decimal"]),
+        RuleCase(
+            "lcore-cpus lcore by name", Doc { $0.eal.append("lcore-cpus: {pmd: 1}") }, at: "eal.lcore-cpus",
+            ["the string \"pmd\" is not an lcore"]),
+        RuleCase(
+            "lcore-cpus lcore in hex", Doc { $0.eal.append("lcore-cpus: {0x1: 1}") }, at: "eal.lcore-cpus",
+            ["0x1", "is not an lcore"]),
+        RuleCase(
+            "lcore-cpus lcore with a leading zero", Doc { $0.eal.append("lcore-cpus: {\"01\": 1}") },
+            at: "eal.lcore-cpus", ["the string \"01\" is not an lcore"]),
+        RuleCase(
+            "lcore-cpus lcore given twice", Doc { $0.eal.append("lcore-cpus: {1: 1, \"1\": 0}") },
+            at: "eal.lcore-cpus.1",
+            ["maps lcore 1 a second time; each lcore may appear only once"]),
+        // The lcore rule needs a usable mask: a bad mask is one problem, not two.
+        RuleCase(
+            "lcore-cpus with an empty mask", Doc { $0.eal = ["pmd-cpu-mask: \"0x0\"", "lcore-cpus: {1: 1}"] },
+            at: "eal.pmd-cpu-mask", ["0x0 selects no lcore"]),
     ]
 
     @Test(arguments: cases)
@@ -98,6 +143,7 @@ import Testing
         ("--vdev=net_null9", "ports[].devargs"), ("--vdev", "ports[].devargs"), ("-a", "ports[].devargs"),
         ("-a0000:01:00.0", "ports[].devargs"), ("--allow=0000:01:00.0", "ports[].devargs"), ("-b", "ports[].devargs"),
         ("--block", "ports[].devargs"), ("--no-pci", "ports[].devargs"), ("-vl1", "eal.main-lcore"),
+        ("--lcores=0@0,1@1,2@1", "and eal.lcore-cpus to choose their CPUs"),
     ])
     func reservedExtraArgument(argument: String, replacement: String) {
         expectSingleProblem(
@@ -114,6 +160,36 @@ import Testing
         let list = arguments.map { "\"\($0)\"" }.joined(separator: ", ")
         let config = try #require(parsed(Doc { $0.eal.append("extra-args: [\(list)]") }.yaml))
         #expect(config.eal.extraArgs == arguments)
+    }
+
+    /// The main lcore and PMD lcores may be mapped, in any notation the document allows, onto one CPU.
+    @Test func lcoreCPUsAccepted() throws {
+        let yaml = Doc { $0.eal = ["main-lcore: 2", "pmd-cpu-mask: \"0x3\"", "lcore-cpus: {\"0\": 1, 1: 1, 2: 0}"] }
+            .yaml
+        let config = try #require(parsed(yaml))
+        #expect(config.eal.lcoreCPUs == [0: 1, 1: 1, 2: 0])
+        let json = #"""
+            {"eal": {"pmd-cpu-mask": "0x6", "lcore-cpus": {"1": 1, "2": 1}},
+             "ports": [{"name": "p", "devargs": "net_null0"}]}
+            """#
+        #expect(try #require(parsed(json)).eal.lcoreCPUs == [1: 1, 2: 1])
+    }
+
+    /// Configs built in code get the same rules, every problem at its own entry.
+    @Test func lcoreCPUsRulesForConfigsBuiltInCode() {
+        let config = SluiceConfig(
+            eal: EALConfig(pmdCPUMask: 0x2, lcoreCPUs: [1: 1, 5: 0, 0: 99]),
+            ports: [PortConfig(name: "p", devargs: "net_null0")])
+        var problems: [ConfigError.Problem] = []
+        do {
+            try config.validate()
+            Issue.record("an unrun lcore and an out-of-range CPU were accepted")
+        } catch {
+            problems = error.problems
+        }
+        #expect(problems.map(\.path) == ["eal.lcore-cpus.0", "eal.lcore-cpus.5"])
+        #expect(problems.first?.message == "CPU 99 is out of range 0...63")
+        #expect(problems.last?.message.hasPrefix("lcore 5 is neither eal.main-lcore (0) nor a PMD lcore") == true)
     }
 
     @Test func reservedOptionLookup() {

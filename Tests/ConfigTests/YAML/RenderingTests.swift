@@ -89,7 +89,8 @@ import Testing
     @Test func everyOptionalKeyRendersWhenSet() throws {
         let config = SluiceConfig(
             eal: EALConfig(
-                mainLcore: 0, pmdCPUMask: 0x1e, socketMem: "512,512", memory: .inMemory, extraArgs: ["--log-level", "8"]),
+                mainLcore: 0, pmdCPUMask: 0x1e, socketMem: "512,512", memory: .inMemory, extraArgs: ["--log-level", "8"],
+                lcoreCPUs: [2: 1, 0: 0, 1: 1]),
             control: ControlConfig(socketGroup: "netops", socketMode: 0o7),
             ports: [
                 PortConfig(
@@ -109,7 +110,7 @@ import Testing
             #"      allowed: ["1-3", 100, "200-201"]"#, "      native: 7", "    max-macs: 16",
             #"      mac: "52:54:00:12:34:56""#, #"      ips: ["10.0.0.1", "fd00::1"]"#,
             #"      - mac: "02:00:00:00:00:01""#, "        vlan: 200", "      id: 100",
-            #"  extra-args: ["--log-level", "8"]"#,
+            #"  extra-args: ["--log-level", "8"]"#, "  lcore-cpus:\n    \"0\": 0\n    \"1\": 1\n    \"2\": 1",
         ] {
             #expect(yaml.contains(line + "\n"), "missing \(line) in\n\(yaml)")
         }

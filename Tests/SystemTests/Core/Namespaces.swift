@@ -28,6 +28,16 @@ struct Namespace {
         try System.run(["ip", "netns", "exec", name] + command, timeout: timeout)
     }
 
+    /// Moves an interface in with a fixed MAC and neither IPv6 nor addresses, and brings it up: the kernel
+    /// sends nothing on it by itself, so every frame on it is one the test sent.
+    func adoptSilent(interface: String, mac: String) throws {
+        try System.must(["ip", "link", "set", interface, "netns", name])
+        try exec(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
+        try exec(["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"])
+        try exec(["ip", "link", "set", interface, "address", mac])
+        try exec(["ip", "link", "set", interface, "up"])
+    }
+
     func delete() { _ = try? System.run(["ip", "netns", "delete", name]) }
 }
 

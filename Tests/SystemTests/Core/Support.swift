@@ -166,14 +166,16 @@ final class SluicedProcess {
 }
 
 /// The EAL settings every test config shares: one PMD on lcore 1, hugepage memory that vanishes with the
-/// process, a bounded amount of it.
-func testEAL(memory: String = "in-memory") -> String {
+/// process, a bounded amount of it. `pmdCPUMask` and `lcoreCPUs` (the value of eal.lcore-cpus) run more
+/// PMDs: this machine has two CPUs, so several PMD lcores have to share CPU 1.
+func testEAL(memory: String = "in-memory", pmdCPUMask: String = "0x2", lcoreCPUs: String? = nil) -> String {
     // no-huge takes its size from no-huge-mb; socket-mem only applies to hugepages.
     let size = memory == "no-huge" ? "no-huge-mb: 256" : "socket-mem: \"256\""
+    let placement = lcoreCPUs.map { "\n  lcore-cpus: \($0)" } ?? ""
     return """
     eal:
       main-lcore: 0
-      pmd-cpu-mask: "0x2"
+      pmd-cpu-mask: "\(pmdCPUMask)"\(placement)
       file-prefix: "@PREFIX@"
       memory: \(memory)
       \(size)
