@@ -88,11 +88,13 @@ let package = Package(
         .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
-        // The control server in-process with a fake handler (protocol, abuse, socket permissions), and the
-        // sluicectl binary against it.
+        // The control server in-process with fake method handlers (protocol, abuse, socket permissions), and
+        // the sluicectl binary against it (Config: the real rules behind the fake's port.add and port.set).
         .testTarget(
             name: "ControlTests",
-            dependencies: ["Control", "ControlProtocol", "sluicectl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Control", "ControlProtocol", "Config", "sluicectl", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
         .testTarget(

@@ -73,11 +73,18 @@ struct Sluiced: ParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+        // Each feature registers its own control methods; the order is the one the method-not-found error lists.
+        let desiredState = DesiredState(dataplane: dataplane, stateFile: statePath, logger: logger)
+        var methods = ControlMethodRegistry()
+        StatusControl(dataplane: dataplane).register(into: &methods)
+        PortControl(desiredState: desiredState).register(into: &methods)
+        BridgeControl(dataplane: dataplane).register(into: &methods)
+        PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
         do {
             server = try ControlServer(
                 path: settings.control.socketPath, mode: settings.control.socketMode,
-                group: settings.control.socketGroup, handler: DataplaneControl(dataplane: dataplane, stateFile: statePath, logger: logger), logger: logger)
+                group: settings.control.socketGroup, methods: methods, logger: logger)
         } catch {
             logger.critical("\(error)")
             dataplane.shutdown()

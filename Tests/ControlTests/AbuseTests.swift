@@ -12,13 +12,13 @@ import Glibc
 struct AbuseTests {
     /// The server still answers a well-behaved client on a fresh connection.
     static func expectServing(_ server: TestServer, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let info = try server.client().call(.version, as: VersionInfo.self)
+        let info = try server.client().call(StatusMethods.version)
         #expect(info == FakeHandler.versionInfo, sourceLocation: sourceLocation)
     }
 
     @Test("garbage bytes (NUL, invalid UTF-8, control characters) get parse errors; the connection stays usable")
     func garbage() throws {
-        let server = try TestServer()
+        let server = try TestServer(features: [.status])
         defer { server.stop() }
         let client = try server.raw()
         var generator = SplitMix(seed: 42)

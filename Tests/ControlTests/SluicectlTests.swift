@@ -13,9 +13,9 @@ struct SluicectlTests {
     static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
     /// The params the handler received for its last call of `method`, as JSON.
-    static func lastParams(_ server: TestServer, _ method: ControlMethod) throws -> JSONValue {
-        guard let call = server.handler.calls.last(where: { $0.method == method.rawValue }) else {
-            throw TestFailure("\(method.rawValue) was not called")
+    static func lastParams<P, R>(_ server: TestServer, _ method: RPCMethod<P, R>) throws -> JSONValue {
+        guard let call = server.handler.calls.last(where: { $0.method == method.name }) else {
+            throw TestFailure("\(method.name) was not called")
         }
         return try JSONDecoder().decode(JSONValue.self, from: Data(call.params.utf8))
     }
@@ -91,16 +91,20 @@ struct SluicectlTests {
         defer { server.stop() }
         let all = try Self.ctl(server, ["flush-macs"])
         #expect(all.status == 0 && all.stdout == "flushed 3 entries\n")
-        #expect(try Self.lastParams(server, .macFlush) == .object([:]))
+        #expect(try Self.lastParams(server, BridgeMethods.macFlush) == .object([:]))
         #expect(try Self.ctl(server, ["flush-macs", "--vlan", "100"]).stdout == "flushed 1 entries\n")
-        #expect(try Self.lastParams(server, .macFlush) == .object(["vlan": .number(100)]))
+        #expect(try Self.lastParams(server, BridgeMethods.macFlush) == .object(["vlan": .number(100)]))
         let unknown = try Self.ctl(server, ["flush-macs", "--port", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "sluicectl: sluiced: no port named 'nope'\n")
         let unknownJSON = try Self.ctl(server, ["flush-macs", "--port", "nope", "--json"])
         #expect(try Self.json(unknownJSON.stdout)["code"] == .number(-32602), "--json also prints the error object")
         #expect(try Self.ctl(server, ["flush-macs", "--port", "p0", "--vlan", "1"]).status == 64)
-        #expect(try Self.ctl(server, ["flush-macs", "--vlan", "4095"]).status == 64)
+        // The VLAN's range is sluiced's to check: its message reaches the user.
+        let badVLAN = try Self.ctl(server, ["flush-macs", "--vlan", "4095"])
+        #expect(badVLAN.status == 1)
+        #expect(badVLAN.stderr == "sluicectl: sluiced: vlan 4095 is not a VLAN id (1...4094)\n")
+        #expect(try Self.lastParams(server, BridgeMethods.macFlush) == .object(["vlan": .number(4095)]))
     }
 
     @Test("get-config prints the YAML; --json the whole result")
@@ -131,12 +135,12 @@ struct SluicectlTests {
         #expect(lines[3].hasPrefix("replace-port") && lines[3].contains(" no "))
         #expect(lines[4] == "applied 3 changes: now revision 4, persisted")
         #expect(lines[5] == "traffic interrupted on: p1")
-        #expect(try Self.lastParams(server, .configApply) == .object(["document": .string(document)]))
+        #expect(try Self.lastParams(server, ConfigMethods.apply) == .object(["document": .string(document)]))
 
         let dry = try Self.ctl(server, ["apply", "--dry-run", "-f", "-"], input: document)
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("dry run: 3 changes planned, nothing applied (running revision 3)"))
-        #expect(try Self.lastParams(server, .configApply) == .object(["document": .string(document), "dryRun": .bool(true)]))
+        #expect(try Self.lastParams(server, ConfigMethods.apply) == .object(["document": .string(document), "dryRun": .bool(true)]))
 
         let same = try Self.ctl(server, ["apply", "-f", "-"], input: "SAME")
         #expect(same.stdout == "no changes: the running state (revision 4) already matches\n")
@@ -184,13 +188,15 @@ struct SluicectlTests {
         let server = try TestServer()
         defer { server.stop() }
         let result = try Self.ctl(server, [
-            "port", "add", "vm3", "--devargs", "net_tap3,iface=vm3", "--vlan-trunk", "100, 200-210,300", "--native", "1",
-            "--admin", "down", "--max-macs", "16", "--mac", "52:54:00:12:34:56", "--ip", "10.0.100.5", "--ip", "fd00::5",
+            "port", "add", "vm3", "--devargs", "net_tap3,iface=vm3", "--vlan-trunk", "100, 200-210,300",
+            "--vlan-native", "1",
+            "--admin", "down", "--max-macs", "16", "--port-security-mac", "52:54:00:12:34:56",
+            "--port-security-ip", "10.0.100.5", "--port-security-ip", "fd00::5",
             "--static-mac", "02:00:00:00:02:01@200", "--static-mac", "02:00:00:00:02:02", "--dry-run",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("dry run: 1 change planned"))
-        #expect(try Self.lastParams(server, .portAdd) == Self.json("""
+        #expect(try Self.lastParams(server, PortMethods.add) == Self.json("""
             {"dryRun": true, "port": {"name": "vm3", "devargs": "net_tap3,iface=vm3", "admin": "down", "max-macs": 16,
              "vlan": {"mode": "trunk", "allowed": [100, "200-210", 300], "native": 1},
              "port-security": {"mac": "52:54:00:12:34:56", "ips": ["10.0.100.5", "fd00::5"]},
@@ -198,7 +204,7 @@ struct SluicectlTests {
             """))
 
         #expect(try Self.ctl(server, ["port", "add", "vm4", "--devargs", "net_tap4", "--vlan-access", "100"]).status == 0)
-        #expect(try Self.lastParams(server, .portAdd) == Self.json("""
+        #expect(try Self.lastParams(server, PortMethods.add) == Self.json("""
             {"port": {"name": "vm4", "devargs": "net_tap4", "vlan": {"mode": "access", "id": 100}}}
             """))
 
@@ -210,20 +216,25 @@ struct SluicectlTests {
     @Test(
         "port add/set reject what can be checked locally with exit 64, saying what to fix",
         arguments: [
-            (["port", "add", "x", "--devargs", "d", "--vlan-access", "0"], "VLAN ids are 1...4094"),
             (["port", "add", "x", "--devargs", "d", "--vlan-access", "5", "--vlan-trunk", "6"], "not both"),
-            (["port", "add", "x", "--devargs", "d", "--native", "5"], "add --vlan-trunk"),
-            (["port", "add", "x", "--devargs", "d", "--vlan-trunk", "10-5"], "write 5-10"),
+            (["port", "add", "x", "--devargs", "d", "--vlan-native", "5"], "add --vlan-trunk"),
             (["port", "add", "x", "--devargs", "d", "--vlan-trunk", "10,,20"], "neither a VLAN id nor a range"),
             (["port", "add", "x", "--devargs", "d", "--vlan-trunk", "abc"], "neither a VLAN id nor a range"),
-            (["port", "add", "x", "--devargs", "d", "--max-macs", "0"], "1...1048576"),
-            (["port", "add", "x", "--devargs", "d", "--ip", "10.0.0.1"], "add --mac"),
+            (["port", "add", "x", "--devargs", "d", "--port-security-ip", "10.0.0.1"], "add --port-security-mac"),
             (["port", "add", "x", "--devargs", "d", "--static-mac", "02:00:00:00:00:01@x"], "is not a VLAN id"),
             (["port", "add", "x"], "--devargs"),
+            (["port", "add", "x", "--devargs", "d", "--vlan-default"], "--vlan-default only applies to port set"),
+            (["port", "add", "x", "--devargs", "d", "--max-macs-default"], "--max-macs-default only applies"),
+            (["port", "add", "x", "--devargs", "d", "--no-port-security"], "--no-port-security only applies"),
+            (["port", "add", "x", "--devargs", "d", "--no-static-macs"], "--no-static-macs only applies to port set"),
+            (["port", "add", "x", "--devargs", "d", "--mac", "52:54:00:12:34:56"], "Unknown option '--mac'"),
+            (["port", "add", "x", "--devargs", "d", "--vlan-trunk", "5", "--native", "5"], "Unknown option '--native'"),
             (["port", "set", "p0"], "nothing to change"),
             (["port", "set", "p0", "--vlan-default", "--vlan-access", "3"], "--vlan-default"),
             (["port", "set", "p0", "--max-macs", "3", "--max-macs-default"], "not both"),
-            (["port", "set", "p0", "--ip", "10.0.0.1"], "--port-security-mac"),
+            (["port", "set", "p0", "--port-security-ip", "10.0.0.1"], "--port-security-mac"),
+            (["port", "set", "p0", "--no-port-security", "--port-security-mac", "52:54:00:12:34:56"], "not both"),
+            (["port", "set", "p0", "--admin", "up", "--ip", "10.0.0.1"], "Unknown option '--ip'"),
             (["port", "set", "p0", "--static-mac", "02:00:00:00:00:01", "--no-static-macs"], "not both"),
             (["port", "set", "p0", "--admin", "sideways"], "'up' and 'down'"),
             (["stats", "--interval", "0"], "--interval"),
@@ -241,19 +252,42 @@ struct SluicectlTests {
         defer { server.stop() }
         let result = try Self.ctl(server, [
             "port", "set", "p0", "--admin", "up", "--vlan-default", "--max-macs-default", "--port-security-mac",
-            "52:54:00:00:00:01", "--ip", "10.0.0.1", "--no-static-macs",
+            "52:54:00:00:00:01", "--port-security-ip", "10.0.0.1", "--no-static-macs",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try Self.lastParams(server, .portSet) == Self.json("""
+        #expect(try Self.lastParams(server, PortMethods.set) == Self.json("""
             {"name": "p0", "settings": {"admin": "up", "vlan": null, "max-macs": null,
              "port-security": {"mac": "52:54:00:00:00:01", "ips": ["10.0.0.1"]}, "static-macs": null}}
             """))
         #expect(result.stdout.contains("admin,max-macs,port-security,static-macs,vlan"))
 
         #expect(try Self.ctl(server, ["port", "set", "p1", "--no-port-security", "--max-macs", "8", "--vlan-access", "7", "--dry-run"]).status == 0)
-        #expect(try Self.lastParams(server, .portSet) == Self.json("""
+        #expect(try Self.lastParams(server, PortMethods.set) == Self.json("""
             {"name": "p1", "dryRun": true, "settings": {"port-security": null, "max-macs": 8, "vlan": {"mode": "access", "id": 7}}}
             """))
+    }
+
+    @Test(
+        "ranges are sluiced's to check: its problem, naming the key, reaches the user (exit 2)",
+        arguments: [
+            (["port", "set", "p0", "--vlan-access"], "0", "10", "ports[0].vlan.id: 0 is reserved"),
+            (["port", "set", "p1", "--vlan-trunk"], "100,300-200", "100,200-300",
+             "ports[1].vlan.allowed[1]: \"300-200\" runs backwards"),
+            (["port", "set", "p0", "--static-mac"], "02:00:00:00:00:01@4095", "02:00:00:00:00:01@1",
+             "ports[0].static-macs[0].vlan: 4095 is reserved"),
+            (["port", "add", "vm3", "--devargs", "net_null3", "--max-macs"], "0", "16",
+             "ports[2].max-macs: 0 is out of range 1...1048576"),
+        ])
+    func daemonChecksRanges(command: [String], bad: String, good: String, problem: String) throws {
+        let server = try TestServer(handler: FakeHandler(validatesPorts: true))
+        defer { server.stop() }
+        let refused = try Self.ctl(server, command + [bad])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(Self.lines(refused.stderr).contains { $0.hasPrefix("sluicectl:   \(problem)") }, "\(refused.stderr)")
+        #expect(server.handler.calls.count == 1, "sent to sluiced, not refused by sluicectl")
+        // The same rules accept a good value: the refusal was about the value.
+        let accepted = try Self.ctl(server, command + [good])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
     }
 
     @Test("port del sends the name; an unknown port exits 1")
@@ -263,9 +297,9 @@ struct SluicectlTests {
         let result = try Self.ctl(server, ["port", "del", "p1"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("remove-port") && result.stdout.contains("traffic interrupted on: p1"))
-        #expect(try Self.lastParams(server, .portDelete) == .object(["name": .string("p1")]))
+        #expect(try Self.lastParams(server, PortMethods.delete) == .object(["name": .string("p1")]))
         #expect(try Self.ctl(server, ["port", "del", "p1", "--dry-run"]).stdout.contains("dry run"))
-        #expect(try Self.lastParams(server, .portDelete) == .object(["name": .string("p1"), "dryRun": .bool(true)]))
+        #expect(try Self.lastParams(server, PortMethods.delete) == .object(["name": .string("p1"), "dryRun": .bool(true)]))
         let unknown = try Self.ctl(server, ["port", "del", "ghost"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no port named 'ghost'"))

@@ -16,7 +16,8 @@ struct SocketPathTests {
         let path = directory.appendingPathComponent("sluice.sock").path
         try "precious".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: (any Error).self) {
-            _ = try ControlServer(path: path, mode: 0o660, group: nil, handler: FakeHandler(), logger: LogRecorder().logger)
+            _ = try ControlServer(
+                path: path, mode: 0o660, group: nil, methods: ControlMethodRegistry(), logger: LogRecorder().logger)
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
     }
@@ -40,11 +41,13 @@ struct SocketPathTests {
         }
         #expect(bound == 0)
         close(fd)
-        let server = try ControlServer(path: path, mode: 0o660, group: nil, handler: FakeHandler(), logger: LogRecorder().logger)
+        let server = try ControlServer(
+            path: path, mode: 0o660, group: nil, methods: ControlMethodRegistry(), logger: LogRecorder().logger)
         defer { server.close() }
         // Now it is live: a second server must not take it over.
         #expect(throws: (any Error).self) {
-            _ = try ControlServer(path: path, mode: 0o660, group: nil, handler: FakeHandler(), logger: LogRecorder().logger)
+            _ = try ControlServer(
+                path: path, mode: 0o660, group: nil, methods: ControlMethodRegistry(), logger: LogRecorder().logger)
         }
         var info = stat()
         #expect(lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK, "the live socket is still there")
@@ -53,11 +56,11 @@ struct SocketPathTests {
     @Test("one answer larger than the output cap is delivered whole; the cap is for answers left unread")
     func largeAnswerIsNotCutOff() throws {
         // The canned MAC table's answer is a few hundred bytes: a 64-byte cap is far below it.
-        let server = try TestServer(limits: .init(maxPendingOutput: 64))
+        let server = try TestServer(features: [.bridge], limits: .init(maxPendingOutput: 64))
         defer { server.stop() }
         let client = try server.client()
         for _ in 0..<3 {
-            let macs = try client.call(.macList, as: [MACEntry].self)
+            let macs = try client.call(BridgeMethods.macList)
             #expect(macs == FakeHandler.macTable)
         }
     }

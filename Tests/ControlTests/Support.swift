@@ -1,3 +1,4 @@
+import Config
 @testable import Control
 import ControlProtocol
 import Foundation
@@ -9,9 +10,10 @@ import Testing
 import Glibc
 #endif
 
-/// A deterministic ControlHandler: canned results that depend only on how often a method was called, canned
-/// errors for recognisable inputs, and a record of every call with its params.
-final class FakeHandler: ControlHandler, Sendable {
+/// Deterministic handlers of the control methods: canned results that depend only on how often a method was
+/// called, canned errors for recognisable inputs, and a record of every call with its params. Registered per
+/// feature, as sluiced registers its own (`register(_:into:)`), so a test serves only the methods it needs.
+final class FakeHandler: Sendable {
     struct Call: Equatable, Sendable {
         var method: String
         var params: String
@@ -31,21 +33,63 @@ final class FakeHandler: ControlHandler, Sendable {
     static let applyFailed = RPCErrorObject(
         code: RPCErrorObject.applyFailed, message: "port vm3: cannot attach net_tap9: No such device; nothing was applied")
 
-    init(portCount: Int = 2, healthStatus: String = "ok") {
+    /// port.add and port.set validate the port's new entry with the real configuration rules (as sluiced
+    /// does) before answering their canned plan, so that sluiced's messages can be checked end to end.
+    let validatesPorts: Bool
+
+    init(portCount: Int = 2, healthStatus: String = "ok", validatesPorts: Bool = false) {
         self.portCount = portCount
         self.healthStatus = healthStatus
+        self.validatesPorts = validatesPorts
     }
+
+    /// The groups of methods a test server can serve, named after sluiced's features.
+    enum Feature: CaseIterable, Sendable {
+        case status, ports, bridge, plan
+    }
+
+    /// Registers the fake's handlers of `features`' methods, in sluiced's order.
+    func register(_ features: [Feature], into methods: inout ControlMethodRegistry) {
+        for feature in Feature.allCases where features.contains(feature) {
+            switch feature {
+            case .status:
+                methods.register(StatusMethods.version, version)
+                methods.register(StatusMethods.health, health)
+                methods.register(StatusMethods.pmdList, pmds)
+                methods.register(StatusMethods.stageList, stages)
+            case .ports:
+                methods.register(PortMethods.list, ports)
+                methods.register(PortMethods.add, addPort)
+                methods.register(PortMethods.delete, deletePort)
+                methods.register(PortMethods.set, setPort)
+            case .bridge:
+                methods.register(BridgeMethods.macList, macs)
+                methods.register(BridgeMethods.macFlush, flushMACs)
+                methods.register(BridgeMethods.vlanList, vlans)
+            case .plan:
+                methods.register(ConfigMethods.get, configDocument)
+                methods.register(ConfigMethods.apply, applyConfig)
+            }
+        }
+    }
+
+    /// The names of every method the fake serves, in the order the method-not-found error lists them.
+    static let allMethodNames: [String] = {
+        var methods = ControlMethodRegistry()
+        FakeHandler().register(Feature.allCases, into: &methods)
+        return methods.names
+    }()
 
     var calls: [Call] { state.withLock { $0.calls } }
 
-    private func record(_ method: ControlMethod, _ params: some Encodable) -> Int {
+    private func record<P, R>(_ method: RPCMethod<P, R>, _ params: some Encodable) -> Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let text = (try? encoder.encode(params)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
         return state.withLock {
-            $0.calls.append(Call(method: method.rawValue, params: text))
-            $0.counts[method.rawValue, default: 0] += 1
-            return $0.counts[method.rawValue]!
+            $0.calls.append(Call(method: method.name, params: text))
+            $0.counts[method.name, default: 0] += 1
+            return $0.counts[method.name]!
         }
     }
 
@@ -104,37 +148,41 @@ final class FakeHandler: ControlHandler, Sendable {
         return ConfigApplyResult(applied: !dry, dryRun: dry, revision: dry ? 3 : 4, changes: changes, persisted: !dry)
     }
 
-    // ControlHandler
+    // Handlers
 
     func version() -> VersionInfo {
-        _ = record(.version, NoParams())
+        _ = record(StatusMethods.version, NoParams())
         return Self.versionInfo
     }
 
-    func ports() -> [PortStatus] { Self.portList(count: portCount, call: record(.portList, NoParams())) }
+    func ports() -> [PortStatus] { Self.portList(count: portCount, call: record(PortMethods.list, NoParams())) }
 
     func pmds() -> [PMDStatus] {
-        _ = record(.pmdList, NoParams())
+        _ = record(StatusMethods.pmdList, NoParams())
         return Self.pmdList
     }
 
-    func stages() -> [StageStatus] { Self.stageList(call: record(.stageList, NoParams())) }
+    func stages() -> [StageStatus] { Self.stageList(call: record(StatusMethods.stageList, NoParams())) }
 
     func macs() -> [MACEntry] {
-        _ = record(.macList, NoParams())
+        _ = record(BridgeMethods.macList, NoParams())
         return Self.macTable
     }
 
     func flushMACs(_ params: MACFlushParams) throws(RPCErrorObject) -> MACFlushResult {
-        _ = record(.macFlush, params)
+        _ = record(BridgeMethods.macFlush, params)
         if let port = params.port, !port.hasPrefix("p") {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "no port named '\(port)'")
+        }
+        if let vlan = params.vlan, !(1...4094).contains(vlan) {  // as sluiced answers (Dataplane's FlushError)
+            throw RPCErrorObject(
+                code: RPCErrorObject.invalidParams, message: "vlan \(vlan) is not a VLAN id (1...4094)")
         }
         return MACFlushResult(flushed: params.port != nil ? 2 : params.vlan != nil ? 1 : 3)
     }
 
     func health() -> HealthStatus {
-        _ = record(.health, NoParams())
+        _ = record(StatusMethods.health, NoParams())
         return HealthStatus(
             status: healthStatus, problems: healthStatus == "ok" ? [] : ["pmd lcore 1 is not running", "port p1: link down"],
             pmdsRunning: healthStatus == "ok" ? 1 : 0, pmds: 1, ports: portCount, portsLinkUp: portCount - 1, revision: 3,
@@ -142,17 +190,17 @@ final class FakeHandler: ControlHandler, Sendable {
     }
 
     func vlans() -> [VLANStatus] {
-        _ = record(.vlanList, NoParams())
+        _ = record(BridgeMethods.vlanList, NoParams())
         return Self.vlanList
     }
 
     func configDocument() -> ConfigDocumentResult {
-        _ = record(.configGet, NoParams())
+        _ = record(ConfigMethods.get, NoParams())
         return Self.document
     }
 
     func applyConfig(_ params: ConfigApplyParams) throws(RPCErrorObject) -> ConfigApplyResult {
-        _ = record(.configApply, params)
+        _ = record(ConfigMethods.apply, params)
         if params.document.contains("INVALID") { throw Self.invalidConfig }
         if params.document.contains("RESTART") { throw Self.restartRequired }
         if params.document.contains("FAIL") { throw Self.applyFailed }
@@ -165,7 +213,8 @@ final class FakeHandler: ControlHandler, Sendable {
     }
 
     func addPort(_ params: PortAddParams) throws(RPCErrorObject) -> ConfigApplyResult {
-        _ = record(.portAdd, params)
+        _ = record(PortMethods.add, params)
+        if validatesPorts { try validate(adding: params.port) }
         guard case .string(let name)? = params.port["name"] else {
             throw RPCErrorObject(code: RPCErrorObject.invalidConfig, message: "invalid port", data: RPCErrorData(problems: ["ports[2].name: required"]))
         }
@@ -178,7 +227,7 @@ final class FakeHandler: ControlHandler, Sendable {
     }
 
     func deletePort(_ params: PortDeleteParams) throws(RPCErrorObject) -> ConfigApplyResult {
-        _ = record(.portDelete, params)
+        _ = record(PortMethods.delete, params)
         guard params.name.hasPrefix("p") else {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "no port named '\(params.name)'")
         }
@@ -186,13 +235,48 @@ final class FakeHandler: ControlHandler, Sendable {
     }
 
     func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult {
-        _ = record(.portSet, params)
+        _ = record(PortMethods.set, params)
         guard let settings = params.settings.objectValue else {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "params.settings must be an object")
         }
+        if validatesPorts { try validate(setting: settings, on: params.name) }
         return Self.plan([
             ConfigChangeInfo(action: "update-port", target: params.name, fields: settings.keys.sorted(), summary: "update \(params.name)", hitless: true)
         ], dryRun: params.dryRun)
+    }
+}
+
+/// The real configuration rules behind the fake's port.add and port.set (`validatesPorts`): the running
+/// document is one PMD on lcore 1 and a `ports` list of p0, p1, ...; the changed document is validated as
+/// sluiced validates it and its problems are answered as sluiced answers them (-32010 with `data.problems`).
+extension FakeHandler {
+    private var runningPorts: [JSONValue] {
+        (0..<portCount).map { .object(["name": .string("p\($0)"), "devargs": .string("net_null\($0)")]) }
+    }
+
+    func validate(adding port: JSONValue) throws(RPCErrorObject) {
+        try validate(ports: runningPorts + [port])
+    }
+
+    func validate(setting settings: [String: JSONValue], on name: String) throws(RPCErrorObject) {
+        try validate(ports: runningPorts.map { entry in
+            guard entry["name"] == .string(name), var members = entry.objectValue else { return entry }
+            for (key, value) in settings { members[key] = value == .null ? nil : value }
+            return .object(members)
+        })
+    }
+
+    private func validate(ports: [JSONValue]) throws(RPCErrorObject) {
+        let eal = JSONValue.object(["pmd-cpu-mask": .string("0x2")])
+        let document = (try? JSONEncoder().encode(JSONValue.object(["eal": eal, "ports": .array(ports)]))) ?? Data()
+        do {
+            _ = try SluiceConfig.parse(yaml: String(decoding: document, as: UTF8.self))
+        } catch {
+            let problems = error.problems.map(\.description)
+            throw RPCErrorObject(
+                code: RPCErrorObject.invalidConfig, message: "the configuration is invalid",
+                data: RPCErrorData(problems: problems))
+        }
     }
 }
 
@@ -246,15 +330,20 @@ final class TestServer: Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
 
+    /// Serves `handler`'s methods of `features`, then whatever `extra` registers.
     init(
-        handler: FakeHandler = FakeHandler(), limits: ControlServer.Limits = .init(), mode: UInt32 = 0o660,
-        group: String? = nil
+        handler: FakeHandler = FakeHandler(), features: [FakeHandler.Feature] = FakeHandler.Feature.allCases,
+        extra: (inout ControlMethodRegistry) -> Void = { _ in }, limits: ControlServer.Limits = .init(),
+        mode: UInt32 = 0o660, group: String? = nil
     ) throws {
         directory = try scratchDirectory("srv")
         path = directory.appendingPathComponent("sluice.sock").path
         self.handler = handler
+        var methods = ControlMethodRegistry()
+        handler.register(features, into: &methods)
+        extra(&methods)
         let server = Handoff(value: try ControlServer(
-            path: path, mode: mode, group: group, handler: handler, logger: log.logger, limits: limits))
+            path: path, mode: mode, group: group, methods: methods, logger: log.logger, limits: limits))
         let thread = Thread { [self] in
             server.value.run(tick: 20, until: { self.stopFlag.load(ordering: .acquiring) })
             server.value.close()

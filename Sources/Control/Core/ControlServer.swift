@@ -49,11 +49,11 @@ public final class ControlServer {
     static let readBudget = 4 * 65536
 
     public init(
-        path: String, mode: UInt32, group: String?, handler: any ControlHandler, logger: Logger,
+        path: String, mode: UInt32, group: String?, methods: ControlMethodRegistry, logger: Logger,
         limits: Limits = Limits()
     ) throws {
         socket = try ControlSocket.listen(path: path, mode: mode, group: group)
-        dispatcher = RequestDispatcher(handler: handler)
+        dispatcher = RequestDispatcher(methods: methods)
         self.logger = logger
         self.limits = limits
     }

@@ -47,7 +47,8 @@ public final class ControlClient {
 
     deinit { close(fd) }
 
-    /// Calls `method` and decodes its result.
+    /// Calls the method named `method` and decodes its result as `Result` (for methods the client has no
+    /// descriptor of, and tests of the wire format; otherwise use the typed calls below).
     public func call<Params: Codable & Sendable, Result: Codable & Sendable>(
         _ method: String, params: Params, as: Result.Type = Result.self
     ) throws(ClientError) -> Result {
@@ -72,8 +73,16 @@ public final class ControlClient {
         return result
     }
 
-    public func call<Result: Codable & Sendable>(_ method: ControlMethod, as: Result.Type = Result.self) throws(ClientError) -> Result {
-        try call(method.rawValue, params: NoParams(), as: Result.self)
+    /// Calls `method` with `params`.
+    public func call<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ params: Params
+    ) throws(ClientError) -> Result {
+        try call(method.name, params: params, as: Result.self)
+    }
+
+    /// Calls a method that takes no params (sent as `{}`).
+    public func call<Result>(_ method: RPCMethod<NoParams, Result>) throws(ClientError) -> Result {
+        try call(method.name, params: NoParams(), as: Result.self)
     }
 
     /// Sends raw bytes (for tests of malformed input).

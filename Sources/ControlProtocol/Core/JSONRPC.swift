@@ -106,35 +106,5 @@ public struct RPCResponse<Result: Codable & Sendable>: Codable, Sendable {
     }
 }
 
-/// The methods sluiced serves.
-public enum ControlMethod: String, CaseIterable, Sendable {
-    /// -> VersionInfo
-    case version
-    /// -> [PortStatus]
-    case portList = "port.list"
-    /// -> [PMDStatus]
-    case pmdList = "pmd.list"
-    /// -> [StageStatus]
-    case stageList = "stage.list"
-    /// -> [MACEntry]
-    case macList = "mac.list"
-    /// MACFlushParams -> MACFlushResult
-    case macFlush = "mac.flush"
-    /// -> HealthStatus
-    case health
-    /// -> [VLANStatus]
-    case vlanList = "vlan.list"
-    /// -> ConfigDocumentResult
-    case configGet = "config.get"
-    /// ConfigApplyParams -> ConfigApplyResult
-    case configApply = "config.apply"
-    /// PortAddParams -> ConfigApplyResult
-    case portAdd = "port.add"
-    /// PortDeleteParams -> ConfigApplyResult
-    case portDelete = "port.del"
-    /// PortSetParams -> ConfigApplyResult
-    case portSet = "port.set"
-}
-
 /// Largest request line the server reads before answering `requestTooLarge` and closing the connection.
 public let maxRequestBytes = 1 << 20

@@ -1,146 +1,6 @@
-/// The dataplane's state as the control API reports it. These are the API's data types: the dataplane fills
-/// them, the socket carries them as JSON, `sluicectl` renders them.
-
-public struct PortStatus: Codable, Sendable, Equatable {
-    public var name: String
-    public var index: Int
-    public var dpdkPortID: Int
-    public var devargs: String
-    public var driver: String
-    public var admin: String
-    public var linkUp: Bool
-    public var linkSpeedMbps: Int
-    public var mtu: Int
-    public var macAddress: String
-    public var rxQueues: Int
-    public var txQueues: Int
-    /// Sluice's own counters, summed over PMD threads.
-    public var counters: PortCounterValues
-    /// The driver's counters (what the device saw, including what never reached Sluice).
-    public var driverStats: DriverStats?
-    /// MAC learning on this port (nil for ports outside the bridge).
-    public var macLearning: PortMACLearning?
-    /// `dpdk` or `vhost-user` (absent from older servers: read as `dpdk`).
-    public var type: String?
-    /// The guest's side of a vhost-user port (nil for other ports).
-    public var vhostUser: VhostUserStatus?
-    /// The driver's counters per queue index (DPDK keeps them for the first 16 queues).
-    public var queueCounters: [QueueCounterValues]?
-
-    public init(
-        name: String, index: Int, dpdkPortID: Int, devargs: String, driver: String, admin: String, linkUp: Bool,
-        linkSpeedMbps: Int, mtu: Int, macAddress: String, rxQueues: Int, txQueues: Int,
-        counters: PortCounterValues, driverStats: DriverStats?, macLearning: PortMACLearning? = nil,
-        type: String? = nil, vhostUser: VhostUserStatus? = nil, queueCounters: [QueueCounterValues]? = nil
-    ) {
-        self.name = name
-        self.index = index
-        self.dpdkPortID = dpdkPortID
-        self.devargs = devargs
-        self.driver = driver
-        self.admin = admin
-        self.linkUp = linkUp
-        self.linkSpeedMbps = linkSpeedMbps
-        self.mtu = mtu
-        self.macAddress = macAddress
-        self.rxQueues = rxQueues
-        self.txQueues = txQueues
-        self.counters = counters
-        self.driverStats = driverStats
-        self.macLearning = macLearning
-        self.type = type
-        self.vhostUser = vhostUser
-        self.queueCounters = queueCounters
-    }
-}
-
-/// A port's share of the MAC table.
-public struct PortMACLearning: Codable, Sendable, Equatable {
-    /// MACs currently learned on the port (static entries not included).
-    public var learned: Int
-    /// The most it may learn (`max-macs`).
-    public var limit: Int
-    /// Source MACs not learned because the port was at its limit.
-    public var limitReached: UInt64
-    /// Source MACs not learned because the table had no room near their slot.
-    public var tableFull: UInt64
-
-    public init(learned: Int, limit: Int, limitReached: UInt64, tableFull: UInt64) {
-        self.learned = learned
-        self.limit = limit
-        self.limitReached = limitReached
-        self.tableFull = tableFull
-    }
-}
-
-/// One entry of the MAC table.
-public struct MACEntry: Codable, Sendable, Equatable {
-    public var vlan: Int
-    public var mac: String
-    public var port: String
-    /// Seconds since a frame from this MAC was last seen (0 for static entries).
-    public var ageSeconds: Int
-    public var isStatic: Bool
-
-    public init(vlan: Int, mac: String, port: String, ageSeconds: Int, isStatic: Bool) {
-        self.vlan = vlan
-        self.mac = mac
-        self.port = port
-        self.ageSeconds = ageSeconds
-        self.isStatic = isStatic
-    }
-}
-
-/// Parameters of `mac.flush` (both absent: every learned entry).
-public struct MACFlushParams: Codable, Sendable, Equatable {
-    public var port: String?
-    public var vlan: Int?
-
-    public init(port: String? = nil, vlan: Int? = nil) {
-        self.port = port
-        self.vlan = vlan
-    }
-}
-
-public struct MACFlushResult: Codable, Sendable, Equatable {
-    public var flushed: Int
-    public init(flushed: Int) { self.flushed = flushed }
-}
-
-public struct PortCounterValues: Codable, Sendable, Equatable {
-    public var rxPackets: UInt64
-    public var rxBytes: UInt64
-    public var txPackets: UInt64
-    public var txBytes: UInt64
-    /// Packets the port's tx queue did not accept after the bounded retries.
-    public var txDropped: UInt64
-
-    public init(rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, txPackets: UInt64 = 0, txBytes: UInt64 = 0, txDropped: UInt64 = 0) {
-        self.rxPackets = rxPackets
-        self.rxBytes = rxBytes
-        self.txPackets = txPackets
-        self.txBytes = txBytes
-        self.txDropped = txDropped
-    }
-}
-
-public struct DriverStats: Codable, Sendable, Equatable {
-    public var rxPackets: UInt64
-    public var txPackets: UInt64
-    public var rxMissed: UInt64
-    public var rxErrors: UInt64
-    public var txErrors: UInt64
-    public var rxNoMbuf: UInt64
-
-    public init(rxPackets: UInt64, txPackets: UInt64, rxMissed: UInt64, rxErrors: UInt64, txErrors: UInt64, rxNoMbuf: UInt64) {
-        self.rxPackets = rxPackets
-        self.txPackets = txPackets
-        self.rxMissed = rxMissed
-        self.rxErrors = rxErrors
-        self.txErrors = txErrors
-        self.rxNoMbuf = rxNoMbuf
-    }
-}
+/// The dataplane's state as the control API reports it: versions, health, PMD threads and stages (ports and
+/// the bridge have theirs in their folders). These are the API's data types: the dataplane fills them, the
+/// socket carries them as JSON, `sluicectl` renders them.
 
 public struct PMDStatus: Codable, Sendable, Equatable {
     public var lcore: Int
@@ -217,4 +77,32 @@ public struct VersionInfo: Codable, Sendable, Equatable {
 
 public enum SluiceVersion {
     public static let current = "0.1.0"
+}
+
+/// `health`: whether the dataplane does its job.
+public struct HealthStatus: Codable, Sendable, Equatable {
+    /// "ok", or "degraded" with the reasons in `problems`.
+    public var status: String
+    public var problems: [String]
+    public var pmdsRunning: Int
+    public var pmds: Int
+    public var ports: Int
+    /// Ports administratively up whose link is up.
+    public var portsLinkUp: Int
+    public var revision: Int
+    public var uptimeSeconds: Double
+
+    public init(
+        status: String, problems: [String], pmdsRunning: Int, pmds: Int, ports: Int, portsLinkUp: Int, revision: Int,
+        uptimeSeconds: Double
+    ) {
+        self.status = status
+        self.problems = problems
+        self.pmdsRunning = pmdsRunning
+        self.pmds = pmds
+        self.ports = ports
+        self.portsLinkUp = portsLinkUp
+        self.revision = revision
+        self.uptimeSeconds = uptimeSeconds
+    }
 }

@@ -34,44 +34,6 @@ public struct ConfigApplyParams: Codable, Sendable, Equatable {
     }
 }
 
-/// `port.add`: one entry of the config file's `ports` list, as a JSON object (e.g.
-/// `{"name": "vm3", "devargs": "net_tap3,iface=vm3", "vlan": {"mode": "access", "id": 100}}`).
-public struct PortAddParams: Codable, Sendable, Equatable {
-    public var port: JSONValue
-    public var dryRun: Bool?
-
-    public init(port: JSONValue, dryRun: Bool? = nil) {
-        self.port = port
-        self.dryRun = dryRun
-    }
-}
-
-/// `port.del`: removes the port (and the patch it is in, if any).
-public struct PortDeleteParams: Codable, Sendable, Equatable {
-    public var name: String
-    public var dryRun: Bool?
-
-    public init(name: String, dryRun: Bool? = nil) {
-        self.name = name
-        self.dryRun = dryRun
-    }
-}
-
-/// `port.set`: keys of the port's config entry to change, e.g. `{"admin": "down"}` or
-/// `{"vlan": {"mode": "trunk", "allowed": [100, 200]}}`. A key set to null returns to its default.
-/// `name` cannot be changed (delete and add instead).
-public struct PortSetParams: Codable, Sendable, Equatable {
-    public var name: String
-    public var settings: JSONValue
-    public var dryRun: Bool?
-
-    public init(name: String, settings: JSONValue, dryRun: Bool? = nil) {
-        self.name = name
-        self.settings = settings
-        self.dryRun = dryRun
-    }
-}
-
 /// One step of a plan.
 public struct ConfigChangeInfo: Codable, Sendable, Equatable {
     /// add-port, remove-port, replace-port, update-port, update-l2 or update-patches.
@@ -111,51 +73,5 @@ public struct ConfigApplyResult: Codable, Sendable, Equatable {
         self.revision = revision
         self.changes = changes
         self.persisted = persisted
-    }
-}
-
-/// `health`: whether the dataplane does its job.
-public struct HealthStatus: Codable, Sendable, Equatable {
-    /// "ok", or "degraded" with the reasons in `problems`.
-    public var status: String
-    public var problems: [String]
-    public var pmdsRunning: Int
-    public var pmds: Int
-    public var ports: Int
-    /// Ports administratively up whose link is up.
-    public var portsLinkUp: Int
-    public var revision: Int
-    public var uptimeSeconds: Double
-
-    public init(
-        status: String, problems: [String], pmdsRunning: Int, pmds: Int, ports: Int, portsLinkUp: Int, revision: Int,
-        uptimeSeconds: Double
-    ) {
-        self.status = status
-        self.problems = problems
-        self.pmdsRunning = pmdsRunning
-        self.pmds = pmds
-        self.ports = ports
-        self.portsLinkUp = portsLinkUp
-        self.revision = revision
-        self.uptimeSeconds = uptimeSeconds
-    }
-}
-
-/// `vlan.list`: one bridge VLAN and its members.
-public struct VLANStatus: Codable, Sendable, Equatable {
-    public var vlan: Int
-    /// Ports carrying the VLAN untagged (access ports, trunks whose native VLAN it is).
-    public var untaggedPorts: [String]
-    /// Trunk ports carrying it tagged.
-    public var taggedPorts: [String]
-    /// MAC table entries in the VLAN (learned and static).
-    public var macs: Int
-
-    public init(vlan: Int, untaggedPorts: [String], taggedPorts: [String], macs: Int) {
-        self.vlan = vlan
-        self.untaggedPorts = untaggedPorts
-        self.taggedPorts = taggedPorts
-        self.macs = macs
     }
 }

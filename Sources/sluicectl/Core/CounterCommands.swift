@@ -7,7 +7,7 @@ struct PMDs: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let pmds = try connection.call(.pmdList, as: [PMDStatus].self)
+        let pmds = try connection.call(StatusMethods.pmdList)
         connection.emit(pmds) {
             Table(
                 ["lcore", "numa", "rx-queues", "rx-pkts", "busy", "cycles/pkt"],
@@ -25,7 +25,7 @@ struct Stages: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let stages = try connection.call(.stageList, as: [StageStatus].self)
+        let stages = try connection.call(StatusMethods.stageList)
         connection.emit(stages) {
             Table(
                 ["stage", "calls", "vectors/call", "pkts-in", "pkts-out", "cycles/pkt", "drops", "drops-by-reason", "events"],
@@ -109,8 +109,8 @@ struct Stats: ParsableCommand {
 
     private func sample() throws -> Counters {
         let client = try connection.connect()
-        let ports = try connection.call(.portList, params: NoParams(), on: client, as: [PortStatus].self)
-        let stages = try connection.call(.stageList, params: NoParams(), on: client, as: [StageStatus].self)
+        let ports = try connection.call(PortMethods.list, NoParams(), on: client)
+        let stages = try connection.call(StatusMethods.stageList, NoParams(), on: client)
         return Counters(at: .now, ports: ports, stages: stages)
     }
 

@@ -64,19 +64,17 @@ struct Connection: ParsableArguments {
         }
     }
 
-    func call<R: Codable & Sendable>(_ method: ControlMethod, as: R.Type) throws -> R {
-        try call(method, params: NoParams(), as: R.self)
+    func call<R>(_ method: RPCMethod<NoParams, R>) throws -> R {
+        try call(method, NoParams())
     }
 
-    func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: ControlMethod, params: P, as: R.Type) throws -> R {
-        try call(method, params: params, on: try connect(), as: R.self)
+    func call<P, R>(_ method: RPCMethod<P, R>, _ params: P) throws -> R {
+        try call(method, params, on: try connect())
     }
 
-    func call<P: Codable & Sendable, R: Codable & Sendable>(
-        _ method: ControlMethod, params: P, on client: ControlClient, as: R.Type
-    ) throws -> R {
+    func call<P, R>(_ method: RPCMethod<P, R>, _ params: P, on client: ControlClient) throws -> R {
         do {
-            return try client.call(method.rawValue, params: params, as: R.self)
+            return try client.call(method, params)
         } catch {
             throw fail(error)
         }
@@ -148,7 +146,7 @@ let portNameCompletion = CompletionKind.custom { words, _, prefix in
         socket = words[index + 1]
     }
     guard let client = try? ControlClient(socketPath: socket, timeout: .seconds(2)),
-        let ports = try? client.call(.portList, as: [PortStatus].self)
+        let ports = try? client.call(PortMethods.list)
     else { return [] }
     return ports.map(\.name).filter { $0.hasPrefix(prefix) }
 }

@@ -7,7 +7,7 @@ struct Version: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let info = try connection.call(.version, as: VersionInfo.self)
+        let info = try connection.call(StatusMethods.version)
         connection.emit(info) {
             Table(
                 ["sluiced", "dpdk", "pid", "uptime"],
@@ -24,7 +24,7 @@ struct Health: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let health = try connection.call(.health, as: HealthStatus.self)
+        let health = try connection.call(StatusMethods.health)
         connection.emit(health) {
             Table(
                 ["status", "pmds", "ports", "links-up", "revision", "uptime"],

@@ -13,7 +13,7 @@ struct GetConfig: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let document = try connection.call(.configGet, as: ConfigDocumentResult.self)
+        let document = try connection.call(ConfigMethods.get)
         connection.emit(document) {
             document.yaml.isEmpty || document.yaml.hasSuffix("\n") ? document.yaml : document.yaml + "\n"
         }
@@ -56,7 +56,7 @@ struct Apply: ParsableCommand {
                     + "(this one would be \(requestSize + 100)); remove comments or split the change (port add/set)", Exit.usage)
         }
         let result = try connection.call(
-            .configApply, params: ConfigApplyParams(document: document, dryRun: dryRun ? true : nil), as: ConfigApplyResult.self)
+            ConfigMethods.apply, ConfigApplyParams(document: document, dryRun: dryRun ? true : nil))
         connection.emit(result) { renderPlan(result) }
     }
 }

@@ -7,7 +7,7 @@ struct Vhost: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let ports = try connection.call(.portList, as: [PortStatus].self).filter { $0.vhostUser != nil }
+        let ports = try connection.call(PortMethods.list).filter { $0.vhostUser != nil }
         connection.emit(ports) {
             Table(
                 ["port", "mode", "state", "features", "queues", "guest-tx-q", "guest-rx-q", "connects", "disconnects", "socket"],
@@ -26,7 +26,7 @@ struct Queues: ParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() throws {
-        let ports = try connection.call(.portList, as: [PortStatus].self)
+        let ports = try connection.call(PortMethods.list)
         connection.emit(ports.map { QueueRows(port: $0.name, queues: $0.queueCounters ?? []) }) {
             Table(
                 ["port", "queue", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes"],

@@ -104,7 +104,7 @@ extension SystemTests {
             #expect(try ping("a2", "10.10.0.1", source: "10.10.0.2"))
 
             // Learned MACs: a1's MAC is on port a1 in VLAN 10; a1 and a2 were learned with their VLAN.
-            let macs = try daemon.client().call(.macList, as: [MACEntry].self)
+            let macs = try daemon.client().call(BridgeMethods.macList)
             #expect(macs.contains { $0.port == "a2" && $0.vlan == 10 && $0.mac == "02:00:00:00:0a:02" })
             #expect(macs.contains { $0.port == "tr" && $0.vlan == 10 && $0.mac == "02:00:00:00:0e:04" })
             #expect(!macs.contains { $0.port == "tr" && $0.vlan == 20 }, "nothing learned on a VLAN the trunk does not carry")
@@ -129,7 +129,7 @@ extension SystemTests {
 
             // Aging: with no traffic, every learned entry is gone within aging time + a sweep.
             try System.waitUntil("learned MACs to age out", timeout: .seconds(60)) {
-                try daemon.client().call(.macList, as: [MACEntry].self).allSatisfy(\.isStatic)
+                try daemon.client().call(BridgeMethods.macList).allSatisfy(\.isStatic)
             }
             #expect(try daemon.ports()["a1"]?.macLearning?.learned == 0)
             #expect(try daemon.stop() == 0)

@@ -52,7 +52,7 @@ extension SystemTests {
             // B announces itself once, so the flow is switched as unicast (it would be flooded otherwise).
             try namespaces["b"]!.exec([flow, "send", taps["b"]!, "--count", "1", "--src-mac", "02:00:00:00:99:02", "--dst-mac", "02:00:00:00:99:01"])
             try System.waitUntil("sluiced to learn B's MAC") {
-                try client.call(.macList, as: [MACEntry].self).contains { $0.mac == "02:00:00:00:99:02" && $0.port == "b" }
+                try client.call(BridgeMethods.macList).contains { $0.mac == "02:00:00:00:99:02" && $0.port == "b" }
             }
             // Counters from here on are the flow's alone.
             let baseline = try daemon.ports()
@@ -91,7 +91,7 @@ extension SystemTests {
                 try set("a", ["port-security": .object(["mac": .string("02:00:00:00:99:01"), "ips": .array([.string("10.99.0.1")])])])
                 try set("a", ["port-security": .null])
                 // A whole document: the aging time changes.
-                let document = try client.call(.configGet, as: ConfigDocumentResult.self).yaml
+                let document = try client.call(ConfigMethods.get).yaml
                 let aging = try #require(document.range(of: "mac-aging-seconds: 300") ?? document.range(of: "mac-aging-seconds: 301"))
                 let next = document.replacingCharacters(in: aging, with: round % 2 == 0 ? "mac-aging-seconds: 301" : "mac-aging-seconds: 300")
                 let result = try Self.applyDocument(client, next)
@@ -133,7 +133,7 @@ extension SystemTests {
 
             let ports = try daemon.ports()
             let stages = try daemon.stages()
-            let health = try client.call(.health, as: HealthStatus.self)
+            let health = try client.call(StatusMethods.health)
             let rx = ports["a"]!.counters.rxPackets - baseline["a"]!.counters.rxPackets
             let tx = ports["b"]!.counters.txPackets - baseline["b"]!.counters.txPackets
             let drops = newDrops(stages).map { "\($0.key)=\($0.value)" }

@@ -80,7 +80,7 @@ extension SystemTests {
             try client.send(Array(#"{"jsonrpc":"2.0","id":7,"method":"no.such.method"}"#.utf8) + [10])
             let unknown = String(decoding: try client.receiveLine(), as: UTF8.self)
             #expect(unknown.contains("-32601") && unknown.contains("\"id\":7"))
-            let version = try client.call(.version, as: VersionInfo.self)
+            let version = try client.call(StatusMethods.version)
             #expect(version.pid == daemon.pid)
             #expect(version.dpdk.contains("22.11"))
             #expect(try daemon.stop() == 0)

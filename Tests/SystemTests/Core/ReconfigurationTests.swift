@@ -44,19 +44,19 @@ extension SystemTests {
             // health: PMD running; with every tap interface up, every port has link.
             for tap in [tapA, tapB] { try System.must(["ip", "link", "set", tap, "up"]) }
             try System.waitUntil("both ports to report link up") {
-                try client.call(.health, as: HealthStatus.self).portsLinkUp == 2
+                try client.call(StatusMethods.health).portsLinkUp == 2
             }
-            let health = try client.call(.health, as: HealthStatus.self)
+            let health = try client.call(StatusMethods.health)
             #expect(health.status == "ok" && health.problems.isEmpty && health.pmdsRunning == 1 && health.pmds == 1)
             #expect(health.ports == 2 && health.revision == 0)
 
             // vlan.list: a on the default VLAN 1, b on 10.
-            let vlans = try client.call(.vlanList, as: [VLANStatus].self)
+            let vlans = try client.call(BridgeMethods.vlanList)
             #expect(vlans.map(\.vlan) == [1, 10])
             #expect(vlans.first { $0.vlan == 10 }?.untaggedPorts == ["b"])
 
             // config.get returns a document that applies as a no-op.
-            let initial = try client.call(.configGet, as: ConfigDocumentResult.self)
+            let initial = try client.call(ConfigMethods.get)
             #expect(initial.revision == 0 && initial.stateFile == daemon.stateFile)
             #expect(initial.config["ports"] != nil && initial.yaml.contains("net_tap_rb"))
             let noop = try Self.apply(client, initial.yaml)
@@ -69,12 +69,12 @@ extension SystemTests {
             #expect(!dry.applied && dry.dryRun && dry.revision == 0)
             #expect(dry.changes.map(\.action) == ["update-port"] && dry.changes.first?.target == "b")
             #expect(dry.changes.first?.hitless == true)
-            #expect(try client.call(.configGet, as: ConfigDocumentResult.self).yaml == initial.yaml)
+            #expect(try client.call(ConfigMethods.get).yaml == initial.yaml)
 
             // Applied for real: a new revision, persisted.
             let applied = try Self.apply(client, moved)
             #expect(applied.applied && applied.revision == 1 && applied.persisted)
-            #expect(try client.call(.vlanList, as: [VLANStatus].self).map(\.vlan) == [1, 20])
+            #expect(try client.call(BridgeMethods.vlanList).map(\.vlan) == [1, 20])
             #expect(FileManager.default.fileExists(atPath: daemon.stateFile))
 
             // Invalid documents: every problem, with its key path; nothing changes.
@@ -99,7 +99,7 @@ extension SystemTests {
             let added = try client.call("port.add", params: PortAddParams(port: portC), as: ConfigApplyResult.self)
             #expect(added.changes.map(\.action) == ["add-port"] && added.revision == 2)
             #expect(try daemon.ports()["c"] != nil)
-            #expect(try client.call(.vlanList, as: [VLANStatus].self).first { $0.vlan == 20 }?.untaggedPorts == ["b", "c"])
+            #expect(try client.call(BridgeMethods.vlanList).first { $0.vlan == 20 }?.untaggedPorts == ["b", "c"])
             #expect(Self.rejection(client, "port.add", PortAddParams(port: portC))?.code == RPCErrorObject.invalidParams)
             #expect(Self.rejection(client, "port.add", PortAddParams(port: .string("c")))?.code == RPCErrorObject.invalidParams)
             let badPort = Self.rejection(client, "port.add", PortAddParams(port: .object(["name": .string("d"), "mtu": .number(1500)])))
@@ -110,7 +110,7 @@ extension SystemTests {
             ])))
             #expect(bogus?.code == RPCErrorObject.applyFailed, "\(String(describing: bogus))")
             #expect(try daemon.ports().keys.sorted() == ["a", "b", "c"])
-            #expect(try client.call(.health, as: HealthStatus.self).revision == 2)
+            #expect(try client.call(StatusMethods.health).revision == 2)
             // A device that attaches but cannot be set up (net_tap has at most 16 queues) is unplugged
             // again: its interface disappears, and a corrected retry with the same device name gets a fresh
             // device with the new settings instead of adopting the half-made one.
@@ -125,16 +125,16 @@ extension SystemTests {
             ])), as: ConfigApplyResult.self)
             #expect(try System.run(["ip", "link", "show", tapD2]).status == 0)
             _ = try client.call("port.del", params: PortDeleteParams(name: "d"), as: ConfigApplyResult.self)
-            #expect(try client.call(.health, as: HealthStatus.self).revision == 4)
+            #expect(try client.call(StatusMethods.health).revision == 4)
 
             let trunk = try client.call("port.set", params: PortSetParams(name: "c", settings: .object([
                 "vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(20), .string("30-32")])]),
             ])), as: ConfigApplyResult.self)
             #expect(trunk.changes.map(\.action) == ["update-port"] && trunk.changes.first?.fields == ["vlan"])
-            #expect(try client.call(.vlanList, as: [VLANStatus].self).first { $0.vlan == 31 }?.taggedPorts == ["c"])
+            #expect(try client.call(BridgeMethods.vlanList).first { $0.vlan == 31 }?.taggedPorts == ["c"])
             let reset = try client.call("port.set", params: PortSetParams(name: "c", settings: .object(["vlan": .null])), as: ConfigApplyResult.self)
             #expect(reset.changes.count == 1)
-            #expect(try client.call(.vlanList, as: [VLANStatus].self).first { $0.vlan == 1 }?.untaggedPorts == ["a", "c"])
+            #expect(try client.call(BridgeMethods.vlanList).first { $0.vlan == 1 }?.untaggedPorts == ["a", "c"])
             let down = try client.call("port.set", params: PortSetParams(name: "c", settings: .object(["admin": .string("down")])), as: ConfigApplyResult.self)
             #expect(down.changes.first?.fields == ["admin"])
             #expect(try daemon.ports()["c"]?.admin == "down")
@@ -163,7 +163,7 @@ extension SystemTests {
             #expect(vhost.changes.map(\.action) == ["add-port"])
             let vm9 = try #require(try daemon.ports()["vm9"])
             #expect(vm9.type == "vhost-user" && vm9.vhostUser?.state.rawValue == "waiting" && vm9.vhostUser?.path == vhostSocket)
-            let vhostDocument = try client.call(.configGet, as: ConfigDocumentResult.self).yaml
+            let vhostDocument = try client.call(ConfigMethods.get).yaml
             #expect(vhostDocument.contains("type: \"vhost-user\"") && !vhostDocument.contains("net_vhost"))
             _ = try client.call("port.del", params: PortDeleteParams(name: "vm9"), as: ConfigApplyResult.self)
 
@@ -187,17 +187,17 @@ extension SystemTests {
                 "vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(10), .number(11)]), "native": .number(12)]),
                 "static-macs": .array([.object(["mac": .string("02:00:00:00:0b:01"), "vlan": .number(11)])]),
             ])), as: ConfigApplyResult.self)
-            let before = try client.call(.configGet, as: ConfigDocumentResult.self)
+            let before = try client.call(ConfigMethods.get)
             #expect(before.revision == 2)
 
             try first.stop(signal: SIGKILL)
             let second = try SluicedProcess(config: config, label: "persist", reusing: first.directory)
             try second.waitReady()
-            let after = try second.client().call(.configGet, as: ConfigDocumentResult.self)
+            let after = try second.client().call(ConfigMethods.get)
             #expect(after.yaml == before.yaml, "restarted with:\n\(after.yaml)\nexpected:\n\(before.yaml)\n\(second.log)")
             #expect(after.config == before.config)
             #expect(try second.ports().keys.sorted() == ["a", "b", "c"])
-            let macs = try second.client().call(.macList, as: [MACEntry].self)
+            let macs = try second.client().call(BridgeMethods.macList)
             #expect(macs.contains { $0.mac == "02:00:00:00:0b:01" && $0.vlan == 11 && $0.port == "b" && $0.isStatic })
             // No temporary file is left next to the state file.
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: first.directory.path).filter { $0.contains(".tmp") }

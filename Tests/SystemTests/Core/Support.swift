@@ -140,18 +140,18 @@ final class SluicedProcess {
                 throw TestFailure("sluiced exited with \(process.terminationStatus) before becoming ready:\n\(log)")
             }
             guard let client = try? ControlClient(socketPath: socketPath, timeout: .seconds(5)) else { return false }
-            return (try? client.call(.version, as: VersionInfo.self)) != nil
+            return (try? client.call(StatusMethods.version)) != nil
         }
     }
 
     func client() throws -> ControlClient { try ControlClient(socketPath: socketPath, timeout: .seconds(20)) }
 
     func ports() throws -> [String: PortStatus] {
-        Dictionary(uniqueKeysWithValues: try client().call(.portList, as: [PortStatus].self).map { ($0.name, $0) })
+        Dictionary(uniqueKeysWithValues: try client().call(PortMethods.list).map { ($0.name, $0) })
     }
 
     func stages() throws -> [String: StageStatus] {
-        Dictionary(uniqueKeysWithValues: try client().call(.stageList, as: [StageStatus].self).map { ($0.name, $0) })
+        Dictionary(uniqueKeysWithValues: try client().call(StatusMethods.stageList).map { ($0.name, $0) })
     }
 
     /// Sends `signal` and waits for the process to exit; its exit status.
