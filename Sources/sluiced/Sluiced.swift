@@ -52,7 +52,7 @@ struct Sluiced: ParsableCommand {
             do {
                 if let state = try StateFile.read(path: statePath) {
                     // Validated as a whole: the config file's restart-only settings may have changed since.
-                    settings = try SluiceConfig.parse(yaml: settings.withRuntimeState(from: state).renderYAML())
+                    settings = try settings.withRuntimeState(from: state)
                     logger.notice("restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
                 }
             } catch {

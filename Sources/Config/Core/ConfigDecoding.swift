@@ -10,19 +10,14 @@ enum ConfigKeys {
     ]
     static let mempool = ["mbufs", "cache-size", "mbuf-data-size"]
     static let control = ["socket", "socket-group", "socket-mode"]
-    static let port = [
-        "name", "type", "devargs", "path", "mode", "queues", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin",
-        "pmd-rxq-affinity", "vlan", "max-macs", "port-security", "static-macs",
-    ]
-    static let l2 = ["mac-aging-seconds", "max-macs-per-port", "mac-table-size"]
-    static let vlan = ["mode", "id", "allowed", "native"]
-    static let vlanModes = ["access", "trunk"]
-    static let portSecurity = ["mac", "ips"]
-    static let staticMAC = ["mac", "vlan"]
+    /// A port's own keys, then each feature's: one term per feature, defined in the feature's folder (a new
+    /// feature appends its sub-mapping key, see `PortConfig`).
+    static let port =
+        ["name", "type", "devargs"]
+        + vhostUserPort  // VhostUser/VhostUserKeys.swift: path, mode, queues (instead of devargs)
+        + ["rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin", "pmd-rxq-affinity"]
+        + bridgePort  // Bridge/BridgeKeys.swift: vlan, max-macs, port-security, static-macs
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
-    /// Keys that only a `type: vhost-user` port takes, and keys it does not take.
-    static let vhostUserOnly = ["path", "mode", "queues"]
-    static let notForVhostUser = ["devargs", "rx-queues", "tx-queues"]
 }
 
 /// Turns the YAML tree into a `SluiceConfig`, reporting type and syntax problems.
@@ -43,7 +38,9 @@ struct ConfigDecoder {
         let mempool = decodeMempool(root.optional("mempool"))
         let control = decodeControl(root.optional("control"))
         let l2 = decodeL2(root.optional("l2"))
-        let ports = decodePorts(root.required("ports", hint: "a list of 1 to 64 ports, each with a name and devargs"))
+        let portCount = "\(Limits.ports.lowerBound) to \(Limits.ports.upperBound)"
+        let portsHint = "a list of \(portCount) ports, each with a name and devargs"
+        let ports = decodePorts(root.required("ports", hint: portsHint))
         let patches = decodePatches(root.optional("patches"))
         return SluiceConfig(eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches)
     }
@@ -240,11 +237,7 @@ struct ConfigDecoder {
         }
         switch type {
         case .dpdk?:
-            for key in ConfigKeys.vhostUserOnly where section.contains(key) {
-                log.reject(
-                    section.path(of: key),
-                    "only applies to vhost-user ports; add type: vhost-user (and remove devargs), or remove \(key)")
-            }
+            rejectVhostUserKeys(of: section)
             if let node = section.required(
                 "devargs", hint: "DPDK device arguments, e.g. \"net_tap0,iface=sl0\" or \"0000:01:00.0\" (or type: vhost-user with a path)")
             {
@@ -283,39 +276,9 @@ struct ConfigDecoder {
                 }
             }
         }
+        // Each feature's keys, one line per feature (its decoder lives in the feature's folder).
         decodeBridgeKeys(of: section, into: &port)
         return port
-    }
-
-    /// The vhost-user keys of a port; its rx queues are its queue pairs.
-    private func decodeVhostUser(_ section: YAMLWalker.Mapping, port: inout PortConfig) -> VhostUserConfig {
-        var vhost = VhostUserConfig(path: "")
-        for key in ConfigKeys.notForVhostUser where section.contains(key) {
-            let reason =
-                key == "devargs"
-                ? "Sluice generates the net_vhost devargs from path, mode and queues"
-                : "queues sets the queue pairs (rx and tx) of a vhost-user port"
-            log.reject(section.path(of: key), "is not used with type: vhost-user: \(reason); remove it")
-        }
-        if let node = section.required(
-            "path", hint: "the vhost-user socket's absolute path, e.g. /run/sluice/vhost/vm1.sock")
-        {
-            vhost.path = walker.string(node, at: section.path(of: "path")) ?? ""
-        }
-        if let node = section.defaulted("mode", default: VhostUserMode.client.rawValue),
-            let word = walker.keyword(
-                node, at: section.path(of: "mode"), allowed: VhostUserMode.allCases.map(\.rawValue)),
-            let mode = VhostUserMode(rawValue: word)
-        {
-            vhost.mode = mode
-        }
-        readInteger("queues", of: section, into: &vhost.queues)
-        if log.isUndecodable(section.path(of: "queues")) {
-            // Rules on the rx queue count (pmd-rxq-affinity) cannot be checked either.
-            log.markUndecodable(section.path(of: "rx-queues"))
-        }
-        port.rxQueues = vhost.queues
-        return vhost
     }
 
     // MARK: patches

@@ -19,7 +19,8 @@ extension SluiceConfig {
     }
 
     /// Every key of the configuration file, in the order of `ConfigKeys` and the reference configuration.
-    /// Adding a key to the schema means adding one line to the matching mapping below.
+    /// Adding a key to the schema means adding one line to the matching mapping (below, or in the feature's
+    /// folder for a feature's keys, e.g. Bridge/BridgeRendering.swift).
     var document: ConfigDocument {
         .map([
             "eal": eal.document,
@@ -77,95 +78,26 @@ extension ControlConfig {
     }
 }
 
-extension L2Config {
-    var document: ConfigDocument {
-        .map([
-            "mac-aging-seconds": .int(macAgingSeconds),
-            "max-macs-per-port": .int(maxMACsPerPort),
-            "mac-table-size": .int(macTableSize),
-        ])
-    }
-}
-
 extension PortConfig {
+    /// The port's own keys, then each feature's entries: one line per feature, rendered in the feature's
+    /// folder (a new feature adds its sub-mapping, e.g. `+ qosEntries` for `qos: {...}`).
     var document: ConfigDocument {
-        // vhost-user ports have no devargs or queue counts of their own: Sluice derives them from these keys.
-        let vhost = vhostUser
-        return .map([
-            "name": .string(name),
-            "type": vhost.map { _ in .string(PortType.vhostUser.rawValue) },
-            "path": vhost.map { .string($0.path) },
-            "mode": vhost.map { .string($0.mode.rawValue) },
-            "queues": vhost.map { .int($0.queues) },
-            "devargs": vhost == nil ? .string(devargs) : nil,
-            "rx-queues": vhost == nil ? .int(rxQueues) : nil,
-            "tx-queues": vhost == nil ? txQueues.map(ConfigDocument.int) : nil,
-            "rx-descriptors": .int(rxDescriptors),
-            "tx-descriptors": .int(txDescriptors),
-            "mtu": .int(mtu),
-            "admin": .string(admin.rawValue),
-            "pmd-rxq-affinity": rxQueueAffinity.map { .list($0.map(ConfigDocument.int)) },
-            "vlan": vlan?.document,
-            "max-macs": maxMACs.map(ConfigDocument.int),
-            "port-security": portSecurity?.document,
-            "static-macs": .list(staticMACs.map(\.document)),
-        ])
-    }
-}
-
-extension VLANMode {
-    var document: ConfigDocument {
-        switch self {
-        case .access(let vlan):
-            return .map([
-                "mode": .string(keyword),
-                "id": .int(Int(vlan)),
-            ])
-        case .trunk(let allowed, let native):
-            return .map([
-                "mode": .string(keyword),
-                "allowed": allowed.document,
-                "native": native.map { .int(Int($0)) },
-            ])
-        }
-    }
-}
-
-extension VLANSet {
-    /// The compact notation of the configuration file: single VLANs as integers, runs of consecutive VLANs
-    /// as "a-b" strings, ascending: `[1, 100, "200-210"]`. Decoding rebuilds the same set from it.
-    var document: ConfigDocument {
-        .list(
-            description.split(separator: ",").map { part in
-                Int(part).map(ConfigDocument.int) ?? .string(String(part))
-            })
-    }
-}
-
-extension PortSecurityConfig {
-    var document: ConfigDocument {
-        // Decoding sorts a mixed list into the two families, keeping each family's order; writing IPv4
-        // first, then IPv6, gives back the same two arrays.
-        let ips = ipv4.map { ConfigDocument.string($0.description) } + ipv6.map { .string($0.description) }
-        return .map([
-            "mac": .string(mac.description),
-            // An empty list is rejected by decoding: no ips means any source address.
-            "ips": ips.isEmpty ? nil : .list(ips),
-        ])
-    }
-}
-
-extension StaticMACConfig {
-    var document: ConfigDocument {
-        .map([
-            "mac": .string(mac.description),
-            "vlan": vlan.map { .int(Int($0)) },
-        ])
-    }
-}
-
-extension PatchPair {
-    var document: ConfigDocument {
-        .list([.string(a), .string(b)])
+        // vhost-user ports have no devargs or queue counts of their own: Sluice derives them from its keys.
+        let isVhostUser = vhostUser != nil
+        return .mapping(
+            ConfigDocument.entries(["name": .string(name)])
+                + vhostUserEntries  // VhostUser/VhostUserRendering.swift: type, path, mode, queues
+                + ConfigDocument.entries([
+                    "devargs": isVhostUser ? nil : .string(devargs),
+                    "rx-queues": isVhostUser ? nil : .int(rxQueues),
+                    "tx-queues": isVhostUser ? nil : txQueues.map(ConfigDocument.int),
+                    "rx-descriptors": .int(rxDescriptors),
+                    "tx-descriptors": .int(txDescriptors),
+                    "mtu": .int(mtu),
+                    "admin": .string(admin.rawValue),
+                    "pmd-rxq-affinity": rxQueueAffinity.map { .list($0.map(ConfigDocument.int)) },
+                ])
+                + bridgeEntries  // Bridge/BridgeRendering.swift: vlan, max-macs, port-security, static-macs
+        )
     }
 }

@@ -1,3 +1,5 @@
+import Packet
+
 /// Bounds the validation enforces; docs/configuration.md lists the same numbers.
 enum Limits {
     /// RTE_MAX_LCORE is 128 in Debian's build, but masks are 64-bit like OVS's pmd-cpu-mask.
@@ -10,7 +12,8 @@ enum Limits {
     static let mbufDataSize = 1024...16384
     /// sizeof(sockaddr_un.sun_path) - 1 for the terminating NUL.
     static let socketPathBytes = 107
-    static let ports = 1...64
+    /// The dataplane's port slots (see PortLimit for why the number lives in Packet).
+    static let ports = 1...PortLimit.maxPorts
     static let portNameLength = 1...32
     static let queues = 1...64
     static let descriptors = 64...32768

@@ -1,47 +1,37 @@
-/// How `ConfigPlan.between` decides what a difference needs.
-///
-/// The rules list what the dataplane can change while running; every other difference is treated as the
-/// more disruptive kind (a restart, or reopening the port's device). A key added to the schema is thus
-/// handled safely before anyone teaches the dataplane to change it in place.
+/// How `ConfigPlan.between` decides what a difference needs: from `ChangeRules.table`, which says for every
+/// key path whether it changes in place, reopens the port's device or needs a restart (and is also what a
+/// restart takes from the state file, see `withRuntimeState`).
 extension ConfigPlan {
-    /// Top-level sections applied at run time; all others (eal, mempool, control) need a restart, because
-    /// EAL, the packet pool and the control socket are set up once at startup.
-    static let runtimeSections: Set<String> = ["l2", "ports", "patches"]
-
-    /// l2 keys changed at run time. mac-table-size is not one: the shared table is allocated at startup.
-    static let runtimeL2Keys: Set<String> = ["mac-aging-seconds", "max-macs-per-port"]
-
-    /// Port keys changed without touching the device (bridge tables and the port's enabled state). A change
-    /// to any other key (devargs, queues, descriptors, mtu, pmd-rxq-affinity) reopens the device.
-    static let inPlacePortKeys: Set<String> = ["admin", "vlan", "max-macs", "port-security", "static-macs"]
-
-    /// How port mappings are compared (paths relative to the port).
-    static let portRules = DocumentDifference.Rules(
-        atomic: ["vlan"], unordered: ["static-macs", "port-security.ips"])
+    /// The change that applies a section's runtime settings. A section without one can only change by a
+    /// restart, whatever its rows say: the dataplane has no way to apply it. The port list and the patches
+    /// have planners of their own (`portChanges`, `patchChange`).
+    static let sectionUpdates: [String: ConfigChange.Action] = ["l2": .updateL2]
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {
+        let rules = ChangeRules.table
         let oldDocument = old.document
         let newDocument = new.document
         var plan = ConfigPlan()
 
-        // Restart-only sections, compared key by key in document order.
-        for key in union(oldDocument.keys, newDocument.keys) where !runtimeSections.contains(key) {
-            plan.needsRestart += DocumentDifference.between(oldDocument[key], newDocument[key], at: key).map(restartLine)
+        // Every other section, compared key by key in document order.
+        var updates: [ConfigChange] = []
+        let comparison = rules.comparisonRules(under: "")
+        for key in union(oldDocument.keys, newDocument.keys) where key != "ports" && key != "patches" {
+            let differences = DocumentDifference.between(oldDocument[key], newDocument[key], at: key, rules: comparison)
+            let action = sectionUpdates[key]
+            let (runtime, restart) = partition(differences) { action != nil && rules.kind(of: $0.path) != .restart }
+            plan.needsRestart += restart.map(restartLine)
+            if let action, !runtime.isEmpty {
+                let fields = runtime.map { String($0.path.dropFirst(key.count + 1)) }
+                let parts = zip(fields, runtime).map {
+                    "\($0) \(ConfigNotation.describe($1.old)) → \(ConfigNotation.describe($1.new))"
+                }
+                let summary = "\(key): " + parts.joined(separator: "; ")
+                updates.append(ConfigChange(action: action, target: key, fields: fields, summary: summary))
+            }
         }
 
-        // l2: the table size needs a restart, the rest is applied in place.
-        let l2Differences = DocumentDifference.between(oldDocument["l2"], newDocument["l2"])
-        let (runtimeL2, restartL2) = partition(l2Differences) { runtimeL2Keys.contains($0.topLevelKey) }
-        plan.needsRestart += restartL2.map { restartLine(DocumentDifference(path: "l2.\($0.path)", old: $0.old, new: $0.new)) }
-
-        plan.changes = portChanges(old: old.ports, new: new.ports)
-        if !runtimeL2.isEmpty {
-            let parts = runtimeL2.map { "\($0.path) \(ConfigNotation.describe($0.old)) → \(ConfigNotation.describe($0.new))" }
-            plan.changes.append(
-                ConfigChange(
-                    action: .updateL2, target: "l2", fields: runtimeL2.map(\.path),
-                    summary: "l2: " + parts.joined(separator: "; ")))
-        }
+        plan.changes = portChanges(old: old.ports, new: new.ports, rules: rules) + updates
         if let patches = patchChange(old: old.patches, new: new.patches) {
             plan.changes.append(patches)
         }
@@ -51,7 +41,7 @@ extension ConfigPlan {
     // MARK: Ports
 
     /// remove-port (old order), then replace-port, add-port and update-port (each in new order).
-    private static func portChanges(old: [PortConfig], new: [PortConfig]) -> [ConfigChange] {
+    private static func portChanges(old: [PortConfig], new: [PortConfig], rules: ChangeRules) -> [ConfigChange] {
         // Names are unique in a valid configuration; should one repeat, the first port of that name counts,
         // as in SluiceConfig.portIndex(named:).
         let oldByName = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -62,6 +52,7 @@ extension ConfigPlan {
         var additions: [ConfigChange] = []
         var updates: [ConfigChange] = []
         var removedNames: Set<String> = []
+        let portComparison = rules.comparisonRules(under: ChangeRules.portPrefix)
         for port in old where !newNames.contains(port.name) && removedNames.insert(port.name).inserted {
             removals.append(
                 ConfigChange(
@@ -77,12 +68,13 @@ extension ConfigPlan {
                         summary: "add port \(name(port)) (\(ConfigNotation.describe(.string(port.vhostUser.map { "vhost-user " + $0.path } ?? port.devargs))))"))
                 continue
             }
-            let differences = DocumentDifference.between(before.document, port.document, rules: portRules)
+            let differences = DocumentDifference.between(before.document, port.document, rules: portComparison)
             guard !differences.isEmpty else { continue }
             let parts = differences.map {
-                ConfigNotation.portDifference($0, unordered: portRules.unordered.contains($0.path))
+                ConfigNotation.portDifference($0, unordered: portComparison.unordered.contains($0.path))
             }.joined(separator: "; ")
-            let forcing = differences.filter { !inPlacePortKeys.contains($0.topLevelKey) }
+            // Whatever does not change in place needs the device reopened (no port key needs a restart).
+            let forcing = differences.filter { rules.kind(ofPortKey: $0.path) != .inPlace }
             if forcing.isEmpty {
                 updates.append(
                     ConfigChange(

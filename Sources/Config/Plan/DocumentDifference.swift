@@ -46,11 +46,6 @@ struct DocumentDifference: Equatable {
         return keys
     }
 
-    /// The first component of the path: the key of the mapping the comparison started in.
-    var topLevelKey: String {
-        String(path.prefix { $0 != "." && $0 != "[" })
-    }
-
     /// A list in a canonical order (by each element's JSON text), so that lists holding the same elements
     /// compare equal; other values unchanged.
     static func asSet(_ value: ConfigDocument) -> ConfigDocument {

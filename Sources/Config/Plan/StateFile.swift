@@ -63,15 +63,13 @@ public enum StateFile {
 }
 
 extension SluiceConfig {
-    /// The sections the control API can change (`l2` except the table size, `ports`, `patches`) taken from
-    /// `state`, everything else from `self`: settings that need a restart stay under the config file's
-    /// control, and the state file cannot override them.
-    public func withRuntimeState(from state: SluiceConfig) -> SluiceConfig {
-        var merged = self
-        merged.l2.macAgingSeconds = state.l2.macAgingSeconds
-        merged.l2.maxMACsPerPort = state.l2.maxMACsPerPort
-        merged.ports = state.ports
-        merged.patches = state.patches
-        return merged
+    /// What sluiced runs after a restart: every setting the control API can change at run time taken from
+    /// `state` (today the ports, the patches and l2 except the table size), everything that needs a restart
+    /// from `self`, the configuration file, so that the state file cannot override those. Which is which is
+    /// `ChangeRules.table`, the rules `ConfigPlan` follows. The result is validated as a whole: the file's
+    /// restart settings may have changed since the state was written.
+    public func withRuntimeState(from state: SluiceConfig) throws(ConfigError) -> SluiceConfig {
+        let merged = ChangeRules.table.runtimeSettings(of: state.document, over: document) ?? document
+        return try SluiceConfig.parse(yaml: merged.yaml)
     }
 }

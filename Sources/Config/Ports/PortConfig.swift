@@ -1,4 +1,19 @@
 /// One DPDK port as the operator describes it.
+///
+/// Features of a port (the bridge, vhost-user today; security groups, QoS, metadata next) keep their
+/// settings and code in their own folders. The convention for a new per-port feature, e.g. QoS:
+/// - one optional field here, `public var qos: QoSConfig?`, set under the port's own sub-mapping key
+///   `qos:`; nil (the key absent) means the feature is off for the port. No flat keys on the port.
+/// - in `Sources/Config/QoS/`: `QoSConfig` and, as extensions, its key (`ConfigKeys.qosPort = ["qos"]`), its
+///   decoding (`ConfigDecoder.decodeQoSKeys(of:into:)`), its rules (`Validator.validateQoSKeys(of:at:)`),
+///   its rendering (`PortConfig.qosEntries`) and its change rules (`ChangeRules.qos`: `ports[].qos` and
+///   below: in place, or reopen the device);
+/// - one line at each extension point: `+ qosPort` in `ConfigKeys.port`, the decoder call in
+///   `ConfigDecoder.decodePort`, the rule call in `Validator.validatePorts`, `+ qosEntries` in
+///   `PortConfig.document`, `ChangeRules.qos,` in `ChangeRules.table`.
+/// `PortFeatureTests` fails when one of these is missing: a key that is not rendered, not decoded back, or
+/// without a change rule. The bridge's keys (vlan, max-macs, port-security, static-macs) and vhost-user's
+/// (type, path, mode, queues) predate the convention and stay flat keys, but follow the same layout.
 public struct PortConfig: Equatable, Sendable {
     /// The name used everywhere else (patches, counters, the control socket); DPDK's own names are unwieldy.
     public var name: String

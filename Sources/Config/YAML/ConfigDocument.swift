@@ -29,7 +29,12 @@ indirect enum ConfigDocument: Equatable, Sendable {
     /// A mapping written as an ordered literal, one key per line. Keys whose value is nil are left out:
     /// that is how optional settings that are not set stay out of the document.
     static func map(_ entries: KeyValuePairs<String, ConfigDocument?>) -> ConfigDocument {
-        .mapping(entries.compactMap { key, value in value.map { Entry(key, $0) } })
+        .mapping(self.entries(entries))
+    }
+
+    /// Part of a mapping, written the same way: the keys one feature contributes to a larger mapping.
+    static func entries(_ entries: KeyValuePairs<String, ConfigDocument?>) -> [Entry] {
+        entries.compactMap { key, value in value.map { Entry(key, $0) } }
     }
 
     /// The value of `key` in a mapping; nil if absent or if this is not a mapping.

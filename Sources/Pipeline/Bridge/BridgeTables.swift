@@ -53,11 +53,10 @@ public final class BridgeTables: @unchecked Sendable {
     public let view: BridgeView
     public let portCount: Int
 
-    /// Ports are limited to 64 so that a VLAN's ports fit one 64-bit mask.
-    public static let maxPorts = 64
-
+    /// At most `PortLimit.maxPorts` specs, so that a VLAN's ports fit one 64-bit mask.
     public init(ports specs: [BridgePortSpec]) {
-        precondition(specs.count <= Self.maxPorts, "at most \(Self.maxPorts) ports")
+        precondition(PortLimit.fitsPortMasks, "PortLimit.maxPorts exceeds the 64-bit VLAN port masks")
+        precondition(specs.count <= PortLimit.maxPorts, "at most \(PortLimit.maxPorts) ports")
         portCount = specs.count
         let ports = UnsafeMutablePointer<BridgePort>.allocate(capacity: max(specs.count, 1))
         let members = UnsafeMutablePointer<UInt64>.allocate(capacity: 4096)

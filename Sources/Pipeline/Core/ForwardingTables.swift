@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 
 /// An rx queue as a PMD sees it: the port, the queue, the port's slot in the port tables (the ingress of
 /// every packet received here) and this PMD's counters for the port.
@@ -41,8 +42,9 @@ public struct ForwardingTables: @unchecked Sendable {
     /// freed one's were, and a PMD that slept through a whole generation must still notice the change).
     public var generationID: UInt64
 
-    /// Ports fit one 64-bit mask: VLAN membership and the enabled set are single words.
-    public static let maxPorts = 64
+    /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
+    /// set) are single 64-bit words.
+    @inlinable public static var maxPorts: Int { PortLimit.maxPorts }
 
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,

@@ -38,7 +38,8 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     ///   - bridge: VLAN membership and tagging of every port.
     ///   - capacity: the burst capacity. A port receives at most one packet per packet of the burst.
     public init(targets: [TxTarget], bridge: BridgeView, capacity: Int) {
-        precondition(targets.count <= 64, "at most 64 ports")
+        precondition(PortLimit.fitsPortMasks, "PortLimit.maxPorts exceeds the 64-bit pending and enabled masks")
+        precondition(targets.count <= PortLimit.maxPorts, "at most \(PortLimit.maxPorts) ports")
         // Exactly `targets.count` slots (the allocation is never empty): the count is the port count.
         let buffer = UnsafeMutableBufferPointer<TxTarget>.allocate(capacity: max(targets.count, 1))
         _ = buffer.initialize(from: targets)
@@ -73,7 +74,8 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     public mutating func process(_ burst: inout PacketBurst) {
         if sendToOnePort(&burst) { return }
         let portCount = targets.count
-        let ingressBit = UInt64(1) << UInt64(burst.ingress & 63)
+        // A masking shift (the ingress is a port slot, below PortLimit.maxPorts): one shl, no range check.
+        let ingressBit = UInt64(1) &<< UInt64(burst.ingress)
         var queued = 0
         for i in 0..<burst.count {
             let meta = burst.meta[i]

@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test("restart-only settings come from the config file, runtime ones from the state")
-    func merge() {
+    func merge() throws {
         var file = Self.config
         file.eal.pmdCPUMask = 0x6
         file.l2.macTableSize = 4096
@@ -72,7 +72,7 @@ import Testing
         var state = Self.config
         state.l2.macTableSize = 1024
         state.eal.pmdCPUMask = 0x2
-        let merged = file.withRuntimeState(from: state)
+        let merged = try file.withRuntimeState(from: state)
         #expect(merged.eal.pmdCPUMask == 0x6 && merged.l2.macTableSize == 4096)
         #expect(merged.ports == state.ports && merged.patches == state.patches)
         #expect(merged.l2.macAgingSeconds == 60 && merged.l2.maxMACsPerPort == 9)

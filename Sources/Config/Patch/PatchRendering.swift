@@ -1,0 +1,5 @@
+extension PatchPair {
+    var document: ConfigDocument {
+        .list([.string(a), .string(b)])
+    }
+}

@@ -1,0 +1,136 @@
+import Packet
+
+@testable import Config
+
+/// Valid configurations that together set every key of the schema, in pairs whose two sides differ in
+/// every value that can differ (ports keep their names, so that the plan sees the same ports). Either side
+/// of a pair is valid with the other side's restart settings, so `withRuntimeState` accepts both orders.
+///
+/// A new key must be set here (on both sides of a pair, with different values): the schema tests
+/// (`PortFeatureTests`, `ChangeRuleTests`) fail until it is.
+enum RichConfigs {
+    static func mac(_ raw: UInt64) -> EthernetAddress { EthernetAddress(rawValue: raw) }
+
+    /// DPDK ports with every bridge key, patches, and every eal, mempool, control and l2 key but no-huge-mb.
+    static let dpdkFile = SluiceConfig(
+        eal: EALConfig(
+            mainLcore: 0, pmdCPUMask: 0x2, socketMem: "512", filePrefix: "sluice", memory: .hugeUnlink,
+            extraArgs: ["--log-level", "lib.eal:debug 8"]),
+        mempool: MempoolConfig(),
+        control: ControlConfig(socketPath: "/run/sluice/sluice.sock", socketGroup: "netops", socketMode: 0o660),
+        l2: L2Config(macAgingSeconds: 300, maxMACsPerPort: 4096, macTableSize: 262144),
+        ports: [
+            PortConfig(
+                name: "p0", devargs: "net_tap0,iface=sl0", rxQueues: 1, txQueues: 2, rxDescriptors: 1024,
+                txDescriptors: 1024, mtu: 1500, admin: .up, rxQueueAffinity: [1],
+                vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1), maxMACs: 16,
+                portSecurity: PortSecurityConfig(
+                    mac: mac(0x5254_0012_3456), ipv4: [IPv4Address(10, 0, 100, 5)],
+                    ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }),
+                staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0201), vlan: 200)]),
+            PortConfig(
+                name: "p1", devargs: "net_tap1", vlan: .access(vlan: 100),
+                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0001))]),
+            PortConfig(name: "p2", devargs: "net_tap2"),
+            PortConfig(name: "p3", devargs: "net_tap3"),
+            PortConfig(name: "p4", devargs: "net_tap4"),
+        ],
+        patches: [PatchPair("p2", "p3")])
+
+    static let dpdkState = SluiceConfig(
+        eal: EALConfig(
+            mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,
+            extraArgs: ["--log-level", "7"]),
+        mempool: MempoolConfig(mbufs: 32767, cacheSize: 512, mbufDataSize: 4096),
+        control: ControlConfig(socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600),
+        l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 100, macTableSize: 1024),
+        ports: [
+            PortConfig(
+                name: "p0", devargs: "net_tap5,iface=x0", rxQueues: 2, txQueues: 3, rxDescriptors: 512,
+                txDescriptors: 2048, mtu: 2000, admin: .down, rxQueueAffinity: [1, 1],
+                vlan: .trunk(allowed: VLANSet([300]), native: 5), maxMACs: 32,
+                portSecurity: PortSecurityConfig(mac: mac(0x5254_0000_0009), ipv4: [IPv4Address(10, 0, 0, 9)]),
+                staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0202), vlan: 300)]),
+            PortConfig(
+                name: "p1", devargs: "net_tap6", vlan: .access(vlan: 200),
+                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0002))]),
+            PortConfig(name: "p2", devargs: "net_tap7", vlan: .access(vlan: 300)),
+            PortConfig(name: "p3", devargs: "net_tap8"),
+            PortConfig(name: "p4", devargs: "net_tap9"),
+        ],
+        patches: [PatchPair("p3", "p4")])
+
+    /// vhost-user ports (one turns into a DPDK port and back) and no-huge memory.
+    static let vhostFile = SluiceConfig(
+        eal: EALConfig(pmdCPUMask: 0x2, memory: .noHuge(megabytes: 1024)),
+        ports: [
+            .vhostUser(name: "q0", path: "/run/sluice/vhost/q0.sock", mode: .client, queues: 1),
+            PortConfig(name: "q1", devargs: "net_tap0", txQueues: 1),
+        ])
+
+    static let vhostState = SluiceConfig(
+        eal: EALConfig(pmdCPUMask: 0x2, memory: .noHuge(megabytes: 2048)),
+        ports: [
+            .vhostUser(name: "q0", path: "/run/sluice/vhost/other.sock", mode: .server, queues: 2),
+            .vhostUser(name: "q1", path: "/run/sluice/vhost/q1.sock"),
+        ])
+
+    static let pairs: [(file: SluiceConfig, state: SluiceConfig)] = [
+        (dpdkFile, dpdkState), (dpdkState, dpdkFile), (vhostFile, vhostState), (vhostState, vhostFile),
+    ]
+
+    static let all = [dpdkFile, dpdkState, vhostFile, vhostState]
+}
+
+extension ConfigDocument {
+    /// Every leaf of the document (scalars, empty lists and empty mappings) by its key path, e.g.
+    /// `ports[0].vlan.allowed[1]`.
+    func leaves(at path: String = "") -> [String: ConfigDocument] {
+        switch self {
+        case .mapping(let entries) where !entries.isEmpty:
+            return entries.reduce(into: [:]) { result, entry in
+                result.merge(entry.value.leaves(at: KeyPath.child(path, entry.key))) { first, _ in first }
+            }
+        case .list(let items) where !items.isEmpty:
+            return items.enumerated().reduce(into: [:]) { result, item in
+                result.merge(item.element.leaves(at: KeyPath.element(path, item.offset))) { first, _ in first }
+            }
+        default:
+            return [path: self]
+        }
+    }
+
+    /// The keys of every mapping in the document, by the mapping's path with list indices left out
+    /// (`ports[]`, `ports[].static-macs[]`).
+    func mappingKeys(at path: String = "") -> [String: Set<String>] {
+        switch self {
+        case .mapping(let entries):
+            var result = [path: Set(entries.map(\.key))]
+            for entry in entries {
+                result.merge(entry.value.mappingKeys(at: KeyPath.child(path, entry.key))) { $0.union($1) }
+            }
+            return result
+        case .list(let items):
+            return items.reduce(into: [:]) { $0.merge($1.mappingKeys(at: path + "[]")) { $0.union($1) } }
+        default:
+            return [:]
+        }
+    }
+}
+
+/// `ports[3].static-macs[0].mac` → `ports[].static-macs[].mac`: the path as the change rules spell it.
+func withoutIndices(_ path: String) -> String {
+    var result = ""
+    var inBrackets = false
+    for character in path {
+        if character == "[" {
+            inBrackets = true
+            result += "[]"
+        } else if character == "]" {
+            inBrackets = false
+        } else if !inBrackets {
+            result.append(character)
+        }
+    }
+    return result
+}

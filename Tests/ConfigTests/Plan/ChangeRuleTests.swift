@@ -1,0 +1,130 @@
+import Testing
+
+@testable import Config
+
+/// `ChangeRules.table`: the one table of what a change needs, read by `ConfigPlan.between` and by
+/// `SluiceConfig.withRuntimeState(from:)`.
+@Suite struct ChangeRuleTests {
+    static let table = ChangeRules.table
+
+    /// For every value of the schema that differs between the two sides of a rich pair: the plan from the
+    /// file to the state treats it as the table says, and a restart takes it from the state exactly when the
+    /// plan would apply it at run time.
+    @Test(arguments: RichConfigs.pairs.indices)
+    func planAndRestartFollowTheTable(pair: Int) throws {
+        let (file, state) = RichConfigs.pairs[pair]
+        try file.validate()
+        try state.validate()
+        let plan = ConfigPlan.between(file, state)
+        let merged = try file.withRuntimeState(from: state).document.leaves()
+        let fileLeaves = file.document.leaves()
+        let stateLeaves = state.document.leaves()
+        let restartPaths = plan.needsRestart.map { String($0.prefix { $0 != ":" }) }
+        let portNames = file.ports.map(\.name)
+        #expect(portNames == state.ports.map(\.name), "the pair must keep its ports, so that the plan compares them")
+
+        var checked = 0
+        for path in Set(fileLeaves.keys).union(stateLeaves.keys).sorted()
+        where fileLeaves[path] != stateLeaves[path] {
+            checked += 1
+            let kind = Self.table.kind(of: withoutIndices(path))
+            let expected = kind == .restart ? fileLeaves[path] : stateLeaves[path]
+            let side = kind == .restart ? "file" : "state"
+            #expect(merged[path] == expected, "\(path) (\(kind)) is not taken from the \(side)")
+
+            let needsRestart = restartPaths.contains { covers($0, path) }
+            #expect(needsRestart == (kind == .restart), "\(path) (\(kind)): plan needsRestart is \(plan.needsRestart)")
+            guard kind != .restart else { continue }
+            if path.hasPrefix("ports[") {
+                let index = Int(path.dropFirst("ports[".count).prefix { $0 != "]" })!
+                let relative = String(path.drop { $0 != "]" }.dropFirst(2))
+                let change = plan.changes.first { $0.target == portNames[index] }
+                let replaced = change?.action == .replacePort && change!.fields.contains { covers($0, relative) }
+                let updated = change.map { $0.action == .updatePort || $0.action == .replacePort } ?? false
+                #expect(updated, "\(path): no change for port \(portNames[index]) in \(plan.changes)")
+                #expect(replaced == (kind == .reopenDevice), "\(path) (\(kind)): \(String(describing: change))")
+            } else if path.hasPrefix("patches") {
+                #expect(plan.changes.contains { $0.action == .updatePatches }, "\(path): \(plan.changes)")
+            } else {
+                let section = String(path.prefix { $0 != "." })
+                let relative = String(path.dropFirst(section.count + 1))
+                let change = plan.changes.first { $0.target == section }
+                #expect(change?.fields.contains { covers($0, relative) } == true, "\(path): \(plan.changes)")
+            }
+        }
+        #expect(checked >= 10)
+    }
+
+    /// Together, the pairs differ in every key path the documents have (except the ports' names, which
+    /// identify them): the test above has seen every key of the schema change.
+    @Test func thePairsChangeEveryKey() {
+        var everyPath: Set<String> = []
+        var changed: Set<String> = []
+        for (file, state) in RichConfigs.pairs {
+            let fileLeaves = file.document.leaves()
+            let stateLeaves = state.document.leaves()
+            for path in Set(fileLeaves.keys).union(stateLeaves.keys) {
+                everyPath.insert(withoutIndices(path))
+                if fileLeaves[path] != stateLeaves[path] { changed.insert(withoutIndices(path)) }
+            }
+        }
+        // An empty list or mapping is a leaf; it is covered when something inside it changes elsewhere.
+        let unchanged = everyPath.filter { path in
+            path != "ports[].name" && !changed.contains { $0 == path || ChangeRules.isBelow($0, path) }
+        }
+        #expect(unchanged.isEmpty, "never changed by RichConfigs.pairs: \(unchanged.sorted())")
+    }
+
+    /// What each kind of setting needs today (docs/configuration.md, "Changing the configuration").
+    @Test(arguments: [
+        ("eal", ChangeKind.restart), ("eal.pmd-cpu-mask", .restart), ("mempool.mbufs", .restart),
+        ("control.socket", .restart), ("l2.mac-table-size", .restart), ("l2.mac-aging-seconds", .inPlace),
+        ("l2.max-macs-per-port", .inPlace), ("ports", .inPlace), ("ports[].admin", .inPlace),
+        ("ports[].vlan", .inPlace), ("ports[].vlan.mode", .inPlace), ("ports[].max-macs", .inPlace),
+        ("ports[].port-security.mac", .inPlace), ("ports[].static-macs[].vlan", .inPlace),
+        ("ports[].devargs", .reopenDevice), ("ports[].mtu", .reopenDevice), ("ports[].queues", .reopenDevice),
+        ("ports[].type", .reopenDevice), ("patches", .inPlace),
+        // Keys without a row take the more disruptive kind.
+        ("ports[].some-new-key", .reopenDevice), ("l2.some-new-key", .restart), ("some-new-section", .restart),
+    ])
+    func kinds(path: String, kind: ChangeKind) {
+        #expect(Self.table.kind(of: path) == kind)
+    }
+
+    /// The port planner replaces or updates a port, and a restart takes the port list whole from the state:
+    /// neither could honour a port key that needs a restart.
+    @Test func noPortKeyNeedsARestart() {
+        let restartRows = Self.table.rows.filter { $0.path.hasPrefix("ports") && $0.kind == .restart }
+        #expect(restartRows.map(\.path) == [])
+    }
+
+    /// Two features cannot both claim a key.
+    @Test func eachPathHasOneRow() {
+        let paths = Self.table.rows.map(\.path)
+        #expect(Set(paths).count == paths.count, "\(paths)")
+    }
+
+    @Test func comparisonRulesAreRelativeToWhereTheComparisonStarts() {
+        let port = Self.table.comparisonRules(under: ChangeRules.portPrefix)
+        #expect(port.atomic == ["vlan"])
+        #expect(port.unordered == ["static-macs", "port-security.ips"])
+        let whole = Self.table.comparisonRules(under: "")
+        #expect(whole.atomic == ["ports[].vlan"])
+    }
+
+    /// A restart takes only what the table allows from the state, whatever else the state file says.
+    @Test func restartSettingsOfTheStateAreIgnored() throws {
+        var state = RichConfigs.dpdkFile
+        state.eal.pmdCPUMask = 0x6
+        state.l2.macTableSize = 1024
+        state.control.socketGroup = nil
+        let merged = try RichConfigs.dpdkFile.withRuntimeState(from: state)
+        #expect(merged == RichConfigs.dpdkFile)
+    }
+
+    /// Whether the plan's `field` (a path) is `path` or above it.
+    func covers(_ field: String, _ path: String) -> Bool {
+        let (field, path) = (withoutIndices(field), withoutIndices(path))
+        return field == path || ChangeRules.isBelow(path, field)
+    }
+}
