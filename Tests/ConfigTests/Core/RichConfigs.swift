@@ -15,7 +15,7 @@ enum RichConfigs {
     static let dpdkFile = SluiceConfig(
         eal: EALConfig(
             mainLcore: 0, pmdCPUMask: 0x2, socketMem: "512", filePrefix: "sluice", memory: .hugeUnlink,
-            extraArgs: ["--log-level", "lib.eal:debug 8"]),
+            extraArgs: ["--log-level", "lib.eal:debug 8"], lcoreCPUs: [0: 0, 1: 1]),
         mempool: MempoolConfig(),
         control: ControlConfig(socketPath: "/run/sluice/sluice.sock", socketGroup: "netops", socketMode: 0o660),
         l2: L2Config(macAgingSeconds: 300, maxMACsPerPort: 4096, macTableSize: 262144),
@@ -40,7 +40,7 @@ enum RichConfigs {
     static let dpdkState = SluiceConfig(
         eal: EALConfig(
             mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,
-            extraArgs: ["--log-level", "7"]),
+            extraArgs: ["--log-level", "7"], lcoreCPUs: [1: 0, 2: 1, 3: 0]),
         mempool: MempoolConfig(mbufs: 32767, cacheSize: 512, mbufDataSize: 4096),
         control: ControlConfig(socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600),
         l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 100, macTableSize: 1024),

@@ -15,7 +15,7 @@ struct CounterSnapshot {
     init(_ daemon: SluicedProcess) throws {
         let client = try daemon.client()
         ports = try daemon.ports()
-        pmds = Dictionary(uniqueKeysWithValues: try client.call(.pmdList, as: [PMDStatus].self).map { ($0.lcore, $0) })
+        pmds = Dictionary(uniqueKeysWithValues: try client.call(StatusMethods.pmdList).map { ($0.lcore, $0) })
         stages = try daemon.stages()
     }
 

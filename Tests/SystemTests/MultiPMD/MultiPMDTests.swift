@@ -63,11 +63,11 @@ extension SystemTests {
             let listed = try JSONDecoder().decode([PMDStatus].self, from: Data(pmdsJSON.utf8))
             #expect(listed.map(\.lcore) == [1, 2])
             #expect(listed.map(\.rxQueues) == [["a/0", "a/1", "c/0"], ["b/0", "b/1", "c/1", "o/0"]])
-            let health = try client.call(.health, as: HealthStatus.self)
+            let health = try client.call(StatusMethods.health)
             #expect(health.pmds == 2 && health.pmdsRunning == 2)
             #expect(try daemon.ports()["a"]?.txQueues == 2, "one tx queue per PMD")
             // The running document shows the placement; moving an lcore to another CPU needs a restart.
-            let document = try client.call(.configGet, as: ConfigDocumentResult.self).yaml
+            let document = try client.call(ConfigMethods.get).yaml
             #expect(document.contains("  lcore-cpus:\n    \"0\": 0\n    \"1\": 1\n    \"2\": 1\n"), "\(document)")
             let moved = document.replacingOccurrences(of: "\"2\": 1", with: "\"2\": 0")
             let refused = Reconfiguration.rejection(client, "config.apply", ConfigApplyParams(document: moved))
@@ -91,7 +91,7 @@ extension SystemTests {
                 "--dst-mac", Self.macA,
             ]))
             try System.waitUntil("sluiced to learn both hosts' MACs") {
-                let macs = try client.call(.macList, as: [MACEntry].self)
+                let macs = try client.call(BridgeMethods.macList)
                 return macs.contains { $0.mac == Self.macA && $0.port == "a" }
                     && macs.contains { $0.mac == Self.macB && $0.port == "b" }
             }
@@ -136,7 +136,7 @@ extension SystemTests {
             // Hitless changes on a port neither flow uses: each one a new generation both PMDs switch to.
             func set(_ port: String, _ settings: [String: JSONValue]) throws -> ConfigApplyResult {
                 let params = PortSetParams(name: port, settings: .object(settings))
-                let result = try client.call("port.set", params: params, as: ConfigApplyResult.self)
+                let result = try client.call(PortMethods.set, params)
                 #expect(result.applied && !result.changes.isEmpty, "port.set \(port) \(settings) changed nothing")
                 return result
             }
@@ -148,14 +148,14 @@ extension SystemTests {
                 let cleared = try set("o", ["port-security": .null])
                 #expect(cleared.changes.allSatisfy { $0.hitless })
                 // A port added on the second PMD and removed again: both PMDs' tables change twice.
-                let added = try client.call("port.add", params: PortAddParams(port: .object([
+                let added = try client.call(PortMethods.add, PortAddParams(port: .object([
                     "name": .string("x"), "devargs": .string("net_null_xx,no-rx=1"),
                     "pmd-rxq-affinity": .array([.number(2)]),
                     "vlan": .object(["mode": .string("access"), "id": .number(20)]),
-                ])), as: ConfigApplyResult.self)
+                ])))
                 #expect(added.changes.map(\.action) == ["add-port"])
-                #expect(try client.call(.pmdList, as: [PMDStatus].self).last?.rxQueues.contains("x/0") == true)
-                _ = try client.call("port.del", params: PortDeleteParams(name: "x"), as: ConfigApplyResult.self)
+                #expect(try client.call(StatusMethods.pmdList).last?.rxQueues.contains("x/0") == true)
+                _ = try client.call(PortMethods.delete, PortDeleteParams(name: "x"))
             }
 
             // Port c replaced while both flows run: its device is reopened with three rx queues, placed
@@ -164,7 +164,7 @@ extension SystemTests {
                 "c", ["rx-queues": .number(3), "pmd-rxq-affinity": .array([.number(2), .number(1), .number(2)])])
             #expect(replaced.changes.map(\.action) == ["replace-port"] && replaced.changes.first?.hitless == false)
             #expect(try daemon.ports()["c"]?.rxQueues == 3)
-            let placed = try client.call(.pmdList, as: [PMDStatus].self)
+            let placed = try client.call(StatusMethods.pmdList)
             #expect(placed.map(\.rxQueues) == [["a/0", "a/1", "c/1"], ["b/0", "b/1", "c/0", "c/2", "o/0"]])
             try waitForBothDirections("traffic to keep crossing sluiced both ways after the changes")
 
@@ -234,7 +234,7 @@ extension SystemTests {
             let floods = (try final.stage("l2").events["flooded"], try baseline.stage("l2").events["flooded"])
             #expect(floods.0 != nil && floods.0 == floods.1, "both flows were switched as unicast")
 
-            #expect(try client.call(.health, as: HealthStatus.self).pmdsRunning == 2)
+            #expect(try client.call(StatusMethods.health).pmdsRunning == 2)
             #expect(try daemon.stop() == 0, "\(daemon.log)")
         }
     }
