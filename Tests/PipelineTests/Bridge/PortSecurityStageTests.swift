@@ -157,7 +157,8 @@ extension DPDKBackedTests {
             let stage = PortSecurityStage(bridge: tables.view)
             #expect(stage.descriptor.name == "port-security")
             #expect(stage.descriptor.dropReasons == ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"])
-            #expect([Drop.sourceMAC, Drop.sourceIPv4, Drop.sourceIPv6, Drop.arpMAC, Drop.arpIP].map(\.rawValue) == [0, 1, 2, 3, 4])
+            let reasons: [Drop] = [.sourceMAC, .sourceIPv4, .sourceIPv6, .arpMAC, .arpIP]
+            #expect(reasons.map(\.rawValue) == [0, 1, 2, 3, 4])
         }
     }
 }
