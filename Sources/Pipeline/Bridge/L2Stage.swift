@@ -6,17 +6,33 @@ import Packet
 /// to the VLAN's other ports (the transmit stage expands floods). The table is shared by all PMDs.
 public struct L2Stage: PipelineStage, ~Copyable {
     public static let name = "l2"
-    /// `same-port`: the destination was learned on the ingress port itself (it hears its own segment).
-    public static let dropReasons = ["same-port"]
-    public static let eventNames = [
-        "learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast",
-    ]
-    public enum Event {
-        public static let learned = 0, moved = 1, limit = 2, tableFull = 3, staticConflict = 4
-        public static let flooded = 5, unknownUnicast = 6
+    public enum Drop: Int, StageReason {
+        /// The destination was learned on the ingress port itself (it hears its own segment).
+        case samePort
+
+        public var name: String {
+            switch self {
+            case .samePort: "same-port"
+            }
+        }
+    }
+    public enum Event: Int, StageReason {
+        case learned, moved, limit, tableFull, staticConflict, flooded, unknownUnicast
+
+        public var name: String {
+            switch self {
+            case .learned: "learned"
+            case .moved: "moved"
+            case .limit: "learn-limit"
+            case .tableFull: "table-full"
+            case .staticConflict: "static-conflict"
+            case .flooded: "flooded"
+            case .unknownUnicast: "unknown-unicast"
+            }
+        }
     }
 
-    public let counters: StageCounters
+    public let counters: Counters
     @usableFromInline let table: MACTableView
     @usableFromInline let tscHz: UInt64
     /// The learning clock (seconds since the TSC's epoch) and the TSC value at which it next ticks: the
@@ -50,11 +66,11 @@ public struct L2Stage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     func countEvent(of result: MACLearnResult) {
         switch result {
-        case .learned: counters.event(Event.learned)
-        case .moved: counters.event(Event.moved)
-        case .limitReached: counters.event(Event.limit)
-        case .tableFull: counters.event(Event.tableFull)
-        case .staticConflict: counters.event(Event.staticConflict)
+        case .learned: counters.event(.learned)
+        case .moved: counters.event(.moved)
+        case .limitReached: counters.event(.limit)
+        case .tableFull: counters.event(.tableFull)
+        case .staticConflict: counters.event(.staticConflict)
         default: break
         }
     }
@@ -90,7 +106,7 @@ public struct L2Stage: PipelineStage, ~Copyable {
                 flooded &+= 1
             } else if let port = t.lookup(key: destination, home: destinationHome) {
                 if port == ingress {
-                    counters.drop(reason: 0)
+                    counters.drop(.samePort)
                     burst.drop(i)
                     continue
                 }
@@ -103,7 +119,7 @@ public struct L2Stage: PipelineStage, ~Copyable {
             burst.keep(i, at: &kept)
         }
         burst.endCompaction(keeping: kept)
-        if flooded > 0 { counters.event(Event.flooded, count: flooded) }
-        if unknown > 0 { counters.event(Event.unknownUnicast, count: unknown) }
+        if flooded > 0 { counters.event(.flooded, count: flooded) }
+        if unknown > 0 { counters.event(.unknownUnicast, count: unknown) }
     }
 }

@@ -6,10 +6,21 @@ import Packet
 /// another MAC or IP. Bursts from ports without port security pass untouched (one check per burst).
 public struct PortSecurityStage: PipelineStage, ~Copyable {
     public static let name = "port-security"
-    public static let dropReasons = ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"]
-    public enum Drop { public static let sourceMAC = 0, sourceIPv4 = 1, sourceIPv6 = 2, arpMAC = 3, arpIP = 4 }
+    public enum Drop: Int, StageReason {
+        case sourceMAC, sourceIPv4, sourceIPv6, arpMAC, arpIP
 
-    public let counters: StageCounters
+        public var name: String {
+            switch self {
+            case .sourceMAC: "source-mac"
+            case .sourceIPv4: "source-ipv4"
+            case .sourceIPv6: "source-ipv6"
+            case .arpMAC: "arp-sender-mac"
+            case .arpIP: "arp-sender-ip"
+            }
+        }
+    }
+
+    public let counters: Counters
     @usableFromInline var bridge: BridgeView
 
     public init(bridge: BridgeView) {
@@ -28,7 +39,7 @@ public struct PortSecurityStage: PipelineStage, ~Copyable {
         var kept = 0
         for i in 0..<burst.count {
             if let reason = violation(burst.packets[i].data, burst.meta[i].headers, port: port, row: row) {
-                counters.drop(reason: reason)
+                counters.drop(reason)
                 burst.drop(i)
             } else {
                 burst.keep(i, at: &kept)
@@ -39,14 +50,14 @@ public struct PortSecurityStage: PipelineStage, ~Copyable {
 
     /// The drop reason for a packet that breaks the port's policy, or nil.
     @inlinable @inline(__always)
-    func violation(_ data: UnsafeMutableRawPointer, _ headers: PacketHeaders, port: Int, row: BridgePort) -> Int? {
+    func violation(_ data: UnsafeMutableRawPointer, _ headers: PacketHeaders, port: Int, row: BridgePort) -> Drop? {
         let frame = UnsafeRawPointer(data)
-        if EthernetAddress(frame + 6).rawValue != row.allowedMAC { return Drop.sourceMAC }
+        if EthernetAddress(frame + 6).rawValue != row.allowedMAC { return .sourceMAC }
         let l3 = frame + Int(headers.l3Offset)
         if headers.flags.contains(.ipv4) {
             let source = IPv4Header(l3).source.rawValue
             // 0.0.0.0 is what DHCP clients send from before they have an address.
-            if row.restrictIPv4 && source != 0 && !bridge.allowsIPv4(port: port, source) { return Drop.sourceIPv4 }
+            if row.restrictIPv4 && source != 0 && !bridge.allowsIPv4(port: port, source) { return .sourceIPv4 }
         } else if headers.flags.contains(.ipv6) {
             let source = IPv6Header(l3).source
             // :: (duplicate address detection) and link-local fe80::/10 (neighbour discovery) are always
@@ -54,14 +65,14 @@ public struct PortSecurityStage: PipelineStage, ~Copyable {
             let unspecified = source.high == 0 && source.low == 0
             let linkLocal = source.high >> 54 == 0x3fa
             if row.restrictIPv6 && !unspecified && !linkLocal && !bridge.allowsIPv6(port: port, source) {
-                return Drop.sourceIPv6
+                return .sourceIPv6
             }
         } else if headers.flags.contains(.arp) {
             let arp = ARPHeader(l3)
-            if arp.senderHardwareAddress.rawValue != row.allowedMAC { return Drop.arpMAC }
+            if arp.senderHardwareAddress.rawValue != row.allowedMAC { return .arpMAC }
             let sender = arp.senderProtocolAddress.rawValue
             // An ARP probe (RFC 5227) has sender IP 0.0.0.0.
-            if row.restrictIPv4 && sender != 0 && !bridge.allowsIPv4(port: port, sender) { return Drop.arpIP }
+            if row.restrictIPv4 && sender != 0 && !bridge.allowsIPv4(port: port, sender) { return .arpIP }
         }
         return nil
     }

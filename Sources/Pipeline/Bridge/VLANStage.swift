@@ -8,10 +8,19 @@ import Packet
 /// QinQ / 802.1ad frames never get here: the parser drops them (`stacked-vlan`).
 public struct VLANStage: PipelineStage, ~Copyable {
     public static let name = "vlan"
-    public static let dropReasons = ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"]
-    public enum Drop { public static let taggedOnAccess = 0, notAllowed = 1, untaggedOnTrunk = 2 }
+    public enum Drop: Int, StageReason {
+        case taggedOnAccess, notAllowed, untaggedOnTrunk
 
-    public let counters: StageCounters
+        public var name: String {
+            switch self {
+            case .taggedOnAccess: "tagged-on-access"
+            case .notAllowed: "vlan-not-allowed"
+            case .untaggedOnTrunk: "untagged-on-trunk"
+            }
+        }
+    }
+
+    public let counters: Counters
     @usableFromInline var bridge: BridgeView
 
     public init(bridge: BridgeView) {
@@ -47,19 +56,19 @@ public struct VLANStage: PipelineStage, ~Copyable {
             let tagged = headers.flags.contains(.vlanTagged)
             let tagVLAN = headers.vlanID
             var vlan: UInt16
-            var reason = -1
+            var reason: Drop?
             if !tagged || tagVLAN == 0 {
                 vlan = row.untaggedVLAN
-                if vlan == 0 { reason = Drop.untaggedOnTrunk }
+                if vlan == 0 { reason = .untaggedOnTrunk }
             } else if row.trunk {
                 vlan = tagVLAN
-                if bridge.vlanMembers[Int(vlan)] & portBit == 0 { reason = Drop.notAllowed }
+                if bridge.vlanMembers[Int(vlan)] & portBit == 0 { reason = .notAllowed }
             } else {
                 vlan = 0
-                reason = Drop.taggedOnAccess
+                reason = .taggedOnAccess
             }
-            if reason >= 0 {
-                counters.drop(reason: reason)
+            if let reason {
+                counters.drop(reason)
                 burst.drop(i)
             } else {
                 burst.meta[i].vlan = vlan

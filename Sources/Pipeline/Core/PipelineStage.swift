@@ -6,16 +6,19 @@ import DPDK
 /// stages; nothing is dispatched per packet).
 ///
 /// A stage may drop packets: it compacts the burst with `PacketBurst.keep`/`drop`/`endCompaction` and
-/// counts each drop under one of its `dropReasons`.
+/// counts each drop under one of its `Drop` reasons.
 public protocol PipelineStage: ~Copyable {
+    /// Why the stage drops packets: an enum, one counter per case, named by the case (`NoReasons` for a
+    /// stage that never drops).
+    associatedtype Drop: StageReason
+    /// What the stage counts that is not a drop (MACs learned, floods, ...): an enum like `Drop`, by default
+    /// `NoReasons`.
+    associatedtype Event: StageReason = NoReasons
+
     /// Stable identifier shown by `sluicectl` and used in JSON output.
     static var name: String { get }
-    /// Names of the stage's drop reasons; a reason's code is its index here.
-    static var dropReasons: [String] { get }
-    /// Names of things the stage counts that are not drops (MACs learned, floods, ...).
-    static var eventNames: [String] { get }
-    /// This PMD's counters for the stage (layout: `StageCounters`).
-    var counters: StageCounters { get }
+    /// This PMD's counters for the stage (layout: `StageCounters`), counted by `Drop` and `Event`.
+    var counters: TypedStageCounters<Drop, Event> { get }
 
     mutating func process(_ burst: inout PacketBurst)
 
@@ -28,12 +31,16 @@ public protocol PipelineStage: ~Copyable {
 }
 
 extension PipelineStage where Self: ~Copyable {
-    public static var eventNames: [String] { [] }
+    /// The stage's counters, typed by its reasons.
+    public typealias Counters = TypedStageCounters<Drop, Event>
+
+    /// Names of the stage's drop reasons, in counter order (a reason's counter is `firstDrop` + its index).
+    public static var dropReasons: [String] { Drop.names }
+    /// Names of the stage's events, in counter order (an event's counter is `firstEvent` + its index).
+    public static var eventNames: [String] { Event.names }
 
     /// Counters laid out for this stage's drop reasons and events.
-    public static func allocateCounters() -> StageCounters {
-        .allocate(dropReasons: dropReasons.count, events: eventNames.count)
-    }
+    public static func allocateCounters() -> Counters { .allocate() }
 
     /// Runs the stage and accounts packets in/out and the cycles it took. `since` is the TSC value at the
     /// end of the previous stage, so one TSC read per stage boundary suffices.
@@ -50,21 +57,23 @@ extension PipelineStage where Self: ~Copyable {
         let packetsIn = burst.count
         process(&burst)
         guard weight != 0 else {
-            counters.record(packetsIn: packetsIn, packetsOut: burst.count)
+            counters.untyped.record(packetsIn: packetsIn, packetsOut: burst.count)
             return start
         }
         let now = readTSC()
-        counters.record(packetsIn: packetsIn, packetsOut: burst.count, cycles: (now &- start) &* weight)
+        counters.untyped.record(packetsIn: packetsIn, packetsOut: burst.count, cycles: (now &- start) &* weight)
         return now
     }
 
     public var descriptor: StageDescriptor {
-        StageDescriptor(name: Self.name, dropReasons: Self.dropReasons, eventNames: Self.eventNames, counters: counters)
+        StageDescriptor(
+            name: Self.name, dropReasons: Self.dropReasons, eventNames: Self.eventNames, counters: counters.untyped)
     }
 }
 
 /// The per-PMD counters of one stage: calls, packets in and out, cycles, then one counter per drop reason,
-/// then one per event.
+/// then one per event. Stages count drops and events through `TypedStageCounters`, readers label them with
+/// the names of a `StageDescriptor`.
 @frozen
 public struct StageCounters: Sendable {
     public let block: CounterBlock
@@ -84,9 +93,6 @@ public struct StageCounters: Sendable {
     }
 
     @inlinable @inline(__always)
-    public func event(_ index: Int, count: UInt64 = 1) { block.add(firstEvent &+ index, count) }
-
-    @inlinable @inline(__always)
     public func record(packetsIn: Int, packetsOut: Int, cycles: UInt64) {
         block.increment(Self.calls)
         block.add(Self.packetsIn, UInt64(truncatingIfNeeded: packetsIn))
@@ -101,9 +107,6 @@ public struct StageCounters: Sendable {
         block.add(Self.packetsIn, UInt64(truncatingIfNeeded: packetsIn))
         block.add(Self.packetsOut, UInt64(truncatingIfNeeded: packetsOut))
     }
-
-    @inlinable @inline(__always)
-    public func drop(reason: Int, count: UInt64 = 1) { block.add(Self.firstDrop &+ reason, count) }
 }
 
 /// Chooses the bursts whose stages are timed. Reading the TSC costs ~25 cycles on some machines (VMs), and

@@ -5,9 +5,10 @@ import Packet
 /// every later stage reads instead of re-parsing. Malformed frames are dropped under the parser's reason.
 public struct ParseStage: PipelineStage, ~Copyable {
     public static let name = "parse"
-    public static let dropReasons = ParseError.allCases.map(\.name)
+    /// A malformed frame is dropped under the parser's reason, named as the parser names it.
+    public typealias Drop = ParseError
 
-    public let counters: StageCounters
+    public let counters: Counters
 
     public init() { counters = Self.allocateCounters() }
 
@@ -23,7 +24,7 @@ public struct ParseStage: PipelineStage, ~Copyable {
             let mbuf = burst.packets[i]
             // Headers are parsed from the first segment; drivers deliver frames up to the MTU in one.
             if let error = PacketParser.parse(UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, into: &burst.meta[i].headers) {
-                counters.drop(reason: Int(error.rawValue))
+                counters.drop(error)
                 burst.drop(i)
             } else {
                 burst.keep(i, at: &kept)
@@ -32,3 +33,7 @@ public struct ParseStage: PipelineStage, ~Copyable {
         burst.endCompaction(keeping: kept)
     }
 }
+
+/// The parser's errors are the parse stage's drop reasons: numbered from 0 in declaration order, with their
+/// kebab-case names.
+extension ParseError: StageReason {}

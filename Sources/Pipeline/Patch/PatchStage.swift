@@ -2,9 +2,10 @@
 /// peer, untouched, bypassing the bridge. Bursts from other ports pass through to the bridge stages.
 public struct PatchStage: PipelineStage, ~Copyable {
     public static let name = "patch"
-    public static let dropReasons: [String] = []
+    /// Never drops: a patched burst always has its egress.
+    public typealias Drop = NoReasons
 
-    public let counters: StageCounters
+    public let counters: Counters
     /// Peer port index for each port index, or `PacketMeta.noEgress`: the table given at init until a
     /// generation is bound, then that generation's.
     @usableFromInline var peers: UnsafeMutableBufferPointer<UInt16>

@@ -11,15 +11,23 @@ import Packet
 /// tagging of the same frame.
 public struct TransmitStage: PipelineStage, ~Copyable {
     public static let name = "transmit"
-    public static let dropReasons = [
-        "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed", "no-headroom",
-    ]
-    public enum Drop {
-        public static let noEgress = 0, portDown = 1, txQueueFull = 2, floodNoPorts = 3, notMember = 4
-        public static let copyFailed = 5, noHeadroom = 6
+    public enum Drop: Int, StageReason {
+        case noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom
+
+        public var name: String {
+            switch self {
+            case .noEgress: "no-egress"
+            case .portDown: "port-down"
+            case .txQueueFull: "tx-queue-full"
+            case .floodNoPorts: "flood-no-ports"
+            case .notMember: "vlan-not-member"
+            case .copyFailed: "copy-failed"
+            case .noHeadroom: "no-headroom"
+            }
+        }
     }
 
-    public let counters: StageCounters
+    public let counters: Counters
     /// The targets given at init until a generation is bound, then that generation's.
     @usableFromInline var targets: UnsafeMutableBufferPointer<TxTarget>
     private let ownTargets: UnsafeMutableBufferPointer<TxTarget>
@@ -84,13 +92,13 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             if egress < portCount {
                 let bit = UInt64(1) << UInt64(egress)
                 if enabledMask & bit == 0 {
-                    counters.drop(reason: Drop.portDown)
+                    counters.drop(.portDown)
                     burst.drop(i)
                 } else if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
-                    counters.drop(reason: Drop.notMember)
+                    counters.drop(.notMember)
                     burst.drop(i)
                 } else if meta.vlan != 0 && !fitTag(mbuf, meta, port: egress) {
-                    counters.drop(reason: Drop.noHeadroom)
+                    counters.drop(.noHeadroom)
                     burst.drop(i)
                 } else {
                     enqueue(mbuf, port: egress)
@@ -99,7 +107,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             } else if meta.egress == PacketMeta.flood {
                 var ports = bridge.vlanMembers[Int(meta.vlan)] & enabledMask & ~ingressBit
                 if ports == 0 {
-                    counters.drop(reason: Drop.floodNoPorts)
+                    counters.drop(.floodNoPorts)
                     burst.drop(i)
                     continue
                 }
@@ -108,14 +116,14 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                     let port = ports.trailingZeroBitCount
                     ports &= ports &- 1
                     guard let copy = mbuf.copy() else {
-                        counters.drop(reason: Drop.copyFailed)
+                        counters.drop(.copyFailed)
                         continue
                     }
                     if fitTag(copy, meta, port: port) {
                         enqueue(copy, port: port)
                         queued &+= 1
                     } else {
-                        counters.drop(reason: Drop.noHeadroom)
+                        counters.drop(.noHeadroom)
                         copy.free()
                     }
                 }
@@ -124,11 +132,11 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                     enqueue(mbuf, port: last)
                     queued &+= 1
                 } else {
-                    counters.drop(reason: Drop.noHeadroom)
+                    counters.drop(.noHeadroom)
                     burst.drop(i)
                 }
             } else {
-                counters.drop(reason: Drop.noEgress)
+                counters.drop(.noEgress)
                 burst.drop(i)
             }
         }
@@ -143,7 +151,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             ports &= ports &- 1
             let count = pendingCounts[port]
             let done = targets[port].send(pending + port &* capacity, count: count)
-            if done < count { counters.drop(reason: Drop.txQueueFull, count: UInt64(truncatingIfNeeded: count &- done)) }
+            if done < count { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: count &- done)) }
             sent &+= done
             pendingCounts[port] = 0
         }
@@ -196,7 +204,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         burst.packets.count = 0
         guard kept > 0 else { return true }
         let sent = targets[port].send(burst.packets.slots, count: kept)
-        if sent < kept { counters.drop(reason: Drop.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
+        if sent < kept { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
         counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
         return true
     }
@@ -210,10 +218,10 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         for i in 0..<count {
             let meta = burst.meta[i]
             if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
-                counters.drop(reason: Drop.notMember)
+                counters.drop(.notMember)
                 burst.drop(i)
             } else if meta.vlan != 0 && !fitTag(burst.packets[i], meta, port: port) {
-                counters.drop(reason: Drop.noHeadroom)
+                counters.drop(.noHeadroom)
                 burst.drop(i)
             } else {
                 burst.keep(i, at: &kept)
@@ -233,7 +241,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             if _fastPath(burst.packets[i].pushVLANTag(tci: tci)) {
                 burst.keep(i, at: &kept)
             } else {
-                counters.drop(reason: Drop.noHeadroom)
+                counters.drop(.noHeadroom)
                 burst.drop(i)
             }
         }

@@ -32,7 +32,7 @@ extension DPDKBackedTests {
         }
 
         /// Frames from port 0 and what port security must make of each (nil: passes).
-        static let portZero: [(frame: [UInt8], drop: Int?)] = [
+        static let portZero: [(frame: [UInt8], drop: Drop?)] = [
             (F.udp4(from: a, to: b), nil),
             (ipv4(from: b.mac, src: a.ipv4), Drop.sourceMAC),
             (ipv4(from: a.mac, src: stranger), Drop.sourceIPv4),
@@ -89,7 +89,7 @@ extension DPDKBackedTests {
                 let survivors = Self.run(&stage, Self.portZero.map(\.frame), ingress: 0, env: env)
                 #expect(survivors == Self.portZero.filter { $0.drop == nil }.map(\.frame))
                 var drops = [UInt64](repeating: 0, count: 5)
-                for case let (_, drop?) in Self.portZero { drops[drop] += 1 }
+                for case let (_, drop?) in Self.portZero { drops[drop.index] += 1 }
                 #expect(drops == [3, 2, 2, 1, 1])
                 #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 20, packetsOut: 11, drops: drops))
             }
@@ -157,7 +157,8 @@ extension DPDKBackedTests {
             let stage = PortSecurityStage(bridge: tables.view)
             #expect(stage.descriptor.name == "port-security")
             #expect(stage.descriptor.dropReasons == ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"])
-            #expect([Drop.sourceMAC, Drop.sourceIPv4, Drop.sourceIPv6, Drop.arpMAC, Drop.arpIP] == [0, 1, 2, 3, 4])
+            let reasons: [Drop] = [.sourceMAC, .sourceIPv4, .sourceIPv6, .arpMAC, .arpIP]
+            #expect(reasons.map(\.rawValue) == [0, 1, 2, 3, 4])
         }
     }
 }

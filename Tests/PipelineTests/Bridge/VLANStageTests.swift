@@ -21,7 +21,7 @@ extension DPDKBackedTests {
         enum Outcome: Equatable {
             /// Kept, in `vlan`, with the tag flag.
             case kept(vlan: UInt16, tagged: Bool)
-            case dropped(Int)
+            case dropped(Drop)
         }
 
         static func frame(_ tci: UInt16?) -> [UInt8] {
@@ -78,7 +78,7 @@ extension DPDKBackedTests {
                             "port \(ingress) #\(i)")
                         #expect(burst.meta[i].egress == PacketMeta.noEgress)
                     }
-                    for case .dropped(let reason) in frames.map(\.outcome) { expectedDrops[reason] += 1 }
+                    for case .dropped(let reason) in frames.map(\.outcome) { expectedDrops[reason.index] += 1 }
                     expectedIn += UInt64(frames.count)
                     expectedOut += UInt64(kept.count)
                     burst.releaseDropped()
@@ -110,7 +110,7 @@ extension DPDKBackedTests {
             let stage = VLANStage(bridge: tables.view)
             #expect(stage.descriptor.name == "vlan")
             #expect(stage.descriptor.dropReasons == ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"])
-            #expect([Drop.taggedOnAccess, Drop.notAllowed, Drop.untaggedOnTrunk] == [0, 1, 2])
+            #expect([Drop.taggedOnAccess, Drop.notAllowed, Drop.untaggedOnTrunk].map(\.rawValue) == [0, 1, 2])
         }
     }
 }

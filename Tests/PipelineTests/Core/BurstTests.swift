@@ -5,8 +5,11 @@ import Testing
 /// A stage for testing compaction: drops packets whose tag is odd, keeps the others.
 struct DropOddTagsStage: PipelineStage, ~Copyable {
     static let name = "drop-odd-tags"
-    static let dropReasons = ["odd-tag"]
-    let counters = StageCounters.allocate(dropReasons: 1)
+    enum Drop: Int, StageReason {
+        case oddTag
+        var name: String { "odd-tag" }
+    }
+    let counters = DropOddTagsStage.allocateCounters()
 
     mutating func bind(_ tables: borrowing ForwardingTables) {}
 
@@ -14,7 +17,7 @@ struct DropOddTagsStage: PipelineStage, ~Copyable {
         var slot = 0
         for i in 0..<burst.count {
             if burst.packets[i].data.loadUnaligned(as: UInt32.self) % 2 == 1 {
-                counters.drop(reason: 0)
+                counters.drop(.oddTag)
                 burst.drop(i)
             } else {
                 burst.keep(i, at: &slot)

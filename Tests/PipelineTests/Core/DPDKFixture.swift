@@ -344,7 +344,9 @@ struct StageSnapshot: Equatable, CustomStringConvertible {
 }
 
 extension PipelineStage where Self: ~Copyable {
-    var snapshot: StageSnapshot { StageSnapshot(counters, reasons: Self.dropReasons.count, events: Self.eventNames.count) }
+    var snapshot: StageSnapshot {
+        StageSnapshot(counters.untyped, reasons: Self.dropReasons.count, events: Self.eventNames.count)
+    }
 }
 
 extension StageDescriptor {

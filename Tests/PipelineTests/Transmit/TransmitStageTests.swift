@@ -194,7 +194,7 @@ extension DPDKBackedTests {
             ])
             #expect(stage.descriptor.eventNames == [])
             let codes = [Drop.noEgress, Drop.portDown, Drop.txQueueFull, Drop.floodNoPorts, Drop.notMember, Drop.copyFailed, Drop.noHeadroom]
-            #expect(codes == Array(0..<7))
+            #expect(codes.map(\.rawValue) == Array(0..<7))
             #expect(stage.counters.block.count == StageCounters.firstDrop + 7)
         }
     }
