@@ -59,7 +59,6 @@ SL_INLINE void *_Nullable sl_mbuf_append(struct rte_mbuf *_Nonnull m, uint16_t l
     return rte_pktmbuf_append(m, len);
 }
 SL_INLINE struct rte_mbuf *_Nullable sl_mbuf_alloc(struct rte_mempool *_Nonnull mp) { return rte_pktmbuf_alloc(mp); }
-SL_INLINE void sl_mbuf_free(struct rte_mbuf *_Nonnull m) { rte_pktmbuf_free(m); }
 /// A full copy (new data buffers) of `m`; NULL when `mp` is exhausted.
 SL_INLINE struct rte_mbuf *_Nullable sl_mbuf_copy(const struct rte_mbuf *_Nonnull m, struct rte_mempool *_Nonnull mp) {
     return rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
