@@ -53,7 +53,8 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         // Ports, PMD threads, counters: turns a validated config into a running dataplane.
         .target(
-            name: "Dataplane", dependencies: ["DPDK", "Packet", "Pipeline", "Config", "ControlProtocol"], swiftSettings: dpdkSwiftFlags),
+            name: "Dataplane", dependencies: ["DPDK", "Packet", "Pipeline", "Config", "ControlProtocol"],
+            swiftSettings: dpdkSwiftFlags),
         // The control API: JSON-RPC 2.0 wire types, status/counter types and a blocking client. No DPDK.
         .target(name: "ControlProtocol", swiftSettings: dpdkSwiftFlags),
         // The control socket server (run by sluiced on its control thread), independent of the dataplane.
@@ -86,7 +87,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Packet"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "PacketTests", dependencies: ["Packet"]),
         .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
         // The control server in-process with fake method handlers (protocol, abuse, socket permissions), and
         // the sluicectl binary against it (Config: the real rules behind the fake's port.add and port.set).

@@ -146,7 +146,8 @@ public struct EthPort: Sendable, Hashable {
     /// Receives up to `burst.capacity - burst.count` packets, appending them; the number received.
     @inlinable @inline(__always)
     public func receive(queue: UInt16, into burst: inout MbufBurst) -> Int {
-        let n = rte_eth_rx_burst(id, queue, burst.slots + burst.count, UInt16(truncatingIfNeeded: burst.capacity - burst.count))
+        let n = rte_eth_rx_burst(
+            id, queue, burst.slots + burst.count, UInt16(truncatingIfNeeded: burst.capacity - burst.count))
         burst.count &+= Int(n)
         return Int(n)
     }

@@ -41,15 +41,21 @@ public struct Mbuf: @unchecked Sendable {
 
     /// Grows the packet at the front by `count` bytes; the new start, or nil without headroom.
     @inlinable @inline(__always)
-    public func prepend(_ count: Int) -> UnsafeMutableRawPointer? { sl_mbuf_prepend(raw, UInt16(truncatingIfNeeded: count)) }
+    public func prepend(_ count: Int) -> UnsafeMutableRawPointer? {
+        sl_mbuf_prepend(raw, UInt16(truncatingIfNeeded: count))
+    }
 
     /// Shrinks the packet at the front by `count` bytes; the new start, or nil if too short.
     @inlinable @inline(__always)
-    public func trimFront(_ count: Int) -> UnsafeMutableRawPointer? { sl_mbuf_adj(raw, UInt16(truncatingIfNeeded: count)) }
+    public func trimFront(_ count: Int) -> UnsafeMutableRawPointer? {
+        sl_mbuf_adj(raw, UInt16(truncatingIfNeeded: count))
+    }
 
     /// Appends `count` bytes; their start, or nil without tailroom.
     @inlinable @inline(__always)
-    public func append(_ count: Int) -> UnsafeMutableRawPointer? { sl_mbuf_append(raw, UInt16(truncatingIfNeeded: count)) }
+    public func append(_ count: Int) -> UnsafeMutableRawPointer? {
+        sl_mbuf_append(raw, UInt16(truncatingIfNeeded: count))
+    }
 
     /// A full copy (its own data buffers) from the same pool; nil when the pool is empty.
     @inlinable @inline(__always)

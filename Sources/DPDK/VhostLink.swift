@@ -60,7 +60,9 @@ public final class VhostLink: @unchecked Sendable {
         while rte_eth_dev_callback_unregister(port.id, RTE_ETH_EVENT_INTR_LSC, vhostEventCallback, context) == -EAGAIN {
             rte_pause()
         }
-        while rte_eth_dev_callback_unregister(port.id, RTE_ETH_EVENT_QUEUE_STATE, vhostEventCallback, context) == -EAGAIN {
+        while rte_eth_dev_callback_unregister(port.id, RTE_ETH_EVENT_QUEUE_STATE, vhostEventCallback, context)
+            == -EAGAIN
+        {
             rte_pause()
         }
     }
@@ -92,7 +94,9 @@ public final class VhostLink: @unchecked Sendable {
         // the device was read, the values read are stale and must not overwrite the cleared state.
         let disconnectsBefore = disconnects.load(ordering: .acquiring)
         guard let (negotiated, rings) = readDevice() else { return }
-        guard disconnects.load(ordering: .acquiring) == disconnectsBefore, connected.load(ordering: .acquiring) else { return }
+        guard disconnects.load(ordering: .acquiring) == disconnectsBefore, connected.load(ordering: .acquiring) else {
+            return
+        }
         if features.compareExchange(expected: 0, desired: negotiated, ordering: .relaxed).exchanged {
             vrings.store(rings, ordering: .relaxed)
         }
@@ -185,7 +189,9 @@ extension EthPort {
         var raw = rte_eth_stats()
         guard rte_eth_stats_get(id, &raw) == 0 else { return nil }
         func take<T>(_ tuple: T, _ count: Int) -> [UInt64] {
-            withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: UInt64.self).prefix(min(count, EthPort.queueStatsLimit))) }
+            withUnsafeBytes(of: tuple) {
+                Array($0.bindMemory(to: UInt64.self).prefix(min(count, EthPort.queueStatsLimit)))
+            }
         }
         return QueueStats(
             rxPackets: take(raw.q_ipackets, rxQueues), rxBytes: take(raw.q_ibytes, rxQueues),

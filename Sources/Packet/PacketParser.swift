@@ -22,8 +22,8 @@ public enum PacketParser {
     @inlinable @inline(__always) @_noLocks
     public static func parse(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> ParseError? {
         #if _endian(little)
-        // The fast path compares raw loads with byte-swapped constants: little-endian hosts only.
-        if _fastPath(parseCommonIPv4(data, length: length, into: &headers)) { return nil }
+            // The fast path compares raw loads with byte-swapped constants: little-endian hosts only.
+            if _fastPath(parseCommonIPv4(data, length: length, into: &headers)) { return nil }
         #endif
         return parseAnyFrame(data, length: length, into: &headers)
     }
@@ -39,7 +39,8 @@ public enum PacketParser {
     /// was ~20 cycles/packet; this one tests whole words against the common shape. `PacketTests` check that
     /// both agree on every frame the fast path accepts.
     @inlinable @inline(__always) @_noLocks
-    public static func parseCommonIPv4(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> Bool {
+    public static func parseCommonIPv4(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> Bool
+    {
         // Shortest frame handled: Ethernet + IPv4 + UDP (42 bytes); longest: offsets are 16-bit.
         guard length >= 42, length <= maximumFrameLength else { return false }
         // Loads below are raw (little-endian on the wire bytes): constants are the wire bytes swapped.
@@ -87,7 +88,9 @@ public enum PacketParser {
         }
         if data.load(as: UInt8.self) & 0x01 != 0 {
             flags |= HeaderFlags.multicastDestination.rawValue
-            if data.loadUnaligned(as: UInt32.self) == 0xffff_ffff && data.loadUnaligned(fromByteOffset: 4, as: UInt16.self) == 0xffff {
+            if data.loadUnaligned(as: UInt32.self) == 0xffff_ffff
+                && data.loadUnaligned(fromByteOffset: 4, as: UInt16.self) == 0xffff
+            {
                 flags |= HeaderFlags.broadcastDestination.rawValue
             }
         }
@@ -102,7 +105,9 @@ public enum PacketParser {
     /// The general parser: every frame, every header the pipeline knows, each malformation named. Same
     /// contract as `parse` (which tries `parseCommonIPv4` first).
     @inlinable @inline(__always) @_noLocks
-    public static func parseAnyFrame(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> ParseError? {
+    public static func parseAnyFrame(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders)
+        -> ParseError?
+    {
         guard length >= 14 else { return .truncatedEthernet }
         guard length <= maximumFrameLength else { return .frameTooLong }
 

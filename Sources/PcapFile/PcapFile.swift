@@ -35,8 +35,8 @@ public struct PcapFile: Equatable, Sendable {
         let magic = le32(bytes, 0)
         let swapped: Bool
         switch magic {
-        case 0xa1b2c3d4, 0xa1b23c4d: swapped = false
-        case 0xd4c3b2a1, 0x4d3cb2a1: swapped = true
+        case 0xa1b2_c3d4, 0xa1b2_3c4d: swapped = false
+        case 0xd4c3_b2a1, 0x4d3c_b2a1: swapped = true
         default: throw .notPcap(path)
         }
         func u32(_ offset: Int) -> UInt32 { swapped ? le32(bytes, offset).byteSwapped : le32(bytes, offset) }
@@ -58,10 +58,18 @@ public struct PcapFile: Equatable, Sendable {
         var out: [UInt8] = []
         func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func put16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        put32(0xa1b2c3d4); put16(2); put16(4); put32(0); put32(0); put32(65535); put32(linkType)
+        put32(0xa1b2_c3d4)
+        put16(2)
+        put16(4)
+        put32(0)
+        put32(0)
+        put32(65535)
+        put32(linkType)
         for (index, frame) in frames.enumerated() {
-            put32(UInt32(index / 1_000_000)); put32(UInt32(index % 1_000_000))
-            put32(UInt32(frame.count)); put32(UInt32(frame.count))
+            put32(UInt32(index / 1_000_000))
+            put32(UInt32(index % 1_000_000))
+            put32(UInt32(frame.count))
+            put32(UInt32(frame.count))
             out += frame
         }
         return out
@@ -72,6 +80,7 @@ public struct PcapFile: Equatable, Sendable {
     }
 
     private static func le32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(
+            bytes[offset + 3]) << 24
     }
 }

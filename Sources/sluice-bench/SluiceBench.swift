@@ -1,8 +1,8 @@
 import ArgumentParser
 import Config
 import ControlProtocol
-import Dataplane
 import DPDK
+import Dataplane
 import Foundation
 import Packet
 import PcapFile
@@ -35,11 +35,12 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Modes to run, in order: io (baseline, no stages) and pipeline.")
     var modes: [ForwardingMode] = [.ioBaseline, .pipeline]
 
-    @Option(help: """
-        What the pipeline does with the trace: patch (source patched to sink), l2 (both on VLAN 1, \
-        destinations known), l2-flood (destinations unknown: flooded), vlan-push (source access VLAN 100, \
-        sink trunk), vlan-pop (source trunk carrying VLAN 100, sink access; needs a tagged trace).
-        """)
+    @Option(
+        help: """
+            What the pipeline does with the trace: patch (source patched to sink), l2 (both on VLAN 1, \
+            destinations known), l2-flood (destinations unknown: flooded), vlan-push (source access VLAN 100, \
+            sink trunk), vlan-pop (source trunk carrying VLAN 100, sink access; needs a tagged trace).
+            """)
     var scenario: Scenario = .l2
 
     @Flag(help: "Print JSON instead of a table.")
@@ -154,7 +155,10 @@ struct SluiceBench: ParsableCommand {
 extension ForwardingMode: ExpressibleByArgument {}
 
 enum Scenario: String, CaseIterable, ExpressibleByArgument, Codable {
-    case patch, l2, l2Flood = "l2-flood", vlanPush = "vlan-push", vlanPop = "vlan-pop"
+    case patch, l2
+    case l2Flood = "l2-flood"
+    case vlanPush = "vlan-push"
+    case vlanPop = "vlan-pop"
 
     var knownDestinations: Bool { self == .l2 || self == .vlanPush || self == .vlanPop }
 }
@@ -244,7 +248,8 @@ struct BenchResult: Codable {
         txDropped = after.txDropped - before.txDropped
         stages = zip(before.stages, after.stages).map { b, a in
             let n = a.packetsIn - b.packetsIn
-            return StageResult(name: a.name, packets: n, cyclesPerPacket: n == 0 ? 0 : Double(a.cycles - b.cycles) / Double(n))
+            return StageResult(
+                name: a.name, packets: n, cyclesPerPacket: n == 0 ? 0 : Double(a.cycles - b.cycles) / Double(n))
         }
     }
 }
@@ -259,19 +264,23 @@ struct BenchReport: Codable {
     var results: [BenchResult]
 
     func table() -> String {
-        var out = "scenario \(scenario), trace \(trace): \(tracePackets) packets, \(String(format: "%.1f", averageFrameBytes)) bytes average; TSC \(tscHz / 1_000_000) MHz; \(durationSeconds)s per mode\n"
+        var out =
+            "scenario \(scenario), trace \(trace): \(tracePackets) packets, \(String(format: "%.1f", averageFrameBytes)) bytes average; TSC \(tscHz / 1_000_000) MHz; \(durationSeconds)s per mode\n"
         out += "mode       Mpps   cycles/pkt  vs-io  busy%  tx-dropped  on-cpu%  on-cpu cycles/pkt\n"
         let floor = results.first { $0.mode == ForwardingMode.ioBaseline.rawValue }?.cyclesPerPacket
         for r in results {
             let ratio = floor.map { $0 > 0 ? String(format: "%.2f", r.cyclesPerPacket / $0) : "-" } ?? "-"
-            out += r.mode.padding(toLength: 9, withPad: " ", startingAt: 0)
+            out +=
+                r.mode.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + String(format: "%6.2f  %11.1f  ", r.mpps, r.cyclesPerPacket)
                 + String(repeating: " ", count: max(0, 5 - ratio.count)) + ratio
-                + String(format: "  %5.1f  ", r.busyPercent) + "\(r.txDropped)".padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: "  %5.1f  ", r.busyPercent)
+                + "\(r.txDropped)".padding(toLength: 10, withPad: " ", startingAt: 0)
                 + (r.pmdOnCPUPercent.map { String(format: "  %7.1f", $0) } ?? "        -")
                 + (r.onCPUCyclesPerPacket.map { String(format: "  %17.1f", $0) } ?? "                  -") + "\n"
             for s in r.stages {
-                out += "  stage \(s.name.padding(toLength: 12, withPad: " ", startingAt: 0))"
+                out +=
+                    "  stage \(s.name.padding(toLength: 12, withPad: " ", startingAt: 0))"
                     + String(format: "%11.1f cycles/pkt\n", s.cyclesPerPacket)
             }
         }

@@ -23,9 +23,12 @@ struct Sluiced: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    @Option(help: ArgumentHelp(
-        "Where configuration applied through the control socket is persisted and restored from at start.",
-        discussion: "At start, ports, patches and l2 settings come from this file when it exists; everything else from --config. Empty: no persistence."))
+    @Option(
+        help: ArgumentHelp(
+            "Where configuration applied through the control socket is persisted and restored from at start.",
+            discussion:
+                "At start, ports, patches and l2 settings come from this file when it exists; everything else from --config. Empty: no persistence."
+        ))
     var stateFile = "/var/lib/sluice/state.yaml"
 
     @Flag(help: "Ignore (and on the next change overwrite) the persisted state: start from --config alone.")
@@ -44,7 +47,8 @@ struct Sluiced: ParsableCommand {
         do {
             settings = try SluiceConfig.load(path: config)
         } catch {
-            FileHandle.standardError.write(Data("sluiced: invalid configuration \(config):\n\(error.description)\n".utf8))
+            FileHandle.standardError.write(
+                Data("sluiced: invalid configuration \(config):\n\(error.description)\n".utf8))
             throw ExitCode(2)
         }
         let statePath = stateFile.isEmpty ? nil : stateFile
@@ -53,10 +57,14 @@ struct Sluiced: ParsableCommand {
                 if let state = try StateFile.read(path: statePath) {
                     // Validated as a whole: the config file's restart-only settings may have changed since.
                     settings = try settings.withRuntimeState(from: state)
-                    logger.notice("restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
+                    logger.notice(
+                        "restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
                 }
             } catch {
-                FileHandle.standardError.write(Data("sluiced: the persisted state \(statePath) does not fit the configuration \(config):\n\(error.description)\nFix or remove the state file, or start with --discard-state.\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "sluiced: the persisted state \(statePath) does not fit the configuration \(config):\n\(error.description)\nFix or remove the state file, or start with --discard-state.\n"
+                            .utf8))
                 throw ExitCode(2)
             }
         }
@@ -99,20 +107,24 @@ struct Sluiced: ParsableCommand {
             throw ExitCode(1)
         }
         for port in dataplane.ports {
-            logger.info("port \(port.name): \(port.config.resolvedDevargs) driver=\(port.info.driverName) admin=\(port.config.admin.rawValue) rxq=\(port.config.rxQueues) txq=\(port.txQueues)")
+            logger.info(
+                "port \(port.name): \(port.config.resolvedDevargs) driver=\(port.info.driverName) admin=\(port.config.admin.rawValue) rxq=\(port.config.rxQueues) txq=\(port.txQueues)"
+            )
         }
         for pmd in dataplane.pmdStatuses() {
             logger.info("pmd lcore \(pmd.lcore): polling \(pmd.rxQueues.joined(separator: " "))")
         }
-        logger.notice("ready: \(dataplane.ports.count) ports, \(dataplane.pmds.count) PMD threads, control socket \(server.path)")
+        logger.notice(
+            "ready: \(dataplane.ports.count) ports, \(dataplane.pmds.count) PMD threads, control socket \(server.path)")
 
         var lastMaintenance = ContinuousClock.now
-        server.run(periodic: {
-            guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
-            lastMaintenance = ContinuousClock.now
-            let (aged, recycled) = dataplane.maintainMACTable()
-            if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
-        }, until: { StopSignal.received })
+        server.run(
+            periodic: {
+                guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
+                lastMaintenance = ContinuousClock.now
+                let (aged, recycled) = dataplane.maintainMACTable()
+                if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
+            }, until: { StopSignal.received })
 
         logger.notice("stopping")
         server.close()

@@ -1,10 +1,11 @@
-@testable import Control
 import ControlProtocol
 import Foundation
 import Testing
 
+@testable import Control
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Clients that misbehave: each gets an error or is disconnected, and the server keeps serving the others.
@@ -22,19 +23,28 @@ struct AbuseTests {
         defer { server.stop() }
         let client = try server.raw()
         var generator = SplitMix(seed: 42)
-        let garbageLines: [[UInt8]] = [
-            [0, 0, 0, 0],
-            [0xFF, 0xFE, 0xFD, 0x80, 0xC0, 0xAF],
-            Array(#"{"jsonrpc":"2.0","id":1,"method":"ver"#.utf8) + [0xFF, 0x00] + Array(#"sion"}"#.utf8),
-            Array(#"{"jsonrpc":"2.0","id":1,"method":"version","params":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8),
-            [0x1B, 0x5B, 0x32, 0x4A, 0x07, 0x08],
-        ] + (0..<20).map { _ in (0..<Int(generator.next() % 3000 + 1)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }.filter { $0 != 0x0A } }
+        let garbageLines: [[UInt8]] =
+            [
+                [0, 0, 0, 0],
+                [0xFF, 0xFE, 0xFD, 0x80, 0xC0, 0xAF],
+                Array(#"{"jsonrpc":"2.0","id":1,"method":"ver"#.utf8) + [0xFF, 0x00] + Array(#"sion"}"#.utf8),
+                Array(#"{"jsonrpc":"2.0","id":1,"method":"version","params":""#.utf8) + [0xED, 0xA0, 0x80]
+                    + Array(#""}"#.utf8),
+                [0x1B, 0x5B, 0x32, 0x4A, 0x07, 0x08],
+            ]
+            + (0..<20).map { _ in
+                (0..<Int(generator.next() % 3000 + 1)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }.filter {
+                    $0 != 0x0A
+                }
+            }
         for line in garbageLines {
             #expect(client.send(line + [0x0A]))
             let response = try client.response()
             #expect(response.error != nil && response.result == nil)
-            #expect([RPCErrorObject.parseError, RPCErrorObject.invalidRequest, RPCErrorObject.methodNotFound].contains(response.error?.code ?? 0),
-                    "\(String(describing: response.error))")
+            #expect(
+                [RPCErrorObject.parseError, RPCErrorObject.invalidRequest, RPCErrorObject.methodNotFound].contains(
+                    response.error?.code ?? 0),
+                "\(String(describing: response.error))")
         }
         #expect(try decodeResult(client.roundTrip(requestLine("version", id: 99)), as: VersionInfo.self).pid == 4242)
         #expect(server.handler.calls.map(\.method) == ["version"], "no garbage line reached the handler")
@@ -75,7 +85,8 @@ struct AbuseTests {
         let server = try TestServer()
         defer { server.stop() }
         let document = String(repeating: "x", count: maxRequestBytes - 200)
-        let response = try server.raw().roundTrip(requestLine("config.apply", id: 2, params: #"{"document":"\#(document)","dryRun":true}"#))
+        let response = try server.raw().roundTrip(
+            requestLine("config.apply", id: 2, params: #"{"document":"\#(document)","dryRun":true}"#))
         #expect(try decodeResult(response, as: ConfigApplyResult.self).dryRun)
     }
 
@@ -83,7 +94,8 @@ struct AbuseTests {
     func hundredClients() throws {
         let server = try TestServer()
         defer { server.stop() }
-        let clientCount = 100, requestsPerClient = 10
+        let clientCount = 100
+        let requestsPerClient = 10
         // All connected at once before any of them works.
         let clients = try (0..<clientCount).map { _ in try server.raw() }
         let failures = Failures()
@@ -120,7 +132,9 @@ struct AbuseTests {
         defer { server.stop() }
         // Each one answered: all eight are registered.
         let clients = try (0..<8).map { _ in try server.raw() }
-        for (index, client) in clients.enumerated() { #expect(try client.roundTrip(requestLine("version", id: index)).id == .number(index)) }
+        for (index, client) in clients.enumerated() {
+            #expect(try client.roundTrip(requestLine("version", id: index)).id == .number(index))
+        }
         let extra = try server.raw()
         extra.send(requestLine("version") + "\n")
         #expect(extra.waitClosed(), "the ninth connection is refused")
@@ -181,7 +195,8 @@ struct AbuseTests {
 
     @Test("a client that stops reading with answers pending is disconnected after the idle timeout")
     func stuckReader() throws {
-        let server = try TestServer(handler: FakeHandler(portCount: 400), limits: .init(idleTimeout: .milliseconds(300)))
+        let server = try TestServer(
+            handler: FakeHandler(portCount: 400), limits: .init(idleTimeout: .milliseconds(300)))
         defer { server.stop() }
         let stuck = try server.raw()
         // More than the socket buffers hold, less than the output cap: only the idle timeout ends it.
@@ -199,21 +214,27 @@ struct AbuseTests {
         let client = try server.raw()
         for depth in [65, 1000, 100_000] {
             let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
-            let response = try client.roundTrip(requestLine("port.set", id: depth, params: #"{"name":"p0","settings":{"x":\#(nested)}}"#))
+            let response = try client.roundTrip(
+                requestLine("port.set", id: depth, params: #"{"name":"p0","settings":{"x":\#(nested)}}"#))
             #expect(response.error?.code == RPCErrorObject.invalidRequest)
             #expect(response.error?.message.contains("deeper than 64") == true)
             let objects = String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)
             #expect(try client.roundTrip(objects).error?.code == RPCErrorObject.invalidRequest)
             // Unbalanced: only opening brackets.
-            #expect(try client.roundTrip(String(repeating: "{", count: depth)).error?.code == RPCErrorObject.invalidRequest)
+            #expect(
+                try client.roundTrip(String(repeating: "{", count: depth)).error?.code == RPCErrorObject.invalidRequest)
         }
         // Within the bound: parsed and answered normally (port.set takes any settings object).
         let nested = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
-        let response = try client.roundTrip(requestLine("port.set", id: 1, params: #"{"name":"p0","settings":{"x":\#(nested)}}"#))
+        let response = try client.roundTrip(
+            requestLine("port.set", id: 1, params: #"{"name":"p0","settings":{"x":\#(nested)}}"#))
         #expect(try decodeResult(response, as: ConfigApplyResult.self).changes.first?.fields == ["x"])
         // Brackets inside strings do not count.
         let document = String(repeating: "[{", count: 5000)
-        #expect(try client.roundTrip(requestLine("config.apply", id: 2, params: #"{"document":"\#(document)\"\\","dryRun":true}"#)).result != nil)
+        #expect(
+            try client.roundTrip(
+                requestLine("config.apply", id: 2, params: #"{"document":"\#(document)\"\\","dryRun":true}"#)
+            ).result != nil)
         #expect(server.handler.calls.map(\.method) == ["port.set", "config.apply"])
     }
 

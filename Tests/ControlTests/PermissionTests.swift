@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The socket's mode and group decide who may talk to sluiced. Needs root: it creates a group and runs

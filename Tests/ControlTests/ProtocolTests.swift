@@ -27,7 +27,8 @@ struct ProtocolTests {
         #expect(response.error == nil)
         switch method {
         case "version": #expect(try decodeResult(response, as: VersionInfo.self) == FakeHandler.versionInfo)
-        case "port.list": #expect(try decodeResult(response, as: [PortStatus].self) == FakeHandler.portList(count: 2, call: 1))
+        case "port.list":
+            #expect(try decodeResult(response, as: [PortStatus].self) == FakeHandler.portList(count: 2, call: 1))
         case "pmd.list": #expect(try decodeResult(response, as: [PMDStatus].self) == FakeHandler.pmdList)
         case "stage.list": #expect(try decodeResult(response, as: [StageStatus].self) == FakeHandler.stageList(call: 1))
         case "mac.list": #expect(try decodeResult(response, as: [MACEntry].self) == FakeHandler.macTable)
@@ -43,7 +44,8 @@ struct ProtocolTests {
         case "port.del":
             #expect(try decodeResult(response, as: ConfigApplyResult.self).changes.map(\.action) == ["remove-port"])
         case "port.set":
-            #expect(try decodeResult(response, as: ConfigApplyResult.self).changes.first?.fields == ["admin", "max-macs"])
+            #expect(
+                try decodeResult(response, as: ConfigApplyResult.self).changes.first?.fields == ["admin", "max-macs"])
         default:
             Issue.record("no expectation for the result of \(method)")
         }
@@ -70,9 +72,15 @@ struct ProtocolTests {
         #expect(flush.flushed == 1)
         let set = try client.call(
             PortMethods.set,
-            PortSetParams(name: "p0", settings: .object(["vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(100), .string("200-210")])])]), dryRun: true))
+            PortSetParams(
+                name: "p0",
+                settings: .object([
+                    "vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(100), .string("200-210")])])
+                ]), dryRun: true))
         #expect(set.dryRun && set.revision == 3)
-        #expect(server.handler.calls.last?.params == #"{"dryRun":true,"name":"p0","settings":{"vlan":{"allowed":[100,"200-210"],"mode":"trunk"}}}"#)
+        #expect(
+            server.handler.calls.last?.params
+                == #"{"dryRun":true,"name":"p0","settings":{"vlan":{"allowed":[100,"200-210"],"mode":"trunk"}}}"#)
     }
 
     @Test("mac.flush without params flushes everything")
@@ -135,9 +143,10 @@ struct ProtocolTests {
         let response = try server.raw().roundTrip(requestLine("port.frobnicate", id: 5))
         #expect(response.id == .number(5))
         #expect(response.error?.code == RPCErrorObject.methodNotFound)
-        #expect(response.error?.message == "unknown method 'port.frobnicate'; methods: "
-            + "version, health, pmd.list, stage.list, port.list, port.add, port.del, port.set, "
-            + "mac.list, mac.flush, vlan.list, config.get, config.apply")
+        #expect(
+            response.error?.message == "unknown method 'port.frobnicate'; methods: "
+                + "version, health, pmd.list, stage.list, port.list, port.add, port.del, port.set, "
+                + "mac.list, mac.flush, vlan.list, config.get, config.apply")
     }
 
     @Test(
@@ -150,7 +159,10 @@ struct ProtocolTests {
             (#"{"jsonrpc":"2.0","id":4,"method":7}"#, RPCID?.some(.number(4)), "\"method\" must be a string"),
             (#"{"jsonrpc":"2.0","id":1.5,"method":"version"}"#, RPCID?.none, "\"id\" must be an integer or a string"),
             (#"{"jsonrpc":"2.0","id":[1],"method":"version"}"#, RPCID?.none, "\"id\" must be an integer or a string"),
-            (#"{"jsonrpc":"2.0","id":{"x":1},"method":"version"}"#, RPCID?.none, "\"id\" must be an integer or a string"),
+            (
+                #"{"jsonrpc":"2.0","id":{"x":1},"method":"version"}"#, RPCID?.none,
+                "\"id\" must be an integer or a string"
+            ),
             (#"[{"jsonrpc":"2.0","id":1,"method":"version"}]"#, RPCID?.none, "a request must be a JSON object"),
             (#""version""#, RPCID?.none, "a request must be a JSON object"),
             (#"42"#, RPCID?.none, "a request must be a JSON object"),
@@ -230,8 +242,10 @@ struct ProtocolTests {
         // On the wire: code, message and data; absent data is left out.
         raw.send(requestLine("config.apply", id: 14, params: #"{"document":"RESTART"}"#) + "\n")
         guard case .line(let line) = raw.readLine() else { throw TestFailure("no answer") }
-        #expect(String(decoding: line, as: UTF8.self)
-            == #"{"error":{"code":-32011,"data":{"needsRestart":["eal.pmd-cpu-mask","mempool.mbufs"]},"message":"the change needs a restart of sluiced"},"id":14,"jsonrpc":"2.0"}"#)
+        #expect(
+            String(decoding: line, as: UTF8.self)
+                == #"{"error":{"code":-32011,"data":{"needsRestart":["eal.pmd-cpu-mask","mempool.mbufs"]},"message":"the change needs a restart of sluiced"},"id":14,"jsonrpc":"2.0"}"#
+        )
     }
 
     @Test("pipelined requests are answered in order; blank lines and CRLF are accepted")

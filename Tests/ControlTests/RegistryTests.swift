@@ -64,9 +64,11 @@ struct RegistryTests {
         #expect(try decodeResult(version, as: VersionInfo.self) == FakeHandler.versionInfo)
         let response = try client.roundTrip(requestLine("port.list", id: 4))
         #expect(response.id == .number(4))
-        #expect(response.error == RPCErrorObject(
-            code: RPCErrorObject.methodNotFound,
-            message: "unknown method 'port.list'; methods: version, health, pmd.list, stage.list"))
+        #expect(
+            response.error
+                == RPCErrorObject(
+                    code: RPCErrorObject.methodNotFound,
+                    message: "unknown method 'port.list'; methods: version, health, pmd.list, stage.list"))
         #expect(server.handler.calls.map(\.method) == ["version"])
     }
 
@@ -96,13 +98,17 @@ struct RegistryTests {
             "\(String(describing: wrongType.error))")
         let refused = try raw.roundTrip(requestLine("test.echo", id: 5, params: #"{"text":"refuse"}"#))
         #expect(refused.id == .number(5))
-        #expect(refused.error
-            == RPCErrorObject(code: RPCErrorObject.invalidParams, message: "params.text: 'refuse' is refused"))
+        #expect(
+            refused.error
+                == RPCErrorObject(code: RPCErrorObject.invalidParams, message: "params.text: 'refuse' is refused"))
         let unknown = try raw.roundTrip(requestLine("version", id: 6))
         #expect(unknown.error?.message == "unknown method 'version'; methods: test.echo, test.greet, test.ping")
 
         let logged = server.log.all.filter { $0.message == "request" }.compactMap { $0.metadata["method"] }
-        #expect(logged == ["test.echo", "test.greet", "test.ping", "test.echo", "test.echo", "test.greet", "test.ping",
-                           "test.echo", "test.echo", "version"])
+        #expect(
+            logged == [
+                "test.echo", "test.greet", "test.ping", "test.echo", "test.echo", "test.greet", "test.ping",
+                "test.echo", "test.echo", "version",
+            ])
     }
 }

@@ -20,7 +20,9 @@ struct SluicectlTests {
         return try JSONDecoder().decode(JSONValue.self, from: Data(call.params.utf8))
     }
 
-    static func json(_ text: String) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+    static func json(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
 
     @Test("status tables: version, health, ports, port show, vlans, macs, pmds, stages")
     func tables() throws {
@@ -29,7 +31,10 @@ struct SluicectlTests {
 
         let version = try Self.ctl(server, ["version"])
         #expect(version.status == 0)
-        #expect(Self.lines(version.stdout) == ["sluiced     dpdk              pid  uptime", "9.9.9-test  DPDK 22.11-test  4242  1h2m"])
+        #expect(
+            Self.lines(version.stdout) == [
+                "sluiced     dpdk              pid  uptime", "9.9.9-test  DPDK 22.11-test  4242  1h2m",
+            ])
 
         let health = try Self.ctl(server, ["health"])
         #expect(health.status == 0)
@@ -42,9 +47,12 @@ struct SluicectlTests {
 
         let show = try Self.ctl(server, ["port", "show", "p0"])
         #expect(show.status == 0)
-        #expect(show.stdout.range(of: #"\ndevargs +net_null0,no-rx=1\n"#, options: .regularExpression) != nil, "\(show.stdout)")
+        #expect(
+            show.stdout.range(of: #"\ndevargs +net_null0,no-rx=1\n"#, options: .regularExpression) != nil,
+            "\(show.stdout)")
         #expect(show.stdout.range(of: #"\nconfig\.mtu +1500\n"#, options: .regularExpression) != nil, "\(show.stdout)")
-        #expect(show.stdout.range(of: #"\nmacs +2 learned of 4096"#, options: .regularExpression) != nil, "\(show.stdout)")
+        #expect(
+            show.stdout.range(of: #"\nmacs +2 learned of 4096"#, options: .regularExpression) != nil, "\(show.stdout)")
         let showJSON = try Self.json(try Self.ctl(server, ["port", "show", "p0", "--json"]).stdout)
         #expect(showJSON["status"]?["name"] == .string("p0"))
         #expect(showJSON["config"]?["devargs"] == .string("net_null0"))
@@ -53,23 +61,30 @@ struct SluicectlTests {
         #expect(missing.stderr.contains("no port named 'ghost'; ports are: p0, p1"))
 
         let vlans = Self.lines(try Self.ctl(server, ["vlans"]).stdout)
-        #expect(vlans == ["vlan  untagged  tagged  macs", " 100  p0 p1     uplink     2", " 200  -         uplink     1"])
+        #expect(
+            vlans == ["vlan  untagged  tagged  macs", " 100  p0 p1     uplink     2", " 200  -         uplink     1"])
 
         #expect(Self.lines(try Self.ctl(server, ["macs"]).stdout).count == 4)
         let onPort = Self.lines(try Self.ctl(server, ["macs", "--port", "p0"]).stdout)
         #expect(onPort.count == 3 && onPort.dropFirst().allSatisfy { $0.contains(" p0 ") })
         let inVLAN = Self.lines(try Self.ctl(server, ["macs", "--vlan", "200", "--port", "p0"]).stdout)
         #expect(inVLAN.count == 2 && inVLAN[1].contains("02:00:00:00:00:03"))
-        let macsJSON = try JSONDecoder().decode([MACEntry].self, from: Data(try Self.ctl(server, ["macs", "--vlan", "100", "--json"]).stdout.utf8))
+        let macsJSON = try JSONDecoder().decode(
+            [MACEntry].self, from: Data(try Self.ctl(server, ["macs", "--vlan", "100", "--json"]).stdout.utf8))
         #expect(macsJSON.map(\.mac) == ["02:00:00:00:00:01", "02:00:00:00:00:02"])
 
         #expect(try Self.ctl(server, ["pmds"]).stdout.contains("p0/0 p1/0"))
 
         let stages = Self.lines(try Self.ctl(server, ["stages"]).stdout)
-        #expect(stages[0].split(separator: " ", omittingEmptySubsequences: true)
-            == ["stage", "calls", "vectors/call", "pkts-in", "pkts-out", "cycles/pkt", "drops", "drops-by-reason", "events"])
-        #expect(stages[1].split(separator: " ", omittingEmptySubsequences: true)
-            == ["parse", "100", "10.0", "1000", "990", "30.0", "10", "truncated=10", "-"])
+        #expect(
+            stages[0].split(separator: " ", omittingEmptySubsequences: true)
+                == [
+                    "stage", "calls", "vectors/call", "pkts-in", "pkts-out", "cycles/pkt", "drops", "drops-by-reason",
+                    "events",
+                ])
+        #expect(
+            stages[1].split(separator: " ", omittingEmptySubsequences: true)
+                == ["parse", "100", "10.0", "1000", "990", "30.0", "10", "truncated=10", "-"])
         #expect(stages[2].hasSuffix("flooded=7 learned=2"))
     }
 
@@ -113,7 +128,8 @@ struct SluicectlTests {
         defer { server.stop() }
         #expect(try Self.ctl(server, ["get-config"]).stdout == FakeHandler.document.yaml)
         let json = try Self.ctl(server, ["get-config", "--json"])
-        #expect(try JSONDecoder().decode(ConfigDocumentResult.self, from: Data(json.stdout.utf8)) == FakeHandler.document)
+        #expect(
+            try JSONDecoder().decode(ConfigDocumentResult.self, from: Data(json.stdout.utf8)) == FakeHandler.document)
     }
 
     @Test("apply -f sends the file, prints the plan; --dry-run and -f - (stdin) work")
@@ -129,8 +145,13 @@ struct SluicectlTests {
         let applied = try Self.ctl(server, ["apply", "-f", file])
         #expect(applied.status == 0, "\(applied.stderr)")
         let lines = Self.lines(applied.stdout)
-        #expect(lines[0].split(separator: " ", omittingEmptySubsequences: true) == ["action", "target", "fields", "hitless", "summary"])
-        #expect(lines[1].hasPrefix("add-port") && lines[1].contains("vm3") && lines[1].hasSuffix("add vm3 (net_tap3,iface=vm3)"))
+        #expect(
+            lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
+                "action", "target", "fields", "hitless", "summary",
+            ])
+        #expect(
+            lines[1].hasPrefix("add-port") && lines[1].contains("vm3")
+                && lines[1].hasSuffix("add vm3 (net_tap3,iface=vm3)"))
         #expect(lines[2].contains("vlan.id,max-macs"))
         #expect(lines[3].hasPrefix("replace-port") && lines[3].contains(" no "))
         #expect(lines[4] == "applied 3 changes: now revision 4, persisted")
@@ -140,7 +161,9 @@ struct SluicectlTests {
         let dry = try Self.ctl(server, ["apply", "--dry-run", "-f", "-"], input: document)
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("dry run: 3 changes planned, nothing applied (running revision 3)"))
-        #expect(try Self.lastParams(server, ConfigMethods.apply) == .object(["document": .string(document), "dryRun": .bool(true)]))
+        #expect(
+            try Self.lastParams(server, ConfigMethods.apply)
+                == .object(["document": .string(document), "dryRun": .bool(true)]))
 
         let same = try Self.ctl(server, ["apply", "-f", "-"], input: "SAME")
         #expect(same.stdout == "no changes: the running state (revision 4) already matches\n")
@@ -155,7 +178,8 @@ struct SluicectlTests {
 
         // Over the request limit: refused before sending, saying what to do.
         let huge = directory.appendingPathComponent("huge.yaml").path
-        try String(repeating: "# comment\n", count: maxRequestBytes / 10 + 1).write(toFile: huge, atomically: true, encoding: .utf8)
+        try String(repeating: "# comment\n", count: maxRequestBytes / 10 + 1).write(
+            toFile: huge, atomically: true, encoding: .utf8)
         let tooLarge = try Self.ctl(server, ["apply", "-f", huge])
         #expect(tooLarge.status == 64)
         #expect(tooLarge.stderr.contains("too large"))
@@ -165,10 +189,21 @@ struct SluicectlTests {
     @Test(
         "a rejected change exits 2 and prints every problem on its own line",
         arguments: [
-            ("INVALID", ["sluicectl: sluiced: the document has 2 problems", "sluicectl:   ports[1].mtu: 70000 is out of range 68...9600",
-                         "sluicectl:   patches[0][1]: \"tap9\" is not the name of a port"]),
-            ("RESTART", ["sluicectl: sluiced: the change needs a restart of sluiced",
-                         "sluicectl:   only a restart of sluiced can change: eal.pmd-cpu-mask, mempool.mbufs"]),
+            (
+                "INVALID",
+                [
+                    "sluicectl: sluiced: the document has 2 problems",
+                    "sluicectl:   ports[1].mtu: 70000 is out of range 68...9600",
+                    "sluicectl:   patches[0][1]: \"tap9\" is not the name of a port",
+                ]
+            ),
+            (
+                "RESTART",
+                [
+                    "sluicectl: sluiced: the change needs a restart of sluiced",
+                    "sluicectl:   only a restart of sluiced can change: eal.pmd-cpu-mask, mempool.mbufs",
+                ]
+            ),
             ("FAIL", ["sluicectl: sluiced: port vm3: cannot attach net_tap9: No such device; nothing was applied"]),
         ])
     func rejected(document: String, stderr: [String]) throws {
@@ -187,26 +222,35 @@ struct SluicectlTests {
     func portAdd() throws {
         let server = try TestServer()
         defer { server.stop() }
-        let result = try Self.ctl(server, [
-            "port", "add", "vm3", "--devargs", "net_tap3,iface=vm3", "--vlan-trunk", "100, 200-210,300",
-            "--vlan-native", "1",
-            "--admin", "down", "--max-macs", "16", "--port-security-mac", "52:54:00:12:34:56",
-            "--port-security-ip", "10.0.100.5", "--port-security-ip", "fd00::5",
-            "--static-mac", "02:00:00:00:02:01@200", "--static-mac", "02:00:00:00:02:02", "--dry-run",
-        ])
+        let result = try Self.ctl(
+            server,
+            [
+                "port", "add", "vm3", "--devargs", "net_tap3,iface=vm3", "--vlan-trunk", "100, 200-210,300",
+                "--vlan-native", "1",
+                "--admin", "down", "--max-macs", "16", "--port-security-mac", "52:54:00:12:34:56",
+                "--port-security-ip", "10.0.100.5", "--port-security-ip", "fd00::5",
+                "--static-mac", "02:00:00:00:02:01@200", "--static-mac", "02:00:00:00:02:02", "--dry-run",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("dry run: 1 change planned"))
-        #expect(try Self.lastParams(server, PortMethods.add) == Self.json("""
-            {"dryRun": true, "port": {"name": "vm3", "devargs": "net_tap3,iface=vm3", "admin": "down", "max-macs": 16,
-             "vlan": {"mode": "trunk", "allowed": [100, "200-210", 300], "native": 1},
-             "port-security": {"mac": "52:54:00:12:34:56", "ips": ["10.0.100.5", "fd00::5"]},
-             "static-macs": [{"mac": "02:00:00:00:02:01", "vlan": 200}, {"mac": "02:00:00:00:02:02"}]}}
-            """))
+        #expect(
+            try Self.lastParams(server, PortMethods.add)
+                == Self.json(
+                    """
+                    {"dryRun": true, "port": {"name": "vm3", "devargs": "net_tap3,iface=vm3", "admin": "down", "max-macs": 16,
+                     "vlan": {"mode": "trunk", "allowed": [100, "200-210", 300], "native": 1},
+                     "port-security": {"mac": "52:54:00:12:34:56", "ips": ["10.0.100.5", "fd00::5"]},
+                     "static-macs": [{"mac": "02:00:00:00:02:01", "vlan": 200}, {"mac": "02:00:00:00:02:02"}]}}
+                    """))
 
-        #expect(try Self.ctl(server, ["port", "add", "vm4", "--devargs", "net_tap4", "--vlan-access", "100"]).status == 0)
-        #expect(try Self.lastParams(server, PortMethods.add) == Self.json("""
-            {"port": {"name": "vm4", "devargs": "net_tap4", "vlan": {"mode": "access", "id": 100}}}
-            """))
+        #expect(
+            try Self.ctl(server, ["port", "add", "vm4", "--devargs", "net_tap4", "--vlan-access", "100"]).status == 0)
+        #expect(
+            try Self.lastParams(server, PortMethods.add)
+                == Self.json(
+                    """
+                    {"port": {"name": "vm4", "devargs": "net_tap4", "vlan": {"mode": "access", "id": 100}}}
+                    """))
 
         let duplicate = try Self.ctl(server, ["port", "add", "p0", "--devargs", "net_tap9"])
         #expect(duplicate.status == 2)
@@ -228,7 +272,10 @@ struct SluicectlTests {
             (["port", "add", "x", "--devargs", "d", "--no-port-security"], "--no-port-security only applies"),
             (["port", "add", "x", "--devargs", "d", "--no-static-macs"], "--no-static-macs only applies to port set"),
             (["port", "add", "x", "--devargs", "d", "--mac", "52:54:00:12:34:56"], "Unknown option '--mac'"),
-            (["port", "add", "x", "--devargs", "d", "--vlan-trunk", "5", "--native", "5"], "Unknown option '--native'"),
+            (
+                ["port", "add", "x", "--devargs", "d", "--vlan-trunk", "5", "--native", "5"],
+                "Unknown option '--native'"
+            ),
             (["port", "set", "p0"], "nothing to change"),
             (["port", "set", "p0", "--vlan-default", "--vlan-access", "3"], "--vlan-default"),
             (["port", "set", "p0", "--max-macs", "3", "--max-macs-default"], "not both"),
@@ -250,33 +297,51 @@ struct SluicectlTests {
     func portSet() throws {
         let server = try TestServer()
         defer { server.stop() }
-        let result = try Self.ctl(server, [
-            "port", "set", "p0", "--admin", "up", "--vlan-default", "--max-macs-default", "--port-security-mac",
-            "52:54:00:00:00:01", "--port-security-ip", "10.0.0.1", "--no-static-macs",
-        ])
+        let result = try Self.ctl(
+            server,
+            [
+                "port", "set", "p0", "--admin", "up", "--vlan-default", "--max-macs-default", "--port-security-mac",
+                "52:54:00:00:00:01", "--port-security-ip", "10.0.0.1", "--no-static-macs",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try Self.lastParams(server, PortMethods.set) == Self.json("""
-            {"name": "p0", "settings": {"admin": "up", "vlan": null, "max-macs": null,
-             "port-security": {"mac": "52:54:00:00:00:01", "ips": ["10.0.0.1"]}, "static-macs": null}}
-            """))
+        #expect(
+            try Self.lastParams(server, PortMethods.set)
+                == Self.json(
+                    """
+                    {"name": "p0", "settings": {"admin": "up", "vlan": null, "max-macs": null,
+                     "port-security": {"mac": "52:54:00:00:00:01", "ips": ["10.0.0.1"]}, "static-macs": null}}
+                    """))
         #expect(result.stdout.contains("admin,max-macs,port-security,static-macs,vlan"))
 
-        #expect(try Self.ctl(server, ["port", "set", "p1", "--no-port-security", "--max-macs", "8", "--vlan-access", "7", "--dry-run"]).status == 0)
-        #expect(try Self.lastParams(server, PortMethods.set) == Self.json("""
-            {"name": "p1", "dryRun": true, "settings": {"port-security": null, "max-macs": 8, "vlan": {"mode": "access", "id": 7}}}
-            """))
+        #expect(
+            try Self.ctl(
+                server,
+                ["port", "set", "p1", "--no-port-security", "--max-macs", "8", "--vlan-access", "7", "--dry-run"]
+            ).status == 0)
+        #expect(
+            try Self.lastParams(server, PortMethods.set)
+                == Self.json(
+                    """
+                    {"name": "p1", "dryRun": true, "settings": {"port-security": null, "max-macs": 8, "vlan": {"mode": "access", "id": 7}}}
+                    """))
     }
 
     @Test(
         "ranges are sluiced's to check: its problem, naming the key, reaches the user (exit 2)",
         arguments: [
             (["port", "set", "p0", "--vlan-access"], "0", "10", "ports[0].vlan.id: 0 is reserved"),
-            (["port", "set", "p1", "--vlan-trunk"], "100,300-200", "100,200-300",
-             "ports[1].vlan.allowed[1]: \"300-200\" runs backwards"),
-            (["port", "set", "p0", "--static-mac"], "02:00:00:00:00:01@4095", "02:00:00:00:00:01@1",
-             "ports[0].static-macs[0].vlan: 4095 is reserved"),
-            (["port", "add", "vm3", "--devargs", "net_null3", "--max-macs"], "0", "16",
-             "ports[2].max-macs: 0 is out of range 1...1048576"),
+            (
+                ["port", "set", "p1", "--vlan-trunk"], "100,300-200", "100,200-300",
+                "ports[1].vlan.allowed[1]: \"300-200\" runs backwards"
+            ),
+            (
+                ["port", "set", "p0", "--static-mac"], "02:00:00:00:00:01@4095", "02:00:00:00:00:01@1",
+                "ports[0].static-macs[0].vlan: 4095 is reserved"
+            ),
+            (
+                ["port", "add", "vm3", "--devargs", "net_null3", "--max-macs"], "0", "16",
+                "ports[2].max-macs: 0 is out of range 1...1048576"
+            ),
         ])
     func daemonChecksRanges(command: [String], bad: String, good: String, problem: String) throws {
         let server = try TestServer(handler: FakeHandler(validatesPorts: true))
@@ -299,7 +364,8 @@ struct SluicectlTests {
         #expect(result.stdout.contains("remove-port") && result.stdout.contains("traffic interrupted on: p1"))
         #expect(try Self.lastParams(server, PortMethods.delete) == .object(["name": .string("p1")]))
         #expect(try Self.ctl(server, ["port", "del", "p1", "--dry-run"]).stdout.contains("dry run"))
-        #expect(try Self.lastParams(server, PortMethods.delete) == .object(["name": .string("p1"), "dryRun": .bool(true)]))
+        #expect(
+            try Self.lastParams(server, PortMethods.delete) == .object(["name": .string("p1"), "dryRun": .bool(true)]))
         let unknown = try Self.ctl(server, ["port", "del", "ghost"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no port named 'ghost'"))
@@ -320,7 +386,9 @@ struct SluicectlTests {
                 throw TestFailure("sample without ports or stages: \(sample)")
             }
             #expect(ports.count == 2)
-            #expect(ports[0]["rxPackets"] == .number(1000) && ports[0]["txDropped"] == .number(10) && ports[0]["rxMissed"] == .number(3))
+            #expect(
+                ports[0]["rxPackets"] == .number(1000) && ports[0]["txDropped"] == .number(10)
+                    && ports[0]["rxMissed"] == .number(3))
             if case .number(let pps)? = ports[0]["rxPps"] { #expect(pps > 0) }
             #expect(stages[0]["name"] == .string("parse"))
             #expect(stages[0]["dropsByReason"] == .object(["truncated": .number(10)]))
@@ -337,7 +405,9 @@ struct SluicectlTests {
     func unreachable() throws {
         let result = try runCommand([Binaries.sluicectl, "health", "--socket", "/nonexistent/sluice.sock"])
         #expect(result.status == 3)
-        #expect(result.stderr.contains("cannot connect to /nonexistent/sluice.sock") && result.stderr.contains("is sluiced running?"))
+        #expect(
+            result.stderr.contains("cannot connect to /nonexistent/sluice.sock")
+                && result.stderr.contains("is sluiced running?"))
         #expect(try runCommand([Binaries.sluicectl, "frobnicate"]).status == 64)
     }
 
@@ -345,7 +415,9 @@ struct SluicectlTests {
     func completion(shell: String) throws {
         let result = try runCommand([Binaries.sluicectl, "--generate-completion-script", shell])
         #expect(result.status == 0)
-        for word in ["flush-macs", "get-config", "vlan-trunk", "dry-run"] { #expect(result.stdout.contains(word), "\(word)") }
+        for word in ["flush-macs", "get-config", "vlan-trunk", "dry-run"] {
+            #expect(result.stdout.contains(word), "\(word)")
+        }
     }
 
     @Test("port names complete from the running daemon")

@@ -1,13 +1,14 @@
 import Config
-@testable import Control
 import ControlProtocol
 import Foundation
 import Logging
 import Synchronization
 import Testing
 
+@testable import Control
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Deterministic handlers of the control methods: canned results that depend only on how often a method was
@@ -26,12 +27,15 @@ final class FakeHandler: Sendable {
     /// The canned errors: a document containing one of these words is refused with that error.
     static let invalidConfig = RPCErrorObject(
         code: RPCErrorObject.invalidConfig, message: "the document has 2 problems",
-        data: RPCErrorData(problems: ["ports[1].mtu: 70000 is out of range 68...9600", "patches[0][1]: \"tap9\" is not the name of a port"]))
+        data: RPCErrorData(problems: [
+            "ports[1].mtu: 70000 is out of range 68...9600", "patches[0][1]: \"tap9\" is not the name of a port",
+        ]))
     static let restartRequired = RPCErrorObject(
         code: RPCErrorObject.restartRequired, message: "the change needs a restart of sluiced",
         data: RPCErrorData(needsRestart: ["eal.pmd-cpu-mask", "mempool.mbufs"]))
     static let applyFailed = RPCErrorObject(
-        code: RPCErrorObject.applyFailed, message: "port vm3: cannot attach net_tap9: No such device; nothing was applied")
+        code: RPCErrorObject.applyFailed,
+        message: "port vm3: cannot attach net_tap9: No such device; nothing was applied")
 
     /// port.add and port.set validate the port's new entry with the real configuration rules (as sluiced
     /// does) before answering their canned plan, so that sluiced's messages can be checked end to end.
@@ -101,26 +105,33 @@ final class FakeHandler: Sendable {
         (0..<count).map { index in
             let n = UInt64(call)
             return PortStatus(
-                name: "p\(index)", index: index, dpdkPortID: index, devargs: "net_null\(index),no-rx=1", driver: "net_null",
+                name: "p\(index)", index: index, dpdkPortID: index, devargs: "net_null\(index),no-rx=1",
+                driver: "net_null",
                 admin: index == 1 ? "down" : "up", linkUp: index != 1, linkSpeedMbps: 10000, mtu: 1500,
                 macAddress: "02:00:00:00:00:0\(index % 10)", rxQueues: 1, txQueues: 1,
-                counters: PortCounterValues(rxPackets: n * 1000, rxBytes: n * 64000, txPackets: n * 900, txBytes: n * 57600, txDropped: n * 10),
-                driverStats: DriverStats(rxPackets: n * 1000, txPackets: n * 900, rxMissed: n * 3, rxErrors: 0, txErrors: 0, rxNoMbuf: 0),
+                counters: PortCounterValues(
+                    rxPackets: n * 1000, rxBytes: n * 64000, txPackets: n * 900, txBytes: n * 57600, txDropped: n * 10),
+                driverStats: DriverStats(
+                    rxPackets: n * 1000, txPackets: n * 900, rxMissed: n * 3, rxErrors: 0, txErrors: 0, rxNoMbuf: 0),
                 macLearning: PortMACLearning(learned: 2, limit: 4096, limitReached: 0, tableFull: 0))
         }
     }
 
     static let pmdList = [
-        PMDStatus(lcore: 1, numaSocket: 0, rxQueues: ["p0/0", "p1/0"], iterations: 1000, busyCycles: 250, idleCycles: 750, rxPackets: 10)
+        PMDStatus(
+            lcore: 1, numaSocket: 0, rxQueues: ["p0/0", "p1/0"], iterations: 1000, busyCycles: 250, idleCycles: 750,
+            rxPackets: 10)
     ]
 
     static func stageList(call: Int) -> [StageStatus] {
         let n = UInt64(call)
         return [
-            StageStatus(name: "parse", calls: n * 100, packetsIn: n * 1000, packetsOut: n * 990, cycles: n * 30000,
-                        drops: ["truncated": n * 10, "bad-ethertype": 0]),
-            StageStatus(name: "l2", calls: n * 100, packetsIn: n * 990, packetsOut: n * 990, cycles: n * 49500,
-                        drops: ["no-destination": 0], events: ["learned": n * 2, "flooded": n * 7]),
+            StageStatus(
+                name: "parse", calls: n * 100, packetsIn: n * 1000, packetsOut: n * 990, cycles: n * 30000,
+                drops: ["truncated": n * 10, "bad-ethertype": 0]),
+            StageStatus(
+                name: "l2", calls: n * 100, packetsIn: n * 990, packetsOut: n * 990, cycles: n * 49500,
+                drops: ["no-destination": 0], events: ["learned": n * 2, "flooded": n * 7]),
         ]
     }
 
@@ -184,8 +195,10 @@ final class FakeHandler: Sendable {
     func health() -> HealthStatus {
         _ = record(StatusMethods.health, NoParams())
         return HealthStatus(
-            status: healthStatus, problems: healthStatus == "ok" ? [] : ["pmd lcore 1 is not running", "port p1: link down"],
-            pmdsRunning: healthStatus == "ok" ? 1 : 0, pmds: 1, ports: portCount, portsLinkUp: portCount - 1, revision: 3,
+            status: healthStatus,
+            problems: healthStatus == "ok" ? [] : ["pmd lcore 1 is not running", "port p1: link down"],
+            pmdsRunning: healthStatus == "ok" ? 1 : 0, pmds: 1, ports: portCount, portsLinkUp: portCount - 1,
+            revision: 3,
             uptimeSeconds: 3725)
     }
 
@@ -205,25 +218,36 @@ final class FakeHandler: Sendable {
         if params.document.contains("RESTART") { throw Self.restartRequired }
         if params.document.contains("FAIL") { throw Self.applyFailed }
         if params.document.contains("SAME") { return Self.plan([], dryRun: params.dryRun) }
-        return Self.plan([
-            ConfigChangeInfo(action: "add-port", target: "vm3", fields: [], summary: "add vm3 (net_tap3,iface=vm3)", hitless: true),
-            ConfigChangeInfo(action: "update-port", target: "p0", fields: ["vlan.id", "max-macs"], summary: "p0: VLAN 100 -> 200", hitless: true),
-            ConfigChangeInfo(action: "replace-port", target: "p1", fields: ["mtu"], summary: "p1: reopened for mtu 9000", hitless: false),
-        ], dryRun: params.dryRun)
+        return Self.plan(
+            [
+                ConfigChangeInfo(
+                    action: "add-port", target: "vm3", fields: [], summary: "add vm3 (net_tap3,iface=vm3)",
+                    hitless: true),
+                ConfigChangeInfo(
+                    action: "update-port", target: "p0", fields: ["vlan.id", "max-macs"],
+                    summary: "p0: VLAN 100 -> 200", hitless: true),
+                ConfigChangeInfo(
+                    action: "replace-port", target: "p1", fields: ["mtu"], summary: "p1: reopened for mtu 9000",
+                    hitless: false),
+            ], dryRun: params.dryRun)
     }
 
     func addPort(_ params: PortAddParams) throws(RPCErrorObject) -> ConfigApplyResult {
         _ = record(PortMethods.add, params)
         if validatesPorts { try validate(adding: params.port) }
         guard case .string(let name)? = params.port["name"] else {
-            throw RPCErrorObject(code: RPCErrorObject.invalidConfig, message: "invalid port", data: RPCErrorData(problems: ["ports[2].name: required"]))
+            throw RPCErrorObject(
+                code: RPCErrorObject.invalidConfig, message: "invalid port",
+                data: RPCErrorData(problems: ["ports[2].name: required"]))
         }
         if name.hasPrefix("p") {
             throw RPCErrorObject(
                 code: RPCErrorObject.invalidConfig, message: "invalid port",
                 data: RPCErrorData(problems: ["ports[2].name: \"\(name)\" is already the name of ports[0]"]))
         }
-        return Self.plan([ConfigChangeInfo(action: "add-port", target: name, fields: [], summary: "add \(name)", hitless: true)], dryRun: params.dryRun)
+        return Self.plan(
+            [ConfigChangeInfo(action: "add-port", target: name, fields: [], summary: "add \(name)", hitless: true)],
+            dryRun: params.dryRun)
     }
 
     func deletePort(_ params: PortDeleteParams) throws(RPCErrorObject) -> ConfigApplyResult {
@@ -231,7 +255,12 @@ final class FakeHandler: Sendable {
         guard params.name.hasPrefix("p") else {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "no port named '\(params.name)'")
         }
-        return Self.plan([ConfigChangeInfo(action: "remove-port", target: params.name, fields: [], summary: "remove \(params.name)", hitless: false)], dryRun: params.dryRun)
+        return Self.plan(
+            [
+                ConfigChangeInfo(
+                    action: "remove-port", target: params.name, fields: [], summary: "remove \(params.name)",
+                    hitless: false)
+            ], dryRun: params.dryRun)
     }
 
     func setPort(_ params: PortSetParams) throws(RPCErrorObject) -> ConfigApplyResult {
@@ -240,9 +269,12 @@ final class FakeHandler: Sendable {
             throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "params.settings must be an object")
         }
         if validatesPorts { try validate(setting: settings, on: params.name) }
-        return Self.plan([
-            ConfigChangeInfo(action: "update-port", target: params.name, fields: settings.keys.sorted(), summary: "update \(params.name)", hitless: true)
-        ], dryRun: params.dryRun)
+        return Self.plan(
+            [
+                ConfigChangeInfo(
+                    action: "update-port", target: params.name, fields: settings.keys.sorted(),
+                    summary: "update \(params.name)", hitless: true)
+            ], dryRun: params.dryRun)
     }
 }
 
@@ -259,11 +291,12 @@ extension FakeHandler {
     }
 
     func validate(setting settings: [String: JSONValue], on name: String) throws(RPCErrorObject) {
-        try validate(ports: runningPorts.map { entry in
-            guard entry["name"] == .string(name), var members = entry.objectValue else { return entry }
-            for (key, value) in settings { members[key] = value == .null ? nil : value }
-            return .object(members)
-        })
+        try validate(
+            ports: runningPorts.map { entry in
+                guard entry["name"] == .string(name), var members = entry.objectValue else { return entry }
+                for (key, value) in settings { members[key] = value == .null ? nil : value }
+                return .object(members)
+            })
     }
 
     private func validate(ports: [JSONValue]) throws(RPCErrorObject) {
@@ -309,9 +342,10 @@ final class LogRecorder: Sendable {
         }
 
         func log(event: LogEvent) {
-            recorder.append(Record(
-                level: event.level, message: "\(event.message)",
-                metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
+            recorder.append(
+                Record(
+                    level: event.level, message: "\(event.message)",
+                    metadata: (event.metadata ?? [:]).mapValues { "\($0)" }))
         }
     }
 }
@@ -342,8 +376,9 @@ final class TestServer: Sendable {
         var methods = ControlMethodRegistry()
         handler.register(features, into: &methods)
         extra(&methods)
-        let server = Handoff(value: try ControlServer(
-            path: path, mode: mode, group: group, methods: methods, logger: log.logger, limits: limits))
+        let server = Handoff(
+            value: try ControlServer(
+                path: path, mode: mode, group: group, methods: methods, logger: log.logger, limits: limits))
         let thread = Thread { [self] in
             server.value.run(tick: 20, until: { self.stopFlag.load(ordering: .acquiring) })
             server.value.close()
@@ -370,7 +405,8 @@ final class TestServer: Sendable {
 func scratchDirectory(_ label: String) throws -> URL {
     let url = URL(fileURLWithPath: NSTemporaryDirectory())
         .appendingPathComponent("sluice-ctltest-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    try FileManager.default.createDirectory(
+        at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     return url
 }
 
@@ -402,7 +438,9 @@ final class RawClient {
             raw[bytes.count] = 0
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else {
             let e = errno
@@ -446,7 +484,8 @@ final class RawClient {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { return .timedOut }
             var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            let milliseconds = Int32(
+                min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
             let ready = poll(&entry, 1, milliseconds)
             if ready < 0 && errno != EINTR { return .closed }
             if ready <= 0 { continue }
@@ -511,11 +550,14 @@ func runCommand(_ arguments: [String], input: String? = nil, timeout: Duration =
     process.arguments = Array(arguments.dropFirst())
     let directory = try scratchDirectory("cmd")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err"), inp = directory.appendingPathComponent("in")
+    let out = directory.appendingPathComponent("out")
+    let err = directory.appendingPathComponent("err")
+    let inp = directory.appendingPathComponent("in")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     _ = FileManager.default.createFile(atPath: inp.path, contents: Data((input ?? "").utf8))
-    let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+    let outHandle = try FileHandle(forWritingTo: out)
+    let errHandle = try FileHandle(forWritingTo: err)
     let inHandle = try FileHandle(forReadingFrom: inp)
     defer {
         try? outHandle.close()
@@ -546,6 +588,8 @@ func requestLine(_ method: String, id: Int = 1, params: String? = nil) -> String
 
 /// Decodes a response's result as `T`.
 func decodeResult<T: Decodable>(_ response: RPCResponse<JSONValue>, as type: T.Type) throws -> T {
-    guard let result = response.result else { throw TestFailure("expected a result, got \(String(describing: response.error))") }
+    guard let result = response.result else {
+        throw TestFailure("expected a result, got \(String(describing: response.error))")
+    }
     return try JSONDecoder().decode(T.self, from: JSONEncoder().encode(result))
 }

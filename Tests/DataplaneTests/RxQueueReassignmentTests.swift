@@ -11,7 +11,9 @@ import Testing
 
     @Test("with nothing kept it places queues exactly as the start-up assignment does")
     func matchesStartup() {
-        let ports = [Self.port("a", rxQueues: 2), Self.port("b", rxQueues: 3, affinity: [4, 4]), Self.port("c", rxQueues: 1)]
+        let ports = [
+            Self.port("a", rxQueues: 2), Self.port("b", rxQueues: 3, affinity: [4, 4]), Self.port("c", rxQueues: 1),
+        ]
         let startup = RxQueueScheduler.assign(ports: ports, pmdLcores: [2, 4, 6])
         let byName = RxQueueScheduler.assign(ports: ports, pmdLcores: [2, 4, 6], keeping: [:])
         for a in startup { #expect(byName[ports[a.port].name]?[a.queue] == a.lcore, "\(a)") }
@@ -35,6 +37,7 @@ import Testing
     @Test("affinity of a new port is honoured")
     func affinity() {
         let ports = [Self.port("a", rxQueues: 1), Self.port("b", rxQueues: 2, affinity: [1, 1])]
-        #expect(RxQueueScheduler.assign(ports: ports, pmdLcores: [1, 2], keeping: ["a": [1]]) == ["a": [1], "b": [1, 1]])
+        #expect(
+            RxQueueScheduler.assign(ports: ports, pmdLcores: [1, 2], keeping: ["a": [1]]) == ["a": [1], "b": [1, 1]])
     }
 }

@@ -22,29 +22,33 @@ import Testing
     @Test("round-robin over 2 PMDs, in port and queue order")
     func twoPMDs() {
         let ports = [Self.port("a", rxQueues: 2), Self.port("b", rxQueues: 2), Self.port("c", rxQueues: 1)]
-        #expect(Self.assign(ports, [1, 2]) == [
-            [0, 0, 1], [0, 1, 2],
-            [1, 0, 1], [1, 1, 2],
-            [2, 0, 1],
-        ])
+        #expect(
+            Self.assign(ports, [1, 2]) == [
+                [0, 0, 1], [0, 1, 2],
+                [1, 0, 1], [1, 1, 2],
+                [2, 0, 1],
+            ])
         #expect(Self.load(ports, [1, 2]) == [1: 3, 2: 2])
     }
 
     @Test("round-robin over 3 PMDs")
     func threePMDs() {
         let ports = [Self.port("a", rxQueues: 2), Self.port("b", rxQueues: 2), Self.port("c", rxQueues: 3)]
-        #expect(Self.assign(ports, [2, 4, 6]) == [
-            [0, 0, 2], [0, 1, 4],
-            [1, 0, 6], [1, 1, 2],
-            [2, 0, 4], [2, 1, 6], [2, 2, 2],
-        ])
+        #expect(
+            Self.assign(ports, [2, 4, 6]) == [
+                [0, 0, 2], [0, 1, 4],
+                [1, 0, 6], [1, 1, 2],
+                [2, 0, 4], [2, 1, 6], [2, 2, 2],
+            ])
         #expect(Self.load(ports, [2, 4, 6]) == [2: 3, 4: 2, 6: 2])
     }
 
-    @Test("balance: PMD loads never differ by more than one without affinity", arguments: [
-        ([1, 1, 1, 1], [1, 2]), ([4, 4], [1, 2, 3]), ([3, 1, 2, 5], [1, 2, 3]), ([8], [1, 2, 3, 4, 5]),
-        ([2, 2, 2], [7, 3]), ([1], [1, 2, 3]),
-    ])
+    @Test(
+        "balance: PMD loads never differ by more than one without affinity",
+        arguments: [
+            ([1, 1, 1, 1], [1, 2]), ([4, 4], [1, 2, 3]), ([3, 1, 2, 5], [1, 2, 3]), ([8], [1, 2, 3, 4, 5]),
+            ([2, 2, 2], [7, 3]), ([1], [1, 2, 3]),
+        ])
     func balanced(queues: [Int], lcores: [Int]) {
         let ports = queues.enumerated().map { Self.port("p\($0)", rxQueues: $1) }
         let load = Self.load(ports, lcores)

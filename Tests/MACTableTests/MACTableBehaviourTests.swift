@@ -1,9 +1,10 @@
-#if canImport(MACTable)
-import MACTable
-#else
-import Pipeline
-#endif
 import Testing
+
+#if canImport(MACTable)
+    import MACTable
+#else
+    import Pipeline
+#endif
 
 @Suite("MAC table: behaviour")
 struct MACTableBehaviourTests {
@@ -185,7 +186,9 @@ struct MACTableBehaviourTests {
         let t = table.view
         var expected: [UInt64: UInt16] = [:]
         for i in 0..<120 {
-            let vlan = UInt16(1 + i % 3), port = UInt16(i % 4), mac = unicastMAC(UInt64(i))
+            let vlan = UInt16(1 + i % 3)
+            let port = UInt16(i % 4)
+            let mac = unicastMAC(UInt64(i))
             #expect(t.learn(vlan: vlan, mac: mac, port: port, now: 5) == .learned)
             expected[MACTableKey.make(vlan: vlan, mac: mac)] = port
         }
@@ -217,7 +220,8 @@ struct MACTableBehaviourTests {
         let t = table.view
         var g = SeededGenerator(seed: 0xF100D)
         var seen = Set<UInt64>()
-        var learned = 0, refused = 0
+        var learned = 0
+        var refused = 0
         while seen.count < 100_000 {
             let mac = randomUnicastMAC(using: &g)
             guard seen.insert(mac).inserted else { continue }
@@ -273,7 +277,8 @@ struct MACTableBehaviourTests {
     func shortProbeBound() {
         let table = MACTable(capacity: 256, ports: 1, probeLimit: 4, seed: 12)
         let t = table.view
-        var accepted: [UInt64] = [], refused: [UInt64] = []
+        var accepted: [UInt64] = []
+        var refused: [UInt64] = []
         for i in 0..<256 {
             let mac = unicastMAC(UInt64(i) &* 7919)
             switch t.learn(vlan: 9, mac: mac, port: 0, now: 1) {
@@ -297,7 +302,8 @@ struct MACTableBehaviourTests {
         var live: [UInt64: UInt32] = [:]  // key → last seen
         var dead = Set<UInt64>()
         for round in 0..<20 {
-            let even = UInt32(2 * round), odd = even + 1
+            let even = UInt32(2 * round)
+            let odd = even + 1
             for j in 0..<400 {
                 let key = MACTableKey.make(vlan: UInt16.random(in: 1...4, using: &g), mac: randomUnicastMAC(using: &g))
                 let now = j % 2 == 0 ? even : odd
@@ -309,7 +315,10 @@ struct MACTableBehaviourTests {
             // Age out everything not seen at `odd`: all of the previous rounds and half of this one.
             let stale = live.filter { $0.value < odd }
             #expect(table.age(now: odd, maxAge: 0) == stale.count)
-            for key in stale.keys { live[key] = nil; dead.insert(key) }
+            for key in stale.keys {
+                live[key] = nil
+                dead.insert(key)
+            }
             #expect(table.shouldRecycle())
             #expect(table.recycleTombstones(waitForGracePeriod: {}) == stale.count)
             for (key, _) in live { #expect(t.lookup(key: key) == 0) }
@@ -363,7 +372,10 @@ struct MACTableBehaviourTests {
 
     @Test("memory: one allocation of 16 bytes per slot plus a line per port, through the allocator hook")
     func allocatorHook() {
-        final class Calls: @unchecked Sendable { var allocated = 0; var freed = 0 }
+        final class Calls: @unchecked Sendable {
+            var allocated = 0
+            var freed = 0
+        }
         let calls = Calls()
         do {
             let table = MACTable(
@@ -373,7 +385,10 @@ struct MACTableBehaviourTests {
                     #expect(alignment == 64)
                     return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
                 },
-                deallocate: { calls.freed += 1; $0.deallocate() })
+                deallocate: {
+                    calls.freed += 1
+                    $0.deallocate()
+                })
             #expect(table.capacity == 1024)
             #expect(table.byteCount == 64 + 3 * 64 + 1024 * 16)
             #expect(table.view.learn(vlan: 1, mac: 0x0200_0000_0001, port: 2, now: 0) == .learned)

@@ -1,10 +1,11 @@
-#if canImport(MACTable)
-import MACTable
-#else
-import Pipeline
-#endif
 import Synchronization
 import Testing
+
+#if canImport(MACTable)
+    import MACTable
+#else
+    import Pipeline
+#endif
 
 /// Stress tests on real threads. Every thread does a fixed number of operations (no timing), and the checks
 /// hold for every interleaving: what varies from run to run is only which interleavings get exercised.
@@ -85,7 +86,8 @@ struct MACTableConcurrencyTests {
                 round += 1
                 let now = clock.atomic.wrappingAdd(g.next() % 4 == 0 ? 1 : 0, ordering: .relaxed).newValue
                 let key = keys[Int(g.next() % UInt64(keys.count))]
-                let vlan = MACTableKey.vlan(of: key), mac = MACTableKey.mac(of: key)
+                let vlan = MACTableKey.vlan(of: key)
+                let mac = MACTableKey.mac(of: key)
                 switch g.next() % 64 {
                 case 0..<12: table.age(now: now, maxAge: UInt32(4 + g.next() % 8))
                 case 12: table.flush(port: UInt16(g.next() % UInt64(ports)))
@@ -200,7 +202,8 @@ struct MACTableConcurrencyTests {
         var bodies: [@Sendable () -> Void] = []
         for w in 0..<threads {
             bodies.append {
-                var learned = 0, moved = 0
+                var learned = 0
+                var moved = 0
                 // Same keys, same order: the threads keep colliding on the same slots.
                 for key in keys {
                     switch view.learn(key: key, port: UInt16(w), now: 1) {

@@ -1,9 +1,10 @@
-#if canImport(MACTable)
-import MACTable
-#else
-import Pipeline
-#endif
 import Testing
+
+#if canImport(MACTable)
+    import MACTable
+#else
+    import Pipeline
+#endif
 
 /// The reference: what the table must contain and answer, as a dictionary.
 private struct Model {
@@ -223,7 +224,8 @@ struct MACTableModelTests {
                 let removed = table.age(now: now, maxAge: maxAge)
                 check(removed == expected, "age(maxAge: \(maxAge)) removed \(removed), model \(expected)", op: op)
             } else if r < flushCut {
-                let removed: Int, expected: Int
+                let removed: Int
+                let expected: Int
                 switch g.next() % 3 {
                 case 0:
                     let port = randomPort()
@@ -235,7 +237,8 @@ struct MACTableModelTests {
                     removed = table.flush(vlan: vlan)
                 default:
                     let withStatic = g.next() % 4 == 0
-                    expected = model.removeLearned { _, _ in true }
+                    expected =
+                        model.removeLearned { _, _ in true }
                         + (withStatic ? model.entries.keys.filter { model.entries[$0]!.isStatic } : []).map {
                             model.removeStatic($0)
                         }.count
@@ -245,7 +248,8 @@ struct MACTableModelTests {
             } else if r < staticCut {
                 let key = randomKey()
                 guard MACTableKey.mac(of: key) != 0 else { continue }
-                let vlan = MACTableKey.vlan(of: key), mac = MACTableKey.mac(of: key)
+                let vlan = MACTableKey.vlan(of: key)
+                let mac = MACTableKey.mac(of: key)
                 if g.next() % 2 == 0 {
                     let port = randomPort()
                     let accepted = table.addStatic(vlan: vlan, mac: mac, port: port)
@@ -261,7 +265,8 @@ struct MACTableModelTests {
                 check(table.recycleTombstones(waitForGracePeriod: {}) == tombstones, "recycle count", op: op)
                 check(table.tombstoneCount == 0, "tombstones left after recycling", op: op)
             } else if r < 600 {
-                let key = randomKey(), port = randomPort()
+                let key = randomKey()
+                let port = randomPort()
                 let actual = t.learn(key: key, port: port, now: now)
                 let expected = model.learn(key, port: port, now: now, actual: actual)
                 check(

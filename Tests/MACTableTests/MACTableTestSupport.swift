@@ -1,16 +1,17 @@
+import Foundation
+import Synchronization
+import Testing
+
 // Helpers shared by the MAC table tests: a seeded generator, key helpers, real threads and a minimal
 // quiescent-state grace period for the concurrency tests.
 //
 // The table lives in the `Pipeline` module; while it is developed standalone it is built as a module named
 // `MACTable`. The tests use only its public API, so they compile against either.
 #if canImport(MACTable)
-import MACTable
+    import MACTable
 #else
-import Pipeline
+    import Pipeline
 #endif
-import Foundation
-import Synchronization
-import Testing
 
 /// SplitMix64: small, fast, seeded, reproducible on every platform.
 struct SeededGenerator: RandomNumberGenerator {

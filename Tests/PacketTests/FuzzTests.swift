@@ -63,7 +63,9 @@ import Testing
             var problem: String? = nil
             if fast {
                 fastAccepted += 1
-                if fastHeaders != general { problem = "fast path gave \(fastHeaders), general parser \(String(describing: general))" }
+                if fastHeaders != general {
+                    problem = "fast path gave \(fastHeaders), general parser \(String(describing: general))"
+                }
             } else if fastHeaders != sentinelHeaders {
                 problem = "the fast path declined but modified the headers"
             }
@@ -104,7 +106,9 @@ import Testing
 
         let elapsed = clock.now - started
         let summary = ParseError.allCases.map { "\($0.name)=\(outcomes[Int($0.rawValue)])" }.joined(separator: " ")
-        print("fuzz: \(cases.count) cases, seed \(seedText), \(elapsed); success=\(outcomes.last!) (fast path \(fastAccepted)) \(summary)")
+        print(
+            "fuzz: \(cases.count) cases, seed \(seedText), \(elapsed); success=\(outcomes.last!) (fast path \(fastAccepted)) \(summary)"
+        )
 
         // The generator must actually reach every outcome, or the agreement above proves little.
         if failures == 0 && cases.count >= 100_000 {

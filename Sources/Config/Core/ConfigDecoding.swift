@@ -127,7 +127,8 @@ struct ConfigDecoder {
         var digits = Substring(text)
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
-            log.reject(path, "\(quoted(text)) is not a hex mask: use hex digits, optionally prefixed by 0x, e.g. \"0x6\"")
+            log.reject(
+                path, "\(quoted(text)) is not a hex mask: use hex digits, optionally prefixed by 0x, e.g. \"0x6\"")
             return nil
         }
         let significant = digits.drop { $0 == "0" }
@@ -239,8 +240,10 @@ struct ConfigDecoder {
         case .dpdk?:
             rejectVhostUserKeys(of: section)
             if let node = section.required(
-                "devargs", hint: "DPDK device arguments, e.g. \"net_tap0,iface=sl0\" or \"0000:01:00.0\" (or type: vhost-user with a path)")
-            {
+                "devargs",
+                hint:
+                    "DPDK device arguments, e.g. \"net_tap0,iface=sl0\" or \"0000:01:00.0\" (or type: vhost-user with a path)"
+            ) {
                 port.devargs = walker.string(node, at: section.path(of: "devargs")) ?? ""
             }
             readInteger("rx-queues", of: section, into: &port.rxQueues)

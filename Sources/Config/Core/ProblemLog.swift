@@ -63,7 +63,7 @@ enum KeyPath {
         var result: [String] = []
         var current = ""
         for character in path {
-            if (character == "." || character == "["), !current.isEmpty {
+            if character == "." || character == "[", !current.isEmpty {
                 result.append(current)
             }
             current.append(character)

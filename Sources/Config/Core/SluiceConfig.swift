@@ -88,7 +88,9 @@ public struct SluiceConfig: Equatable, Sendable {
         guard let root, !YAMLWalker.isNull(root) else {
             throw ConfigError(
                 path: "",
-                message: "the configuration is empty; it needs at least eal.pmd-cpu-mask and ports (see docs/configuration.md)")
+                message:
+                    "the configuration is empty; it needs at least eal.pmd-cpu-mask and ports (see docs/configuration.md)"
+            )
         }
         return root
     }
@@ -113,12 +115,14 @@ public struct SluiceConfig: Equatable, Sendable {
             // libyaml reports a byte offset here, unlike its other errors.
             let before = yaml.utf8.prefix(offset)
             let line = before.lazy.filter { $0 == UInt8(ascii: "\n") }.count + 1
-            let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { before.index(after: $0) } ?? before.startIndex
+            let lineStart =
+                before.lastIndex(of: UInt8(ascii: "\n")).map { before.index(after: $0) } ?? before.startIndex
             let column = String(decoding: before[lineStart...], as: UTF8.self).unicodeScalars.count + 1
             return "cannot read the document at line \(line), column \(column): \(problem)"
         case .duplicatedKeysInMapping(let duplicates, let ctx):
             let keys = duplicates.map { quoted($0) }.joined(separator: ", ")
-            return "duplicate key \(keys) in one mapping (first at \(position(ctx.mark))); each key may appear only once"
+            return
+                "duplicate key \(keys) in one mapping (first at \(position(ctx.mark))); each key may appear only once"
         default:
             return "cannot parse the document: \(error)"
         }

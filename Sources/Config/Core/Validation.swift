@@ -118,7 +118,9 @@ struct Validator {
             if !path.hasPrefix("/") {
                 report(socketPath, "\(quoted(path)) is not an absolute path")
             } else if path.hasSuffix("/") {
-                report(socketPath, "\(quoted(path)) names a directory; give the socket file's path, e.g. /run/sluice/sluice.sock")
+                report(
+                    socketPath,
+                    "\(quoted(path)) names a directory; give the socket file's path, e.g. /run/sluice/sluice.sock")
             }
             if bytes > Limits.socketPathBytes {
                 report(
@@ -175,7 +177,9 @@ struct Validator {
                     )
                 }
                 if let first = portByName[port.name] {
-                    report(key("name"), "\(quoted(port.name)) is already the name of ports[\(first)]; port names must be unique")
+                    report(
+                        key("name"),
+                        "\(quoted(port.name)) is already the name of ports[\(first)]; port names must be unique")
                 } else {
                     portByName[port.name] = index
                 }
@@ -283,8 +287,12 @@ struct Validator {
                 "\(quoted(name)) is neither a PCI address nor a virtual device: virtual device names must start with \"net_\", \(example)"
             )
         }
-        if devargs.contains(","), arguments.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
-            report(path, "\(quoted(devargs)) has an empty argument (a stray comma); arguments are key=value separated by commas")
+        if devargs.contains(","),
+            arguments.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+        {
+            report(
+                path,
+                "\(quoted(devargs)) has an empty argument (a stray comma); arguments are key=value separated by commas")
         }
         return identity
     }
@@ -302,7 +310,8 @@ struct Validator {
         let ports = config.ports
         // A patch naming a port whose own name could not be read is not necessarily wrong.
         let portNamesKnown =
-            isKnown("ports") && ports.indices.allSatisfy { isKnown(KeyPath.child(KeyPath.element("ports", $0), "name")) }
+            isKnown("ports")
+            && ports.indices.allSatisfy { isKnown(KeyPath.child(KeyPath.element("ports", $0), "name")) }
         let portNames = ports.map(\.name)
         var listedNames: [String] = []
         for name in portNames where !listedNames.contains(name) { listedNames.append(name) }
@@ -316,7 +325,8 @@ struct Validator {
             }
             for (name, endPath) in ends where isKnown(endPath) {
                 if portNamesKnown, !portNames.contains(name) {
-                    let known = portNames.isEmpty ? "there are no ports" : "ports are: " + listedNames.joined(separator: ", ")
+                    let known =
+                        portNames.isEmpty ? "there are no ports" : "ports are: " + listedNames.joined(separator: ", ")
                     report(endPath, "\(quoted(name)) is not the name of a port; \(known)")
                 } else if let other = patchOfPort[name], other != index {
                     report(

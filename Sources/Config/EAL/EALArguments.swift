@@ -8,10 +8,11 @@ extension SluiceConfig {
     public func ealArguments(program: String) -> [String] {
         let main = eal.mainLcore
         let lcores = [main] + pmdLcores.filter { $0 != main }
-        var arguments = [program] + eal.lcoreArguments(lcores) + [
-            "--main-lcore", String(main),
-            "--file-prefix", eal.filePrefix,
-        ]
+        var arguments =
+            [program] + eal.lcoreArguments(lcores) + [
+                "--main-lcore", String(main),
+                "--file-prefix", eal.filePrefix,
+            ]
         if let socketMem = eal.socketMem {
             arguments += ["--socket-mem", socketMem]
         }

@@ -18,14 +18,22 @@ enum EALOptions {
         Reserved(shortNames: [], longNames: ["main-lcore"], configKey: "eal.main-lcore"),
         Reserved(shortNames: [], longNames: ["file-prefix"], configKey: "eal.file-prefix"),
         Reserved(shortNames: [], longNames: ["socket-mem"], configKey: "eal.socket-mem"),
-        Reserved(shortNames: ["m"], longNames: [], configKey: "eal.no-huge-mb (with eal.memory: no-huge) or eal.socket-mem"),
+        Reserved(
+            shortNames: ["m"], longNames: [], configKey: "eal.no-huge-mb (with eal.memory: no-huge) or eal.socket-mem"),
         Reserved(shortNames: [], longNames: ["no-huge"], configKey: "eal.memory: no-huge"),
         Reserved(shortNames: [], longNames: ["in-memory"], configKey: "eal.memory: in-memory"),
         Reserved(shortNames: [], longNames: ["huge-unlink"], configKey: "eal.memory: huge-unlink"),
-        Reserved(shortNames: [], longNames: ["vdev"], configKey: "ports[].devargs (Sluice attaches virtual devices itself)"),
-        Reserved(shortNames: ["a"], longNames: ["allow"], configKey: "ports[].devargs (Sluice allow-lists the PCI devices of ports)"),
-        Reserved(shortNames: ["b"], longNames: ["block"], configKey: "ports[].devargs (only the PCI devices of ports are used)"),
-        Reserved(shortNames: [], longNames: ["no-pci"], configKey: "ports[].devargs (Sluice adds --no-pci when no port is a PCI device)"),
+        Reserved(
+            shortNames: [], longNames: ["vdev"], configKey: "ports[].devargs (Sluice attaches virtual devices itself)"),
+        Reserved(
+            shortNames: ["a"], longNames: ["allow"],
+            configKey: "ports[].devargs (Sluice allow-lists the PCI devices of ports)"),
+        Reserved(
+            shortNames: ["b"], longNames: ["block"],
+            configKey: "ports[].devargs (only the PCI devices of ports are used)"),
+        Reserved(
+            shortNames: [], longNames: ["no-pci"],
+            configKey: "ports[].devargs (Sluice adds --no-pci when no port is a PCI device)"),
     ]
 
     /// DPDK 22.11's other long options. getopt_long accepts any unambiguous abbreviation, so an argument is

@@ -57,7 +57,9 @@ extension ConfigPlan {
             removals.append(
                 ConfigChange(
                     action: .removePort, target: port.name,
-                    summary: "remove port \(name(port)) (\(ConfigNotation.describe(.string(port.vhostUser.map { "vhost-user " + $0.path } ?? port.devargs))))"))
+                    summary:
+                        "remove port \(name(port)) (\(ConfigNotation.describe(.string(port.vhostUser.map { "vhost-user " + $0.path } ?? port.devargs))))"
+                ))
         }
         var seenNames: Set<String> = []
         for port in new where seenNames.insert(port.name).inserted {
@@ -65,7 +67,9 @@ extension ConfigPlan {
                 additions.append(
                     ConfigChange(
                         action: .addPort, target: port.name,
-                        summary: "add port \(name(port)) (\(ConfigNotation.describe(.string(port.vhostUser.map { "vhost-user " + $0.path } ?? port.devargs))))"))
+                        summary:
+                            "add port \(name(port)) (\(ConfigNotation.describe(.string(port.vhostUser.map { "vhost-user " + $0.path } ?? port.devargs))))"
+                    ))
                 continue
             }
             let differences = DocumentDifference.between(before.document, port.document, rules: portComparison)

@@ -13,7 +13,8 @@ public enum StateFile {
     }
 
     public static func write(_ config: SluiceConfig, to path: String) throws(WriteError) {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let directory =
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -23,7 +24,9 @@ public enum StateFile {
         let bytes = Array((header + config.renderYAML()).utf8)
         let temporary = path + ".tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw WriteError(description: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw WriteError(description: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

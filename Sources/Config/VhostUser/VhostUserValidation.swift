@@ -10,7 +10,10 @@ extension Validator {
 
         // Configs built in code can set what the YAML decoder refuses.
         if !port.devargs.isEmpty {
-            report(key("devargs"), "\(quoted(port.devargs)) is not used with type: vhost-user: Sluice generates the net_vhost devargs; leave it empty")
+            report(
+                key("devargs"),
+                "\(quoted(port.devargs)) is not used with type: vhost-user: Sluice generates the net_vhost devargs; leave it empty"
+            )
         }
         if port.txQueues != nil {
             report(key("tx-queues"), "is not used with type: vhost-user: queues sets the queue pairs")
@@ -19,9 +22,15 @@ extension Validator {
         let socketPath = key("path")
         if isKnown(socketPath), validateSocketPath(vhost.path, at: socketPath) {
             if let first = socketPaths[vhost.path] {
-                report(socketPath, "\(quoted(vhost.path)) is already the socket of ports[\(first)]; each vhost-user port needs its own socket")
+                report(
+                    socketPath,
+                    "\(quoted(vhost.path)) is already the socket of ports[\(first)]; each vhost-user port needs its own socket"
+                )
             } else if vhost.path == config.control.socketPath, isKnown("control.socket") {
-                report(socketPath, "\(quoted(vhost.path)) is control.socket, sluicectl's socket; give the vhost-user port its own socket")
+                report(
+                    socketPath,
+                    "\(quoted(vhost.path)) is control.socket, sluicectl's socket; give the vhost-user port its own socket"
+                )
             } else {
                 socketPaths[vhost.path] = index
             }
@@ -39,14 +48,20 @@ extension Validator {
                 )
             }
             if isKnown(key("rx-queues")), port.rxQueues != value {
-                report(key("rx-queues"), "\(port.rxQueues) differs from \(queuesPath) (\(value)): a vhost-user port's rx queues are its queue pairs")
+                report(
+                    key("rx-queues"),
+                    "\(port.rxQueues) differs from \(queuesPath) (\(value)): a vhost-user port's rx queues are its queue pairs"
+                )
             }
         }
 
         if isKnown(key("name")), Self.isPortName(port.name) {
             let device = VhostUserConfig.deviceName(forPort: port.name)
             if let first = portByDevice[device] {
-                report(key("name"), "gives the vhost-user device the name \(quoted(device)), which ports[\(first)] already uses; rename one of them")
+                report(
+                    key("name"),
+                    "gives the vhost-user device the name \(quoted(device)), which ports[\(first)] already uses; rename one of them"
+                )
             } else {
                 portByDevice[device] = index
             }
@@ -58,15 +73,22 @@ extension Validator {
     private func validateSocketPath(_ path: String, at keyPath: String) -> Bool {
         var valid = true
         if !path.hasPrefix("/") {
-            report(keyPath, "\(quoted(path)) is not an absolute path; give the socket's full path, e.g. /run/sluice/vhost/vm1.sock")
+            report(
+                keyPath,
+                "\(quoted(path)) is not an absolute path; give the socket's full path, e.g. /run/sluice/vhost/vm1.sock")
             valid = false
         } else if path.hasSuffix("/") {
-            report(keyPath, "\(quoted(path)) names a directory; give the socket file's path, e.g. /run/sluice/vhost/vm1.sock")
+            report(
+                keyPath,
+                "\(quoted(path)) names a directory; give the socket file's path, e.g. /run/sluice/vhost/vm1.sock")
             valid = false
         }
         let bytes = path.utf8.count
         if bytes > Limits.socketPathBytes {
-            report(keyPath, "\(quoted(path)) is \(bytes) bytes long; a Unix socket path can have at most \(Limits.socketPathBytes) bytes")
+            report(
+                keyPath,
+                "\(quoted(path)) is \(bytes) bytes long; a Unix socket path can have at most \(Limits.socketPathBytes) bytes"
+            )
             valid = false
         }
         if path.contains(where: { $0 == "," || $0 == "=" || $0.isWhitespace || $0 == "\0" }) {

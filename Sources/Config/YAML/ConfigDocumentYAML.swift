@@ -105,7 +105,9 @@ extension ConfigDocument {
             case "\u{2029}": result += "\\P"
             default:
                 if needsEscape(scalar) {
-                    result += scalar.value <= 0xff ? "\\x" + hex(scalar.value, digits: 2) : "\\u" + hex(scalar.value, digits: 4)
+                    result +=
+                        scalar.value <= 0xff
+                        ? "\\x" + hex(scalar.value, digits: 2) : "\\u" + hex(scalar.value, digits: 4)
                 } else {
                     result.unicodeScalars.append(scalar)
                 }

@@ -59,7 +59,9 @@ enum ConfigNotation {
     static func addedAndRemoved(added: [ConfigDocument], removed: [ConfigDocument]) -> String {
         var parts: [String] = []
         if !added.isEmpty { parts.append("add " + added.map { describe($0, nested: true) }.joined(separator: ", ")) }
-        if !removed.isEmpty { parts.append("remove " + removed.map { describe($0, nested: true) }.joined(separator: ", ")) }
+        if !removed.isEmpty {
+            parts.append("remove " + removed.map { describe($0, nested: true) }.joined(separator: ", "))
+        }
         return parts.joined(separator: ", ")
     }
 

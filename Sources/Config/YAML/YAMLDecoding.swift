@@ -151,7 +151,8 @@ struct YAMLWalker {
             return nil
         }
         guard allowed.contains(scalar.string) else {
-            let suggestion = KeySuggestion.closest(to: scalar.string, among: allowed)
+            let suggestion =
+                KeySuggestion.closest(to: scalar.string, among: allowed)
                 .map { " (did you mean \"\($0)\"?)" } ?? ""
             log.reject(path, "\(quoted(scalar.string)) is not one of \(options)\(suggestion)")
             return nil

@@ -71,10 +71,13 @@ public final class ControlServer {
             closeIdleClients()
             // While accept fails for want of descriptors the pending connection stays queued and poll would
             // report it at once on every pass: the listening socket sits out a second instead of spinning.
-            if acceptFailing, let since = acceptFailedAt, ContinuousClock.now - since > .seconds(1) { acceptFailing = false }
+            if acceptFailing, let since = acceptFailedAt, ContinuousClock.now - since > .seconds(1) {
+                acceptFailing = false
+            }
             var fds = [pollfd(fd: acceptFailing ? -1 : socket.fd, events: Int16(POLLIN), revents: 0)]
             for (fd, connection) in clients {
-                let events = (connection.readsMore ? Int16(POLLIN) : 0) | (connection.output.isEmpty ? 0 : Int16(POLLOUT))
+                let events =
+                    (connection.readsMore ? Int16(POLLIN) : 0) | (connection.output.isEmpty ? 0 : Int16(POLLOUT))
                 fds.append(pollfd(fd: fd, events: events, revents: 0))
             }
             let ready = poll(&fds, nfds_t(fds.count), tick)
@@ -107,7 +110,8 @@ public final class ControlServer {
             if fd < 0 {
                 if errno == EMFILE || errno == ENFILE {
                     if !acceptFailureReported {
-                        logger.error("control socket: cannot accept: \(String(cString: strerror(errno))); retrying every second")
+                        logger.error(
+                            "control socket: cannot accept: \(String(cString: strerror(errno))); retrying every second")
                         acceptFailureReported = true
                     }
                     acceptFailing = true
@@ -133,10 +137,12 @@ public final class ControlServer {
     private func closeIdleClients() {
         let now = ContinuousClock.now
         for (fd, connection) in clients where now - connection.lastActivity > limits.idleTimeout {
-            let state = connection.output.isEmpty
+            let state =
+                connection.output.isEmpty
                 ? (connection.input.isEmpty ? "sent nothing" : "sent an incomplete request")
                 : "does not read its answers"
-            logger.warning("control socket: client \(connection.peer) \(state) for \(limits.idleTimeout); disconnecting")
+            logger.warning(
+                "control socket: client \(connection.peer) \(state) for \(limits.idleTimeout); disconnecting")
             clients[fd] = nil
             Glibc.close(fd)
         }
@@ -188,9 +194,11 @@ public final class ControlServer {
             connection.input += chunk[..<n]
             let withinLimit = answerCompleteLines(in: &connection, scanFrom: scanFrom)
             if !withinLimit || connection.input.count > maxRequestBytes {
-                logger.warning("control socket: request over \(maxRequestBytes) bytes from \(connection.peer); disconnecting")
+                logger.warning(
+                    "control socket: request over \(maxRequestBytes) bytes from \(connection.peer); disconnecting")
                 connection.output += dispatcher.errorLine(
-                    RPCErrorObject(code: RPCErrorObject.requestTooLarge, message: "request exceeds \(maxRequestBytes) bytes"))
+                    RPCErrorObject(
+                        code: RPCErrorObject.requestTooLarge, message: "request exceeds \(maxRequestBytes) bytes"))
                 connection.output.append(UInt8(ascii: "\n"))
                 connection.input.removeAll()
                 connection.rejected = true  // nothing more is read; closed once the error is sent
@@ -235,7 +243,9 @@ public final class ControlServer {
             }
         }
         while sent < connection.output.count {
-            let n = connection.output[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = connection.output[sent...].withUnsafeBytes {
+                send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 { return errno == EAGAIN || errno == EINTR }
             sent += n
             connection.lastActivity = .now

@@ -23,7 +23,8 @@ struct ControlSocket {
         var existing = stat()
         if lstat(path, &existing) == 0 {
             guard existing.st_mode & S_IFMT == S_IFSOCK else {
-                throw SetupError(description: "control.socket: \(path) exists and is not a socket; remove it or choose another path")
+                throw SetupError(
+                    description: "control.socket: \(path) exists and is not a socket; remove it or choose another path")
             }
             // Only a socket nobody listens on (ECONNREFUSED) is stale and removed; anything else — in use, a
             // full backlog, or a socket we may not even probe — is left alone and reported.
@@ -33,11 +34,16 @@ struct ControlSocket {
             case ECONNREFUSED, ENOENT:
                 unlink(path)  // a stale socket from a process that died
             case let error:
-                throw SetupError(description: "control.socket: cannot tell whether \(path) is in use: \(String(cString: strerror(error)))")
+                throw SetupError(
+                    description:
+                        "control.socket: cannot tell whether \(path) is in use: \(String(cString: strerror(error)))")
             }
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw SetupError(description: "control.socket: socket(): \(String(cString: strerror(errno)))") }
+        let fd = socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else {
+            throw SetupError(description: "control.socket: socket(): \(String(cString: strerror(errno)))")
+        }
         // Created with no permissions for anyone else, opened up only once mode and group are set.
         let oldMask = umask(0o177)
         let e = address.bind(fd)
@@ -82,7 +88,11 @@ struct PeerCredentials: CustomStringConvertible {
 
     init(fd: Int32) {
         // struct ucred needs _GNU_SOURCE, which Swift's Glibc module does not define; same layout here.
-        struct Ucred { var pid: Int32 = 0; var uid: UInt32 = 0; var gid: UInt32 = 0 }
+        struct Ucred {
+            var pid: Int32 = 0
+            var uid: UInt32 = 0
+            var gid: UInt32 = 0
+        }
         var credentials = Ucred()
         var length = socklen_t(MemoryLayout<Ucred>.size)
         if getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 {

@@ -44,29 +44,52 @@ struct RequestDispatcher {
     func answer(_ line: [UInt8]) -> ([UInt8], String?) {
         // Foundation's JSON parsers recurse per level of nesting: bound it before they see the line.
         if Self.nestingExceeds(maxRequestNesting, line) {
-            return (errorLine(RPCErrorObject(
-                code: RPCErrorObject.invalidRequest, message: "request nests arrays/objects deeper than \(maxRequestNesting) levels")), nil)
+            return (
+                errorLine(
+                    RPCErrorObject(
+                        code: RPCErrorObject.invalidRequest,
+                        message: "request nests arrays/objects deeper than \(maxRequestNesting) levels")), nil
+            )
         }
         let data = Data(line)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             let isJSON = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
-            return (errorLine(isJSON
-                ? RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "a request must be a JSON object")
-                : RPCErrorObject(code: RPCErrorObject.parseError, message: "request is not valid JSON")), nil)
+            return (
+                errorLine(
+                    isJSON
+                        ? RPCErrorObject(
+                            code: RPCErrorObject.invalidRequest, message: "a request must be a JSON object")
+                        : RPCErrorObject(code: RPCErrorObject.parseError, message: "request is not valid JSON")), nil
+            )
         }
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data), envelope.idIsValid else {
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"id\" must be an integer or a string")), nil)
+            return (
+                errorLine(
+                    RPCErrorObject(
+                        code: RPCErrorObject.invalidRequest, message: "\"id\" must be an integer or a string")), nil
+            )
         }
         guard envelope.jsonrpc == "2.0" else {
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"jsonrpc\" must be \"2.0\""), id: envelope.id), envelope.method)
+            return (
+                errorLine(
+                    RPCErrorObject(code: RPCErrorObject.invalidRequest, message: "\"jsonrpc\" must be \"2.0\""),
+                    id: envelope.id), envelope.method
+            )
         }
         guard let name = envelope.method else {
             let message = envelope.methodIsString ? "missing \"method\"" : "\"method\" must be a string"
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: message), id: envelope.id), nil)
+            return (
+                errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: message), id: envelope.id), nil
+            )
         }
         guard let method = methods.entry(named: name) else {
             let known = methods.names.joined(separator: ", ")
-            return (errorLine(RPCErrorObject(code: RPCErrorObject.methodNotFound, message: "unknown method '\(name)'; methods: \(known)"), id: envelope.id), name)
+            return (
+                errorLine(
+                    RPCErrorObject(
+                        code: RPCErrorObject.methodNotFound, message: "unknown method '\(name)'; methods: \(known)"),
+                    id: envelope.id), name
+            )
         }
         switch method(data) {
         case .success(let result): return (resultLine(result, id: envelope.id), name)
@@ -104,14 +127,16 @@ struct RequestDispatcher {
     }
 
     func errorLine(_ error: RPCErrorObject, id: RPCID? = nil) -> [UInt8] {
-        (try? Array(encoder.encode(RPCResponse<NoParams>(id: id, error: error)))) ?? Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"internal error"}}"#.utf8)
+        (try? Array(encoder.encode(RPCResponse<NoParams>(id: id, error: error))))
+            ?? Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"internal error"}}"#.utf8)
     }
 
     private func resultLine<R: Codable & Sendable>(_ result: R, id: RPCID?) -> [UInt8] {
         do {
             return try Array(encoder.encode(RPCResponse(id: id, result: result)))
         } catch {
-            return errorLine(RPCErrorObject(code: RPCErrorObject.internalError, message: "cannot encode result: \(error)"), id: id)
+            return errorLine(
+                RPCErrorObject(code: RPCErrorObject.internalError, message: "cannot encode result: \(error)"), id: id)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking client of sluiced's control socket, for sluicectl and tests.
@@ -18,7 +19,8 @@ public final class ControlClient {
         public var description: String {
             switch self {
             case .connect(let path, let e):
-                "cannot connect to \(path): \(String(cString: strerror(e)))" + (e == ENOENT || e == ECONNREFUSED ? " (is sluiced running? see --socket)" : "")
+                "cannot connect to \(path): \(String(cString: strerror(e)))"
+                    + (e == ENOENT || e == ECONNREFUSED ? " (is sluiced running? see --socket)" : "")
             case .io(let message): message
             case .protocolError(let message): "unexpected answer from sluiced: \(message)"
             case .server(let error): "sluiced: \(error.message)"
@@ -110,7 +112,10 @@ public final class ControlClient {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .io(errno == EAGAIN ? "timed out waiting for sluiced" : "read from control socket failed: \(String(cString: strerror(errno)))")
+                throw .io(
+                    errno == EAGAIN
+                        ? "timed out waiting for sluiced"
+                        : "read from control socket failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { throw .io("sluiced closed the connection") }
             buffer += chunk[..<n]

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A Unix stream socket's address, built once for the client, the control socket and vhost-user socket
@@ -48,7 +48,8 @@ public struct UnixSocketAddress: Sendable {
     /// ECONNREFUSED for a stale socket nobody listens on (the only case a caller may remove it), EAGAIN for
     /// a listener whose backlog is full, ENOENT when there is nothing.
     public func probe() -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return errno }
         defer { close(fd) }
         return connect(fd)

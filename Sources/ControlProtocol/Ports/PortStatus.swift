@@ -61,7 +61,9 @@ public struct PortCounterValues: Codable, Sendable, Equatable {
     /// Packets the port's tx queue did not accept after the bounded retries.
     public var txDropped: UInt64
 
-    public init(rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, txPackets: UInt64 = 0, txBytes: UInt64 = 0, txDropped: UInt64 = 0) {
+    public init(
+        rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, txPackets: UInt64 = 0, txBytes: UInt64 = 0, txDropped: UInt64 = 0
+    ) {
         self.rxPackets = rxPackets
         self.rxBytes = rxBytes
         self.txPackets = txPackets
@@ -78,7 +80,9 @@ public struct DriverStats: Codable, Sendable, Equatable {
     public var txErrors: UInt64
     public var rxNoMbuf: UInt64
 
-    public init(rxPackets: UInt64, txPackets: UInt64, rxMissed: UInt64, rxErrors: UInt64, txErrors: UInt64, rxNoMbuf: UInt64) {
+    public init(
+        rxPackets: UInt64, txPackets: UInt64, rxMissed: UInt64, rxErrors: UInt64, txErrors: UInt64, rxNoMbuf: UInt64
+    ) {
         self.rxPackets = rxPackets
         self.txPackets = txPackets
         self.rxMissed = rxMissed

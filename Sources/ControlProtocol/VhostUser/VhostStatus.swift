@@ -43,7 +43,9 @@ public struct VhostUserStatus: Codable, Sendable, Equatable {
 
     /// The negotiated features as a number (nil if the text is not hex).
     public var negotiatedFeatureBits: UInt64? {
-        UInt64(negotiatedFeatures.hasPrefix("0x") ? String(negotiatedFeatures.dropFirst(2)) : negotiatedFeatures, radix: 16)
+        UInt64(
+            negotiatedFeatures.hasPrefix("0x") ? String(negotiatedFeatures.dropFirst(2)) : negotiatedFeatures, radix: 16
+        )
     }
 }
 

@@ -33,7 +33,9 @@ extension Dataplane {
     }
 
     public enum FlushError: Error, CustomStringConvertible {
-        case unknownPort(String), badVLAN(Int), portAndVLAN
+        case unknownPort(String)
+        case badVLAN(Int)
+        case portAndVLAN
         public var description: String {
             switch self {
             case .portAndVLAN: "give a port or a vlan, not both"

@@ -19,7 +19,8 @@ extension Dataplane {
         var macs: [Int: Int] = [:]
         for entry in macTable.entries(now: macClock) { macs[Int(entry.vlan), default: 0] += 1 }
         return Set(untagged.keys).union(tagged.keys).sorted().map { vlan in
-            VLANStatus(vlan: vlan, untaggedPorts: untagged[vlan] ?? [], taggedPorts: tagged[vlan] ?? [], macs: macs[vlan] ?? 0)
+            VLANStatus(
+                vlan: vlan, untaggedPorts: untagged[vlan] ?? [], taggedPorts: tagged[vlan] ?? [], macs: macs[vlan] ?? 0)
         }
     }
 }

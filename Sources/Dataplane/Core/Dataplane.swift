@@ -73,7 +73,9 @@ public final class Dataplane {
         let pmdLcores = config.pmdLcores.map(UInt32.init)
         for lcore in pmdLcores where !EAL.isEnabled(lcore: lcore) {
             EAL.cleanup()
-            throw DataplaneError("eal.pmd-cpu-mask: lcore \(lcore) is not available to EAL (check the CPUs this machine has and the process's affinity)")
+            throw DataplaneError(
+                "eal.pmd-cpu-mask: lcore \(lcore) is not available to EAL (check the CPUs this machine has and the process's affinity)"
+            )
         }
         let socket = EAL.socket(ofLcore: EAL.mainLcore)
         do {
@@ -82,7 +84,9 @@ public final class Dataplane {
                 dataRoomSize: config.mempool.mbufDataSize, socket: socket)
         } catch {
             EAL.cleanup()
-            throw DataplaneError("mempool: cannot create \(config.mempool.mbufs) mbufs: \(error) (raise hugepages or eal.socket-mem, or lower mempool.mbufs)")
+            throw DataplaneError(
+                "mempool: cannot create \(config.mempool.mbufs) mbufs: \(error) (raise hugepages or eal.socket-mem, or lower mempool.mbufs)"
+            )
         }
         do {
             let assignment = RxQueueScheduler.assign(ports: config.ports, pmdLcores: config.pmdLcores, keeping: [:])
@@ -117,13 +121,16 @@ public final class Dataplane {
 
     /// Attaches and starts a port, its rx queues' descriptors on the NUMA node of the PMD polling them.
     func bringUp(_ port: PortConfig, rxAssignment: [String: [Int]]) throws -> Port {
-        guard let slot = freeSlot() else { throw DataplaneError("port '\(port.name)': all \(ForwardingTables.maxPorts) port slots are in use") }
+        guard let slot = freeSlot() else {
+            throw DataplaneError("port '\(port.name)': all \(ForwardingTables.maxPorts) port slots are in use")
+        }
         let lcores = rxAssignment[port.name] ?? []
         let sockets = (0..<port.rxQueues).map { queue in
             EAL.socket(ofLcore: UInt32(queue < lcores.count ? lcores[queue] : Int(EAL.mainLcore)))
         }
         return try Port.bringUp(
-            index: slot, config: port, pmdLcores: config.pmdLcores.map(UInt32.init), rxQueueSockets: sockets, pool: pool)
+            index: slot, config: port, pmdLcores: config.pmdLcores.map(UInt32.init), rxQueueSockets: sockets, pool: pool
+        )
     }
 
     private func buildMACTable() {
@@ -162,9 +169,10 @@ public final class Dataplane {
                     PipelineResources(
                         bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
                         burstCapacity: Self.burstSize))
-                pmds.append(PMDThread(
-                    lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
-                    burstSize: Self.burstSize))
+                pmds.append(
+                    PMDThread(
+                        lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
+                        burstSize: Self.burstSize))
             case .ioBaseline:
                 // Peers: the patch pairs, and otherwise ports paired in configuration order, as testpmd does.
                 var ioPeers = [UInt16?](repeating: nil, count: ForwardingTables.maxPorts)
@@ -179,9 +187,10 @@ public final class Dataplane {
                     ioPeers[unpatched[pair + 1]] = UInt16(unpatched[pair])
                 }
                 let forwarder = IOForwarder(peers: ioPeers, targets: [])
-                pmds.append(PMDThread(
-                    lcore: lcore, index: pmdIndex, processor: forwarder, tables: tables, graceToken: grace.token,
-                    burstSize: Self.burstSize))
+                pmds.append(
+                    PMDThread(
+                        lcore: lcore, index: pmdIndex, processor: forwarder, tables: tables, graceToken: grace.token,
+                        burstSize: Self.burstSize))
             }
         }
     }
@@ -189,7 +198,9 @@ public final class Dataplane {
     /// Launches every PMD thread.
     public func start() throws {
         for pmd in pmds {
-            do { try pmd.start() } catch { throw DataplaneError("cannot start the PMD on lcore \(pmd.lcore): \(error)") }
+            do { try pmd.start() } catch {
+                throw DataplaneError("cannot start the PMD on lcore \(pmd.lcore): \(error)")
+            }
         }
     }
 

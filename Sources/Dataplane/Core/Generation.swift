@@ -66,28 +66,32 @@ final class Generation {
             let targets = UnsafeMutablePointer<TxTarget>.allocate(capacity: maxPorts)
             for slot in 0..<maxPorts {
                 if let port = slots[slot], let counters = port.countersByLcore[lcore] {
-                    targets.advanced(by: slot).initialize(to: TxTarget(
-                        port: port.ethPort, queue: UInt16(pmdIndex), counters: counters,
-                        enabled: enabled & (UInt64(1) << UInt64(slot)) != 0))
+                    targets.advanced(by: slot).initialize(
+                        to: TxTarget(
+                            port: port.ethPort, queue: UInt16(pmdIndex), counters: counters,
+                            enabled: enabled & (UInt64(1) << UInt64(slot)) != 0))
                 } else {
-                    targets.advanced(by: slot).initialize(to: TxTarget(
-                        port: EthPort(id: UInt16.max), queue: 0, counters: unusedSlotCounters, enabled: false))
+                    targets.advanced(by: slot).initialize(
+                        to: TxTarget(
+                            port: EthPort(id: UInt16.max), queue: 0, counters: unusedSlotCounters, enabled: false))
                 }
             }
             var queues: [RxQueueRef] = []
             for port in config.ports where port.admin == .up {
                 guard let slot = slotOf[port.name], let live = slots[slot] else { continue }
                 for (queue, owner) in (rxAssignment[port.name] ?? []).enumerated() where owner == Int(lcore) {
-                    queues.append(RxQueueRef(
-                        port: live.ethPort, queue: UInt16(queue), portIndex: UInt16(slot),
-                        counters: live.countersByLcore[lcore]!))
+                    queues.append(
+                        RxQueueRef(
+                            port: live.ethPort, queue: UInt16(queue), portIndex: UInt16(slot),
+                            counters: live.countersByLcore[lcore]!))
                 }
             }
             let queueMemory = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: max(queues.count, 1))
             queueMemory.initialize(from: queues, count: queues.count)
-            (tables + pmdIndex).initialize(to: ForwardingTables(
-                bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
-                rxQueueCount: queues.count, generationID: id))
+            (tables + pmdIndex).initialize(
+                to: ForwardingTables(
+                    bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
+                    rxQueueCount: queues.count, generationID: id))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -27,9 +27,11 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let graceToken: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
 
-    public init(processor: consuming Processor, burstSize: Int, counters: CounterBlock,
-                stopFlag: UnsafeMutablePointer<Atomic<Bool>>, published: UnsafeMutablePointer<Atomic<UInt>>,
-                graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>) {
+    public init(
+        processor: consuming Processor, burstSize: Int, counters: CounterBlock,
+        stopFlag: UnsafeMutablePointer<Atomic<Bool>>, published: UnsafeMutablePointer<Atomic<UInt>>,
+        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>
+    ) {
         self.processor = processor
         burst = PacketBurst(capacity: burstSize)
         self.counters = counters
@@ -119,9 +121,10 @@ public final class PMDThread: @unchecked Sendable {
         published.initialize(to: Atomic(UInt(bitPattern: tables)))
         quiescent = .allocate(capacity: 1)
         quiescent.initialize(to: Atomic(0))
-        let holder = LoopHolder(PMDLoop(
-            processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
-            published: published, graceToken: graceToken, quiescent: quiescent))
+        let holder = LoopHolder(
+            PMDLoop(
+                processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
+                published: published, graceToken: graceToken, quiescent: quiescent))
         body = { holder.runOnce() }
     }
 

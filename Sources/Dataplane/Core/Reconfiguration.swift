@@ -1,6 +1,6 @@
 import Config
-import Packet
 import DPDK
+import Packet
 import Pipeline
 
 /// Why a configuration could not be applied. In every case the running configuration is unchanged, except
@@ -72,8 +72,11 @@ extension Dataplane {
             attached.removeAll()
         }
         do {
-            for port in new.ports where arriving.contains(port.name) && !leaving.contains(port.name)
-                && !leavingDevices.contains(port.deviceName) && !(port.vhostUser.map { leavingSockets.contains($0.path) } ?? false) {
+            for port in new.ports
+            where arriving.contains(port.name) && !leaving.contains(port.name)
+                && !leavingDevices.contains(port.deviceName)
+                && !(port.vhostUser.map { leavingSockets.contains($0.path) } ?? false)
+            {
                 let live = try bringUp(port, rxAssignment: assignment)
                 slots[live.index] = live
                 attached.append(live)
@@ -100,7 +103,8 @@ extension Dataplane {
 
         // 3. Attach the rest (reopened ports, and added ones that reuse a leaving port's device).
         do {
-            for port in new.ports where arriving.contains(port.name) && !attached.contains(where: { $0.name == port.name }) {
+            for port in new.ports
+            where arriving.contains(port.name) && !attached.contains(where: { $0.name == port.name }) {
                 let live = try bringUp(port, rxAssignment: assignment)
                 slots[live.index] = live
                 attached.append(live)
@@ -131,7 +135,9 @@ extension Dataplane {
             }
             config = restored
             revision += 1
-            throw .failed("\(reason); the previous configuration was restored except these ports, which could not be reopened and are now absent: \(lost.joined(separator: ", "))")
+            throw .failed(
+                "\(reason); the previous configuration was restored except these ports, which could not be reopened and are now absent: \(lost.joined(separator: ", "))"
+            )
         }
 
         // 4. The new generation.
@@ -172,14 +178,20 @@ extension Dataplane {
         for portConfig in new.ports {
             guard let slot = port(named: portConfig.name)?.index else { continue }
             macTable.setLimit(portConfig.effectiveMaxMACs(new.l2), port: slot)
-            for entry in portConfig.resolvedStaticMACs { after.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue)) }
+            for entry in portConfig.resolvedStaticMACs {
+                after.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue))
+            }
             guard !arriving.contains(portConfig.name), let previous = oldPorts[portConfig.name] else { continue }
-            for entry in previous.resolvedStaticMACs { before.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue)) }
+            for entry in previous.resolvedStaticMACs {
+                before.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue))
+            }
             // Entries learned under the old membership would black-hole or leak traffic under the new one.
             let bridgedChanged = oldPatched.contains(portConfig.name) != newPatched.contains(portConfig.name)
             // And after a port-security change, entries for stations it no longer accepts.
-            if previous.vlanMode != portConfig.vlanMode || bridgedChanged || previous.portSecurity != portConfig.portSecurity
-                || (previous.admin == .up && portConfig.admin == .down) {
+            if previous.vlanMode != portConfig.vlanMode || bridgedChanged
+                || previous.portSecurity != portConfig.portSecurity
+                || (previous.admin == .up && portConfig.admin == .down)
+            {
                 _ = macTable.flush(port: UInt16(slot))
             }
         }

@@ -23,7 +23,8 @@ extension Dataplane {
                     txErrors: $0.txErrors, rxNoMbuf: $0.rxNoMbuf)
             }
             return PortStatus(
-                name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id), devargs: port.config.resolvedDevargs,
+                name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id),
+                devargs: port.config.resolvedDevargs,
                 driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: link.up,
                 linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
                 macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
@@ -59,7 +60,9 @@ extension Dataplane {
                 for i in values.indices { values[i] += block.load(i) }
             }
             var drops: [String: UInt64] = [:]
-            for (i, reason) in descriptor.dropReasons.enumerated() { drops[reason] = values[StageCounters.firstDrop + i] }
+            for (i, reason) in descriptor.dropReasons.enumerated() {
+                drops[reason] = values[StageCounters.firstDrop + i]
+            }
             var events: [String: UInt64] = [:]
             let firstEvent = StageCounters.firstDrop + descriptor.dropReasons.count
             for (i, name) in descriptor.eventNames.enumerated() { events[name] = values[firstEvent + i] }
@@ -83,7 +86,9 @@ extension Dataplane {
     public func health() -> HealthStatus {
         var problems: [String] = []
         let running = pmds.filter(\.isRunning).count
-        if running < pmds.count { problems.append("\(pmds.count - running) of \(pmds.count) PMD threads are not running") }
+        if running < pmds.count {
+            problems.append("\(pmds.count - running) of \(pmds.count) PMD threads are not running")
+        }
         var linkUp = 0
         for port in ports where port.config.admin == .up {
             if port.ethPort.link.up { linkUp += 1 } else { problems.append("port \(port.name): link down") }

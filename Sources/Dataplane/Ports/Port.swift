@@ -1,6 +1,6 @@
 import Config
-import Glibc
 import DPDK
+import Glibc
 import Pipeline
 
 /// A configured, started port and the counters every PMD keeps for it.
@@ -85,22 +85,28 @@ extension Port {
     }
 
     private static func configureAndStart(
-        _ ethPort: EthPort, index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool,
+        _ ethPort: EthPort, index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32],
+        pool: PacketPool,
         vhostLink: VhostLink?
     ) throws -> Port {
         let context = "port '\(config.name)' (\(config.resolvedDevargs))"
         let info = try wrap(context) { () throws(DPDKError) in try ethPort.info() }
         let txQueues = config.effectiveTxQueues(pmdCount: pmdLcores.count)
         guard config.rxQueues <= info.maxRxQueues else {
-            throw DataplaneError("\(context): rx-queues is \(config.rxQueues) but driver \(info.driverName) supports at most \(info.maxRxQueues)")
+            throw DataplaneError(
+                "\(context): rx-queues is \(config.rxQueues) but driver \(info.driverName) supports at most \(info.maxRxQueues)"
+            )
         }
         guard txQueues <= info.maxTxQueues else {
-            throw DataplaneError("\(context): needs \(txQueues) tx queues (one per PMD thread) but driver \(info.driverName) supports at most \(info.maxTxQueues)")
+            throw DataplaneError(
+                "\(context): needs \(txQueues) tx queues (one per PMD thread) but driver \(info.driverName) supports at most \(info.maxTxQueues)"
+            )
         }
         try wrap(context) { () throws(DPDKError) in
             try ethPort.configure(rxQueues: config.rxQueues, txQueues: txQueues)
             for queue in 0..<config.rxQueues {
-                try ethPort.setupRxQueue(queue, descriptors: config.rxDescriptors, socket: rxQueueSockets[queue], pool: pool)
+                try ethPort.setupRxQueue(
+                    queue, descriptors: config.rxDescriptors, socket: rxQueueSockets[queue], pool: pool)
             }
             for queue in 0..<txQueues {
                 try ethPort.setupTxQueue(queue, descriptors: config.txDescriptors, socket: info.socket)
@@ -111,7 +117,8 @@ extension Port {
         } catch let error where error.code == ENOTSUP {
             // Devices without a settable MTU (pcap, null, ring) are fine when theirs already matches.
             if ethPort.mtu != config.mtu {
-                throw DataplaneError("\(context): mtu \(config.mtu) requested but driver \(info.driverName) cannot set an MTU")
+                throw DataplaneError(
+                    "\(context): mtu \(config.mtu) requested but driver \(info.driverName) cannot set an MTU")
             }
         } catch {
             throw DataplaneError("\(context): \(error)")

@@ -38,7 +38,8 @@ enum VhostSocket {
         for component in components {
             directory += "/" + component
             if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-                throw DataplaneError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
+                throw DataplaneError(
+                    "cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
             }
         }
     }

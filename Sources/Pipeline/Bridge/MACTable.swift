@@ -197,7 +197,12 @@ public final class MACTable: @unchecked Sendable {
                     var v = view.value(slot)
                     while v & MACTableView.publishedBit != 0 && v & MACTableView.staticBit != 0 {
                         let r = view.casValue(slot, v, MACTableView.deadValue)
-                        if r.exchanged { kill(slot, state: &state); state.statics -= 1; n += 1; break }
+                        if r.exchanged {
+                            kill(slot, state: &state)
+                            state.statics -= 1
+                            n += 1
+                            break
+                        }
                         v = r.original
                     }
                 }

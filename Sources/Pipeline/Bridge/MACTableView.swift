@@ -409,7 +409,10 @@ public struct MACTableView: @unchecked Sendable {
                     return SearchResult(live: slot, value: v, claimable: -1, claimableScanned: 0)
                 }
             } else if k == Self.emptyKey {
-                if claimable < 0 { claimable = slot; claimableScanned = scanned }
+                if claimable < 0 {
+                    claimable = slot
+                    claimableScanned = scanned
+                }
                 break  // no key lies beyond the first empty slot of its probe window
             } else if k == Self.freeKey, claimable < 0 {
                 claimable = slot

@@ -22,7 +22,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
-        transmit = TransmitStage(targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
+        transmit = TransmitStage(
+            targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
     }
 
     @inlinable
@@ -51,6 +52,9 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     }
 
     public var stages: [StageDescriptor] {
-        [patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor, transmit.descriptor]
+        [
+            patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor,
+            transmit.descriptor,
+        ]
     }
 }

@@ -23,7 +23,9 @@ public struct ParseStage: PipelineStage, ~Copyable {
         for i in 0..<count {
             let mbuf = burst.packets[i]
             // Headers are parsed from the first segment; drivers deliver frames up to the MTU in one.
-            if let error = PacketParser.parse(UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, into: &burst.meta[i].headers) {
+            if let error = PacketParser.parse(
+                UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, into: &burst.meta[i].headers)
+            {
                 counters.drop(error)
                 burst.drop(i)
             } else {

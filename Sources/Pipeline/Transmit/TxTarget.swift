@@ -39,7 +39,9 @@ public struct TxTarget: Sendable {
         }
         if sent < count {
             // The packets the driver did not take are still ours: take their bytes back out and free them.
-            for i in sent..<count { bytes &-= UInt64(truncatingIfNeeded: Mbuf(packets[i].unsafelyUnwrapped).packetLength) }
+            for i in sent..<count {
+                bytes &-= UInt64(truncatingIfNeeded: Mbuf(packets[i].unsafelyUnwrapped).packetLength)
+            }
             Mbuf.freeBulk(packets + sent, count: count - sent)
             counters.block.add(PortCounters.txDropped, UInt64(truncatingIfNeeded: count - sent))
         }

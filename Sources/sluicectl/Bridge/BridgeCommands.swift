@@ -13,15 +13,19 @@ struct VLANs: ParsableCommand {
             Table(
                 ["vlan", "untagged", "tagged", "macs"],
                 vlans.map { v in
-                    ["\(v.vlan)", v.untaggedPorts.isEmpty ? "-" : v.untaggedPorts.joined(separator: " "),
-                     v.taggedPorts.isEmpty ? "-" : v.taggedPorts.joined(separator: " "), "\(v.macs)"]
-                }).render()
+                    [
+                        "\(v.vlan)", v.untaggedPorts.isEmpty ? "-" : v.untaggedPorts.joined(separator: " "),
+                        v.taggedPorts.isEmpty ? "-" : v.taggedPorts.joined(separator: " "), "\(v.macs)",
+                    ]
+                }
+            ).render()
         }
     }
 }
 
 struct MACs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "macs", abstract: "The MAC table: learned and static entries.")
+    static let configuration = CommandConfiguration(
+        commandName: "macs", abstract: "The MAC table: learned and static entries.")
     @OptionGroup var connection: Connection
     @Option(help: "Only the entries on this port.", completion: portNameCompletion) var port: String?
     @Option(help: "Only the entries in this VLAN.") var vlan: Int?
@@ -40,7 +44,12 @@ struct MACs: ParsableCommand {
         connection.emit(entries) {
             Table(
                 ["vlan", "mac", "port", "age", "type"],
-                entries.map { e in ["\(e.vlan)", e.mac, e.port, e.isStatic ? "-" : "\(e.ageSeconds)s", e.isStatic ? "static" : "learned"] }
+                entries.map { e in
+                    [
+                        "\(e.vlan)", e.mac, e.port, e.isStatic ? "-" : "\(e.ageSeconds)s",
+                        e.isStatic ? "static" : "learned",
+                    ]
+                }
             ).render()
         }
     }
@@ -48,7 +57,8 @@ struct MACs: ParsableCommand {
 
 struct FlushMACs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "flush-macs", abstract: "Remove learned MAC entries (of one port, of one VLAN, or all). Static entries stay.")
+        commandName: "flush-macs",
+        abstract: "Remove learned MAC entries (of one port, of one VLAN, or all). Static entries stay.")
     @OptionGroup var connection: Connection
     @Option(help: "Only this port's entries.", completion: portNameCompletion) var port: String?
     @Option(help: "Only this VLAN's entries.") var vlan: Int?

@@ -3,7 +3,8 @@ import ControlProtocol
 import Foundation
 
 struct PMDs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet.")
+    static let configuration = CommandConfiguration(
+        commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet.")
     @OptionGroup var connection: Connection
 
     func run() throws {
@@ -12,28 +13,40 @@ struct PMDs: ParsableCommand {
             Table(
                 ["lcore", "numa", "rx-queues", "rx-pkts", "busy", "cycles/pkt"],
                 pmds.map { p in
-                    ["\(p.lcore)", "\(p.numaSocket)", p.rxQueues.joined(separator: " "), "\(p.rxPackets)",
-                     String(format: "%.1f%%", p.busyPercent), String(format: "%.1f", p.cyclesPerPacket)]
-                }).render()
+                    [
+                        "\(p.lcore)", "\(p.numaSocket)", p.rxQueues.joined(separator: " "), "\(p.rxPackets)",
+                        String(format: "%.1f%%", p.busyPercent), String(format: "%.1f", p.cyclesPerPacket),
+                    ]
+                }
+            ).render()
         }
     }
 }
 
 struct Stages: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pipeline stages since start-up (all PMDs): calls, vectors per call, packets, cycles per packet, drops by reason.")
+        abstract:
+            "Pipeline stages since start-up (all PMDs): calls, vectors per call, packets, cycles per packet, drops by reason."
+    )
     @OptionGroup var connection: Connection
 
     func run() throws {
         let stages = try connection.call(StatusMethods.stageList)
         connection.emit(stages) {
             Table(
-                ["stage", "calls", "vectors/call", "pkts-in", "pkts-out", "cycles/pkt", "drops", "drops-by-reason", "events"],
+                [
+                    "stage", "calls", "vectors/call", "pkts-in", "pkts-out", "cycles/pkt", "drops", "drops-by-reason",
+                    "events",
+                ],
                 stages.map { s in
-                    [s.name, "\(s.calls)", String(format: "%.1f", s.calls == 0 ? 0 : Double(s.packetsIn) / Double(s.calls)),
-                     "\(s.packetsIn)", "\(s.packetsOut)", String(format: "%.1f", s.cyclesPerPacket),
-                     "\(s.drops.values.reduce(0, +))", nonZero(s.drops), nonZero(s.events)]
-                }).render()
+                    [
+                        s.name, "\(s.calls)",
+                        String(format: "%.1f", s.calls == 0 ? 0 : Double(s.packetsIn) / Double(s.calls)),
+                        "\(s.packetsIn)", "\(s.packetsOut)", String(format: "%.1f", s.cyclesPerPacket),
+                        "\(s.drops.values.reduce(0, +))", nonZero(s.drops), nonZero(s.events),
+                    ]
+                }
+            ).render()
         }
     }
 }
@@ -94,10 +107,13 @@ struct Stats: ParsableCommand {
     @OptionGroup var connection: Connection
     @Flag(help: "Keep printing, one block per interval.") var watch = false
     @Option(help: ArgumentHelp("Seconds between samples (0.1...3600).", valueName: "seconds")) var interval: Double = 1
-    @Option(help: ArgumentHelp("Intervals to print (default: 1, or unlimited with --watch).", valueName: "n")) var count: Int?
+    @Option(help: ArgumentHelp("Intervals to print (default: 1, or unlimited with --watch).", valueName: "n"))
+    var count: Int?
 
     func validate() throws {
-        guard interval >= 0.1 && interval <= 3600 else { throw ValidationError("--interval must be 0.1...3600 seconds") }
+        guard interval >= 0.1 && interval <= 3600 else {
+            throw ValidationError("--interval must be 0.1...3600 seconds")
+        }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 
@@ -121,7 +137,10 @@ struct Stats: ParsableCommand {
         while number < intervals {
             let next = previous.at + .milliseconds(Int64(interval * 1000))
             let wait = next - ContinuousClock.now
-            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+            if wait > .zero {
+                Thread.sleep(
+                    forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+            }
             let current = try sample()
             number += 1
             let rates = Self.rates(number: number, from: previous, to: current)
@@ -173,11 +192,13 @@ struct Stats: ParsableCommand {
                 name: stage.name, calls: calls, packetsIn: packetsIn, packetsOut: packetsOut, drops: drops,
                 dropsByReason: byReason, callsPerSecond: Double(calls) / seconds,
                 packetsInPerSecond: Double(packetsIn) / seconds, packetsOutPerSecond: Double(packetsOut) / seconds,
-                dropsPerSecond: Double(drops) / seconds, cyclesPerPacket: packetsIn == 0 ? 0 : Double(cycles) / Double(packetsIn))
+                dropsPerSecond: Double(drops) / seconds,
+                cyclesPerPacket: packetsIn == 0 ? 0 : Double(cycles) / Double(packetsIn))
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return StatsSample(sample: number, time: formatter.string(from: Date()), seconds: seconds, ports: ports, stages: stages)
+        return StatsSample(
+            sample: number, time: formatter.string(from: Date()), seconds: seconds, ports: ports, stages: stages)
     }
 
     private static func render(_ s: StatsSample) -> String {
@@ -186,15 +207,21 @@ struct Stats: ParsableCommand {
         let ports = Table(
             ["port", "rx-pps", "rx-Mbps", "tx-pps", "tx-Mbps", "tx-drop/s", "rx-miss/s"],
             s.ports.map { p in
-                [p.name, rate(p.rxPps), mbps(p.rxMbps), rate(p.txPps), mbps(p.txMbps),
-                 rate(Double(p.txDropped) / s.seconds), rate(Double(p.rxMissed) / s.seconds)]
-            }).render()
+                [
+                    p.name, rate(p.rxPps), mbps(p.rxMbps), rate(p.txPps), mbps(p.txMbps),
+                    rate(Double(p.txDropped) / s.seconds), rate(Double(p.rxMissed) / s.seconds),
+                ]
+            }
+        ).render()
         let stages = Table(
             ["stage", "calls/s", "in-pps", "out-pps", "drops/s", "cycles/pkt", "drops-by-reason"],
             s.stages.map { t in
-                [t.name, rate(t.callsPerSecond), rate(t.packetsInPerSecond), rate(t.packetsOutPerSecond),
-                 rate(t.dropsPerSecond), String(format: "%.1f", t.cyclesPerPacket), nonZero(t.dropsByReason)]
-            }).render()
+                [
+                    t.name, rate(t.callsPerSecond), rate(t.packetsInPerSecond), rate(t.packetsOutPerSecond),
+                    rate(t.dropsPerSecond), String(format: "%.1f", t.cyclesPerPacket), nonZero(t.dropsByReason),
+                ]
+            }
+        ).render()
         return "-- sample \(s.sample) at \(s.time), over \(String(format: "%.2f", s.seconds)) s\n\(ports)\n\(stages)\n"
     }
 }

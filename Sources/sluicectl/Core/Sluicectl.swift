@@ -98,7 +98,9 @@ struct Connection: ParsableArguments {
                 return ExitCode(Exit.daemonError)
             }
         case .connect(let path, let code) where code == EACCES:
-            printError("\(error.description) (run as root or as a member of the socket's group, control.socket-group, or see --socket \(path))")
+            printError(
+                "\(error.description) (run as root or as a member of the socket's group, control.socket-group, or see --socket \(path))"
+            )
             return ExitCode(Exit.unreachable)
         default:
             printError(error.description)
@@ -124,7 +126,8 @@ func failure(_ message: String, _ status: Int32) -> ExitCode {
 
 func printJSON<R: Encodable>(_ value: R, pretty: Bool = true) {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    encoder.outputFormatting =
+        pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(value) else { return }
     print(String(decoding: data, as: UTF8.self))
 }

@@ -20,7 +20,9 @@ struct Version: ParsableCommand {
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Whether the dataplane does its job: PMD threads running, links up.",
-        discussion: "Exit status 0 when sluiced reports ok, 1 when it reports degraded (the reasons are listed), 3 when it cannot be reached.")
+        discussion:
+            "Exit status 0 when sluiced reports ok, 1 when it reports degraded (the reasons are listed), 3 when it cannot be reached."
+    )
     @OptionGroup var connection: Connection
 
     func run() throws {
@@ -28,8 +30,13 @@ struct Health: ParsableCommand {
         connection.emit(health) {
             Table(
                 ["status", "pmds", "ports", "links-up", "revision", "uptime"],
-                [[health.status, "\(health.pmdsRunning)/\(health.pmds)", "\(health.ports)", "\(health.portsLinkUp)",
-                  "\(health.revision)", formatSeconds(health.uptimeSeconds)]]
+                [
+                    [
+                        health.status, "\(health.pmdsRunning)/\(health.pmds)", "\(health.ports)",
+                        "\(health.portsLinkUp)",
+                        "\(health.revision)", formatSeconds(health.uptimeSeconds),
+                    ]
+                ]
             ).render() + health.problems.map { "problem: \($0)\n" }.joined()
         }
         if health.status != "ok" { throw ExitCode(Exit.daemonError) }

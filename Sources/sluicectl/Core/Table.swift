@@ -12,9 +12,14 @@ struct Table {
 
     func render() -> String {
         let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        let widths = header.indices.map { column in
+            all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+        }
         let numeric = header.indices.map { column in
-            !rows.isEmpty && rows.allSatisfy { row in row.indices.contains(column) && Double(row[column].trimmingCharacters(in: ["%", "s"])) != nil }
+            !rows.isEmpty
+                && rows.allSatisfy { row in
+                    row.indices.contains(column) && Double(row[column].trimmingCharacters(in: ["%", "s"])) != nil
+                }
         }
         var out = ""
         for row in all {
@@ -23,7 +28,9 @@ struct Table {
                 let pad = String(repeating: " ", count: widths[column] - text.count)
                 return numeric[column] ? pad + text : text + pad
             }
-            out += cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+            out +=
+                cells.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+                + "\n"
         }
         return out
     }

@@ -30,7 +30,9 @@ struct Apply: ParsableCommand {
             restart for it, or cannot apply it.
             """)
     @OptionGroup var connection: Connection
-    @Option(name: [.customShort("f"), .long], help: "The document; - reads standard input.", completion: .file(extensions: ["yaml", "yml", "json"]))
+    @Option(
+        name: [.customShort("f"), .long], help: "The document; - reads standard input.",
+        completion: .file(extensions: ["yaml", "yml", "json"]))
     var file: String
     @Flag(help: "Only validate and print the plan; change nothing.") var dryRun = false
 
@@ -49,11 +51,13 @@ struct Apply: ParsableCommand {
             throw failure("\(file == "-" ? "standard input" : file) is not UTF-8 text", Exit.usage)
         }
         // sluiced refuses request lines over maxRequestBytes; say so before sending (JSON escaping adds a little).
-        let requestSize = (try? JSONEncoder().encode(ConfigApplyParams(document: document, dryRun: true)).count) ?? data.count
+        let requestSize =
+            (try? JSONEncoder().encode(ConfigApplyParams(document: document, dryRun: true)).count) ?? data.count
         guard requestSize + 100 <= maxRequestBytes else {
             throw failure(
                 "\(file == "-" ? "the document" : file) is too large: sluiced accepts requests up to \(maxRequestBytes) bytes "
-                    + "(this one would be \(requestSize + 100)); remove comments or split the change (port add/set)", Exit.usage)
+                    + "(this one would be \(requestSize + 100)); remove comments or split the change (port add/set)",
+                Exit.usage)
         }
         let result = try connection.call(
             ConfigMethods.apply, ConfigApplyParams(document: document, dryRun: dryRun ? true : nil))
@@ -69,16 +73,22 @@ func renderPlan(_ result: ConfigApplyResult) -> String {
     let table = Table(
         ["action", "target", "fields", "hitless", "summary"],
         result.changes.map { c in
-            [c.action, c.target, c.fields.isEmpty ? "-" : c.fields.joined(separator: ","), c.hitless ? "yes" : "no", c.summary]
-        }).render()
+            [
+                c.action, c.target, c.fields.isEmpty ? "-" : c.fields.joined(separator: ","), c.hitless ? "yes" : "no",
+                c.summary,
+            ]
+        }
+    ).render()
     let count = result.changes.count == 1 ? "1 change" : "\(result.changes.count) changes"
     let interrupting = result.changes.filter { !$0.hitless }.map(\.target)
     var outcome: String
     if result.dryRun || !result.applied {
         outcome = "dry run: \(count) planned, nothing applied (running revision \(result.revision))"
     } else {
-        outcome = "applied \(count): now revision \(result.revision)"
-            + (result.persisted ? ", persisted" : ", not persisted (no state file, or writing it failed: see sluiced's log)")
+        outcome =
+            "applied \(count): now revision \(result.revision)"
+            + (result.persisted
+                ? ", persisted" : ", not persisted (no state file, or writing it failed: see sluiced's log)")
     }
     if !interrupting.isEmpty {
         outcome += "\ntraffic interrupted on: \(Array(Set(interrupting)).sorted().joined(separator: ", "))"

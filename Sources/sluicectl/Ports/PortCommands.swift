@@ -24,7 +24,8 @@ struct Port: ParsableCommand {
 }
 
 struct PortList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Ports with link state and counters.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Ports with link state and counters.")
     @OptionGroup var connection: Connection
 
     func run() throws { try Self.show(connection) }
@@ -33,13 +34,20 @@ struct PortList: ParsableCommand {
         let ports = try connection.call(PortMethods.list)
         connection.emit(ports) {
             Table(
-                ["port", "driver", "admin", "link", "mtu", "mac", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes", "tx-drop", "rx-missed", "macs"],
+                [
+                    "port", "driver", "admin", "link", "mtu", "mac", "rx-pkts", "rx-bytes", "tx-pkts", "tx-bytes",
+                    "tx-drop", "rx-missed", "macs",
+                ],
                 ports.map { p in
-                    [p.name, p.driver, p.admin, p.linkUp ? "up" : "down", "\(p.mtu)", p.macAddress,
-                     "\(p.counters.rxPackets)", "\(p.counters.rxBytes)", "\(p.counters.txPackets)", "\(p.counters.txBytes)",
-                     "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-",
-                     p.macLearning.map { "\($0.learned)/\($0.limit)" } ?? "-"]
-                }).render()
+                    [
+                        p.name, p.driver, p.admin, p.linkUp ? "up" : "down", "\(p.mtu)", p.macAddress,
+                        "\(p.counters.rxPackets)", "\(p.counters.rxBytes)", "\(p.counters.txPackets)",
+                        "\(p.counters.txBytes)",
+                        "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-",
+                        p.macLearning.map { "\($0.learned)/\($0.limit)" } ?? "-",
+                    ]
+                }
+            ).render()
         }
     }
 }
@@ -60,7 +68,8 @@ struct PortShow: ParsableCommand {
         let client = try connection.connect()
         let ports = try connection.call(PortMethods.list, NoParams(), on: client)
         guard let port = ports.first(where: { $0.name == name }) else {
-            throw failure("no port named '\(name)'; ports are: \(ports.map(\.name).joined(separator: ", "))", Exit.daemonError)
+            throw failure(
+                "no port named '\(name)'; ports are: \(ports.map(\.name).joined(separator: ", "))", Exit.daemonError)
         }
         // The desired-state entry is a bonus: a daemon without config.get still shows the status.
         let document = try? client.call(ConfigMethods.get)
@@ -75,14 +84,23 @@ struct PortShow: ParsableCommand {
                 ["link", port.linkUp ? "up, \(port.linkSpeedMbps) Mb/s" : "down"], ["mtu", "\(port.mtu)"],
                 ["mac", port.macAddress], ["queues", "rx \(port.rxQueues), tx \(port.txQueues)"],
                 ["rx", "\(port.counters.rxPackets) packets, \(port.counters.rxBytes) bytes"],
-                ["tx", "\(port.counters.txPackets) packets, \(port.counters.txBytes) bytes, \(port.counters.txDropped) dropped"],
+                [
+                    "tx",
+                    "\(port.counters.txPackets) packets, \(port.counters.txBytes) bytes, \(port.counters.txDropped) dropped",
+                ],
             ]
             if let d = port.driverStats {
-                rows.append(["driver-rx", "\(d.rxPackets) packets, \(d.rxMissed) missed, \(d.rxErrors) errors, \(d.rxNoMbuf) no-mbuf"])
+                rows.append([
+                    "driver-rx",
+                    "\(d.rxPackets) packets, \(d.rxMissed) missed, \(d.rxErrors) errors, \(d.rxNoMbuf) no-mbuf",
+                ])
                 rows.append(["driver-tx", "\(d.txPackets) packets, \(d.txErrors) errors"])
             }
             if let m = port.macLearning {
-                rows.append(["macs", "\(m.learned) learned of \(m.limit); not learned: \(m.limitReached) at limit, \(m.tableFull) table full"])
+                rows.append([
+                    "macs",
+                    "\(m.learned) learned of \(m.limit); not learned: \(m.limitReached) at limit, \(m.tableFull) table full",
+                ])
             }
             if let members = entry?.objectValue {
                 for key in members.keys.sorted() where key != "name" {

@@ -10,19 +10,29 @@ struct Vhost: ParsableCommand {
         let ports = try connection.call(PortMethods.list).filter { $0.vhostUser != nil }
         connection.emit(ports) {
             Table(
-                ["port", "mode", "state", "features", "queues", "guest-tx-q", "guest-rx-q", "connects", "disconnects", "socket"],
+                [
+                    "port", "mode", "state", "features", "queues", "guest-tx-q", "guest-rx-q", "connects",
+                    "disconnects", "socket",
+                ],
                 ports.map { p in
                     let v = p.vhostUser!
-                    func list(_ queues: [Int]) -> String { queues.isEmpty ? "-" : queues.map(String.init).joined(separator: ",") }
-                    return [p.name, v.mode, v.state.rawValue, v.negotiatedFeatures, "\(v.queuePairs)",
-                            list(v.guestTxQueuesEnabled), list(v.guestRxQueuesEnabled), "\(v.connects)", "\(v.disconnects)", v.path]
-                }).render()
+                    func list(_ queues: [Int]) -> String {
+                        queues.isEmpty ? "-" : queues.map(String.init).joined(separator: ",")
+                    }
+                    return [
+                        p.name, v.mode, v.state.rawValue, v.negotiatedFeatures, "\(v.queuePairs)",
+                        list(v.guestTxQueuesEnabled), list(v.guestRxQueuesEnabled), "\(v.connects)", "\(v.disconnects)",
+                        v.path,
+                    ]
+                }
+            ).render()
         }
     }
 }
 
 struct Queues: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The driver's counters per queue of every port (the first 16 queues).")
+    static let configuration = CommandConfiguration(
+        abstract: "The driver's counters per queue of every port (the first 16 queues).")
     @OptionGroup var connection: Connection
 
     func run() throws {
@@ -34,7 +44,8 @@ struct Queues: ParsableCommand {
                     (p.queueCounters ?? []).map { q in
                         [p.name, "\(q.queue)", "\(q.rxPackets)", "\(q.rxBytes)", "\(q.txPackets)", "\(q.txBytes)"]
                     }
-                }).render()
+                }
+            ).render()
         }
     }
 

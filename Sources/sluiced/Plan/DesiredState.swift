@@ -38,7 +38,8 @@ struct DesiredState {
         }
         let changes = plan.changes.map(Self.info)
         if dryRun {
-            return ConfigApplyResult(applied: false, dryRun: true, revision: dataplane.revision, changes: changes, persisted: false)
+            return ConfigApplyResult(
+                applied: false, dryRun: true, revision: dataplane.revision, changes: changes, persisted: false)
         }
         let revisionBefore = dataplane.revision
         do {
@@ -49,12 +50,16 @@ struct DesiredState {
             if dataplane.revision != revisionBefore {
                 // A partial restore changed what runs (a port could not be reopened): disk must say so too,
                 // or a restart would bring back a state that no longer ran.
-                message += "; now running revision \(dataplane.revision)" + (persist() ? ", persisted" : ", NOT persisted")
+                message +=
+                    "; now running revision \(dataplane.revision)" + (persist() ? ", persisted" : ", NOT persisted")
             }
             throw RPCErrorObject(code: RPCErrorObject.applyFailed, message: message)
         }
-        for change in plan.changes { logger.notice("applied \(change.action.rawValue) \(change.target): \(change.summary)") }
-        return ConfigApplyResult(applied: true, dryRun: false, revision: dataplane.revision, changes: changes, persisted: persist())
+        for change in plan.changes {
+            logger.notice("applied \(change.action.rawValue) \(change.target): \(change.summary)")
+        }
+        return ConfigApplyResult(
+            applied: true, dryRun: false, revision: dataplane.revision, changes: changes, persisted: persist())
     }
 
     /// Writes the running state to the state file; false when persistence is off or the write failed.
@@ -99,7 +104,8 @@ struct DesiredState {
             let problems = error.problems.map(\.description)
             throw RPCErrorObject(
                 code: RPCErrorObject.invalidConfig,
-                message: "\(what) is invalid (\(problems.count) problem\(problems.count == 1 ? "" : "s")): " + problems.joined(separator: "; "),
+                message: "\(what) is invalid (\(problems.count) problem\(problems.count == 1 ? "" : "s")): "
+                    + problems.joined(separator: "; "),
                 data: RPCErrorData(problems: problems))
         }
     }

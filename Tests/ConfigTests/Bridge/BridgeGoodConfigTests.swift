@@ -45,9 +45,10 @@ import Testing
         #expect(port.resolvedStaticMACs.isEmpty)
     }
 
-    static let keysWithoutValueDocument = Doc {
-        $0.ports[0] += ["vlan:", "max-macs:", "port-security:", "static-macs:"]
-    }.yaml + "l2:\n"
+    static let keysWithoutValueDocument =
+        Doc {
+            $0.ports[0] += ["vlan:", "max-macs:", "port-security:", "static-macs:"]
+        }.yaml + "l2:\n"
 
     @Test func keysWithoutValueMeanAbsent() throws {
         let config = try #require(parsed(Self.keysWithoutValueDocument))

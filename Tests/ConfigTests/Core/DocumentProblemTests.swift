@@ -52,7 +52,10 @@ import Testing
     @Test func severalDocumentsAreRejected() {
         let found = problems(Doc().yaml + "---\n" + Doc().yaml)
         #expect(found.count == 1)
-        #expect(found.first?.message == "a second YAML document starts at line 8, column 1; a configuration is a single document", "\(found)")
+        #expect(
+            found.first?.message
+                == "a second YAML document starts at line 8, column 1; a configuration is a single document", "\(found)"
+        )
     }
 
     @Test(arguments: ["[", "- ", "{a: "])
@@ -174,7 +177,8 @@ import Testing
             "list for a section", Doc { $0.control = ["- socket"] }, at: "control",
             ["expected a mapping, got a list"]),
         RuleCase(
-            "mapping for the port list", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports:\n  name: p0\n  devargs: net_null0\n",
+            "mapping for the port list",
+            yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports:\n  name: p0\n  devargs: net_null0\n",
             at: "ports", ["expected a list of ports, got a mapping"]),
         RuleCase(
             "string for a port", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports:\n  - p0\n", at: "ports[0]",
@@ -266,7 +270,9 @@ import Testing
 
     @Test func directoryIsNotAConfigFile() {
         let error = #expect(throws: ConfigError.self) { try SluiceConfig.load(path: NSTemporaryDirectory()) }
-        #expect(error?.problems.first?.message.hasPrefix("cannot read configuration file") == true, "\(String(describing: error))")
+        #expect(
+            error?.problems.first?.message.hasPrefix("cannot read configuration file") == true,
+            "\(String(describing: error))")
     }
 
     @Test func endlessFileIsRefused() {

@@ -46,7 +46,10 @@ import Testing
         #expect(port.admin == .up)
         #expect(port.rxQueueAffinity == nil)
         // The in-code defaults are the documented ones.
-        #expect(config == SluiceConfig(eal: EALConfig(pmdCPUMask: 0x2), ports: [PortConfig(name: "tap0", devargs: "net_tap0")]))
+        #expect(
+            config
+                == SluiceConfig(eal: EALConfig(pmdCPUMask: 0x2), ports: [PortConfig(name: "tap0", devargs: "net_tap0")])
+        )
     }
 
     static let fullDocument = """
@@ -146,7 +149,8 @@ import Testing
     }
 
     @Test func jsonProblemsAreReportedLikeYAML() {
-        let found = problems(#"{"eal": {"pmd-cpu-mask": 6}, "ports": [{"name": "a", "devargs": "net_ring0", "mtu": "big"}]}"#)
+        let found = problems(
+            #"{"eal": {"pmd-cpu-mask": 6}, "ports": [{"name": "a", "devargs": "net_ring0", "mtu": "big"}]}"#)
         #expect(found.map(\.path) == ["eal.pmd-cpu-mask", "ports[0].mtu"])
     }
 

@@ -30,9 +30,13 @@ import Testing
     @Test func problemDescription() {
         let problem = ConfigError.Problem(path: "ports[1].mtu", message: "70000 is out of range 68...9600")
         #expect(problem.description == "ports[1].mtu: 70000 is out of range 68...9600")
-        #expect(ConfigError.Problem(path: "", message: "the configuration is empty").description == "the configuration is empty")
+        #expect(
+            ConfigError.Problem(path: "", message: "the configuration is empty").description
+                == "the configuration is empty")
         let error = ConfigError(problems: [problem, problem])
-        #expect(error.description == "ports[1].mtu: 70000 is out of range 68...9600\nports[1].mtu: 70000 is out of range 68...9600")
+        #expect(
+            error.description
+                == "ports[1].mtu: 70000 is out of range 68...9600\nports[1].mtu: 70000 is out of range 68...9600")
     }
 
     @Test func mutatedParsedConfigIsRevalidated() throws {

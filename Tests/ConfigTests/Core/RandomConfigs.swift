@@ -94,7 +94,8 @@ struct RandomConfigs {
 
     mutating func ipv6() -> IPv6Address {
         // fd00::/8 keeps clear of multicast and IPv4-mapped addresses; short groups exercise "::".
-        let high = 0xfd00_0000_0000_0000 | (chance(0.5) ? 0 : UInt64.random(in: 0...0xff_ffff_ffff_ffff, using: &random))
+        let high =
+            0xfd00_0000_0000_0000 | (chance(0.5) ? 0 : UInt64.random(in: 0...0xff_ffff_ffff_ffff, using: &random))
         let low = chance(0.5) ? UInt64(int(0...0xffff)) : UInt64.random(in: 0...UInt64.max, using: &random)
         return IPv6Address(high: high, low: low)
     }

@@ -4,8 +4,12 @@ import Testing
 
 @Suite struct EALRuleTests {
     static let cases: [RuleCase] = [
-        RuleCase("main-lcore above 63", Doc { $0.eal.append("main-lcore: 64") }, at: "eal.main-lcore", ["64 is out of range 0...63"]),
-        RuleCase("negative main-lcore", Doc { $0.eal.append("main-lcore: -1") }, at: "eal.main-lcore", ["-1 is out of range 0...63"]),
+        RuleCase(
+            "main-lcore above 63", Doc { $0.eal.append("main-lcore: 64") }, at: "eal.main-lcore",
+            ["64 is out of range 0...63"]),
+        RuleCase(
+            "negative main-lcore", Doc { $0.eal.append("main-lcore: -1") }, at: "eal.main-lcore",
+            ["-1 is out of range 0...63"]),
         RuleCase(
             "pmd-cpu-mask is required", Doc { $0.eal = ["main-lcore: 0"] }, at: "eal.pmd-cpu-mask",
             ["is required", "quoted hex mask"]),
@@ -46,7 +50,8 @@ import Testing
             "socket-mem as a list", Doc { $0.eal.append("socket-mem: [512, 512]") }, at: "eal.socket-mem",
             ["expected megabytes per NUMA socket as a string like \"512\" or \"512,512\", got a list"]),
         RuleCase(
-            "socket-mem with no-huge", Doc { $0.eal += ["socket-mem: \"512\"", "memory: no-huge"] }, at: "eal.socket-mem",
+            "socket-mem with no-huge", Doc { $0.eal += ["socket-mem: \"512\"", "memory: no-huge"] },
+            at: "eal.socket-mem",
             ["cannot be combined with eal.memory: no-huge"]),
         RuleCase(
             "file-prefix with a space", Doc { $0.eal.append("file-prefix: my prefix") }, at: "eal.file-prefix",

@@ -8,7 +8,8 @@ import Testing
         eal: EALConfig(pmdCPUMask: 0x6), ports: [PortConfig(name: "tap0", devargs: "net_tap0,iface=sl0")])
 
     static func plan(from old: [Int: Int], to new: [Int: Int]) throws -> ConfigPlan {
-        var before = base, after = base
+        var before = base
+        var after = base
         before.eal.lcoreCPUs = old
         after.eal.lcoreCPUs = new
         try before.validate()

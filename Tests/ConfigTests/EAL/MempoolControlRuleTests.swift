@@ -4,10 +4,18 @@ import Testing
 
 @Suite struct MempoolControlRuleTests {
     static let cases: [RuleCase] = [
-        RuleCase("mbufs too few", Doc { $0.mempool = ["mbufs: 1023"] }, at: "mempool.mbufs", ["1023 is out of range 1024...4194304"]),
-        RuleCase("mbufs too many", Doc { $0.mempool = ["mbufs: 4194305"] }, at: "mempool.mbufs", ["4194305 is out of range 1024...4194304"]),
-        RuleCase("cache-size too large", Doc { $0.mempool = ["cache-size: 513"] }, at: "mempool.cache-size", ["513 is out of range 0...512"]),
-        RuleCase("cache-size negative", Doc { $0.mempool = ["cache-size: -1"] }, at: "mempool.cache-size", ["-1 is out of range 0...512"]),
+        RuleCase(
+            "mbufs too few", Doc { $0.mempool = ["mbufs: 1023"] }, at: "mempool.mbufs",
+            ["1023 is out of range 1024...4194304"]),
+        RuleCase(
+            "mbufs too many", Doc { $0.mempool = ["mbufs: 4194305"] }, at: "mempool.mbufs",
+            ["4194305 is out of range 1024...4194304"]),
+        RuleCase(
+            "cache-size too large", Doc { $0.mempool = ["cache-size: 513"] }, at: "mempool.cache-size",
+            ["513 is out of range 0...512"]),
+        RuleCase(
+            "cache-size negative", Doc { $0.mempool = ["cache-size: -1"] }, at: "mempool.cache-size",
+            ["-1 is out of range 0...512"]),
         RuleCase(
             "mbuf-data-size too small", Doc { $0.mempool = ["mbuf-data-size: 1023"] }, at: "mempool.mbuf-data-size",
             ["1023 is out of range 1024...16384"]),
@@ -33,7 +41,8 @@ import Testing
             "socket-mode unquoted", Doc { $0.control = ["socket-mode: 0660"] }, at: "control.socket-mode",
             ["must be a quoted octal string: write \"0660\""]),
         RuleCase(
-            "socket-mode unquoted without leading zero", Doc { $0.control = ["socket-mode: 660"] }, at: "control.socket-mode",
+            "socket-mode unquoted without leading zero", Doc { $0.control = ["socket-mode: 660"] },
+            at: "control.socket-mode",
             ["must be a quoted octal string: write \"0660\""]),
         RuleCase(
             "socket-mode not octal", Doc { $0.control = ["socket-mode: \"0680\""] }, at: "control.socket-mode",

@@ -15,18 +15,22 @@ import Testing
             PortConfig(name: "tap0", devargs: "net_tap0,iface=sl0", rxQueueAffinity: [1]),
             PortConfig(name: "tap1", devargs: "net_tap1,iface=sl1"),
             PortConfig(
-                name: "uplink", devargs: "net_tap2,iface=sl2", vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1),
+                name: "uplink", devargs: "net_tap2,iface=sl2",
+                vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1),
                 staticMACs: [StaticMACConfig(mac: uplinkMAC, vlan: 200)]),
             PortConfig(
                 name: "vm1", devargs: "net_tap3,iface=sl3", vlan: .access(vlan: 100), maxMACs: 16,
                 portSecurity: PortSecurityConfig(
-                    mac: vmMAC, ipv4: [IPv4Address(10, 0, 100, 5)], ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }),
+                    mac: vmMAC, ipv4: [IPv4Address(10, 0, 100, 5)], ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }
+                ),
                 staticMACs: [StaticMACConfig(mac: vmMAC)]),
         ],
         patches: [PatchPair("tap0", "tap1")])
 
     /// The plan from `base` to `base` edited, after checking that the edit is a valid configuration.
-    static func plan(_ edit: (inout SluiceConfig) -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> ConfigPlan {
+    static func plan(_ edit: (inout SluiceConfig) -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+        -> ConfigPlan
+    {
         var new = base
         edit(&new)
         do {
@@ -122,7 +126,9 @@ import Testing
         RestartCase(["mempool.mbufs: 16383 → 32767"]) { $0.mempool.mbufs = 32767 },
         RestartCase(["mempool.cache-size: 256 → 512"]) { $0.mempool.cacheSize = 512 },
         RestartCase(["mempool.mbuf-data-size: 2048 → 4096"]) { $0.mempool.mbufDataSize = 4096 },
-        RestartCase(["control.socket: /run/sluice/sluice.sock → /run/s.sock"]) { $0.control.socketPath = "/run/s.sock" },
+        RestartCase(["control.socket: /run/sluice/sluice.sock → /run/s.sock"]) {
+            $0.control.socketPath = "/run/s.sock"
+        },
         RestartCase(["control.socket-group: (unset) → netops"]) { $0.control.socketGroup = "netops" },
         RestartCase(["control.socket-mode: 0660 → 0600"]) { $0.control.socketMode = 0o600 },
         RestartCase(["l2.mac-table-size: 262144 → 1024"]) { $0.l2.macTableSize = 1024 },
@@ -220,7 +226,10 @@ import Testing
             update {
                 $0.vlan = nil
                 $0.staticMACs = []
-            } == change(["vlan", "static-macs"], "vlan access 100 → (unset: access 1); static-macs remove {mac: 52:54:00:12:34:56}"))
+            }
+                == change(
+                    ["vlan", "static-macs"],
+                    "vlan access 100 → (unset: access 1); static-macs remove {mac: 52:54:00:12:34:56}"))
         #expect(update { $0.maxMACs = nil } == change(["max-macs"], "max-macs 16 → (unset)"))
         #expect(update { $0.maxMACs = 32 } == change(["max-macs"], "max-macs 16 → 32"))
         #expect(
@@ -239,11 +248,14 @@ import Testing
                 == change(["port-security.mac"], "port-security.mac 52:54:00:12:34:56 → 52:54:00:00:00:09"))
         #expect(
             update { $0.portSecurity = nil }
-                == change(["port-security"], "port-security {mac: 52:54:00:12:34:56, ips: [10.0.100.5, fd00:100::5]} → (unset)"))
+                == change(
+                    ["port-security"],
+                    "port-security {mac: 52:54:00:12:34:56, ips: [10.0.100.5, fd00:100::5]} → (unset)"))
         #expect(
             update { $0.staticMACs = [StaticMACConfig(mac: Self.vmMAC, vlan: 100)] }
                 == change(
-                    ["static-macs"], "static-macs add {mac: 52:54:00:12:34:56, vlan: 100}, remove {mac: 52:54:00:12:34:56}"))
+                    ["static-macs"],
+                    "static-macs add {mac: 52:54:00:12:34:56, vlan: 100}, remove {mac: 52:54:00:12:34:56}"))
     }
 
     @Test func bridgeSettingsOfATrunk() {
@@ -299,7 +311,9 @@ import Testing
     @Test func patchChanges() {
         let unpatch = Self.plan { $0.patches = [] }
         #expect(
-            unpatch.changes == [ConfigChange(action: .updatePatches, target: "patches", summary: "patches: remove [tap0, tap1]")])
+            unpatch.changes == [
+                ConfigChange(action: .updatePatches, target: "patches", summary: "patches: remove [tap0, tap1]")
+            ])
 
         let repatch = Self.plan { config in
             config.ports.append(PortConfig(name: "tap4", devargs: "net_tap4"))
@@ -309,7 +323,8 @@ import Testing
             repatch.changes == [
                 ConfigChange(action: .addPort, target: "tap4", summary: "add port tap4 (net_tap4)"),
                 ConfigChange(
-                    action: .updatePatches, target: "patches", summary: "patches: add [tap4, tap1], remove [tap0, tap1]"),
+                    action: .updatePatches, target: "patches", summary: "patches: add [tap4, tap1], remove [tap0, tap1]"
+                ),
             ])
     }
 
@@ -319,21 +334,23 @@ import Testing
         var old = Self.base
         old.ports.append(PortConfig(name: "gone1", devargs: "net_tap7"))
         old.ports.insert(PortConfig(name: "gone0", devargs: "net_tap8"), at: 0)
-        let plan = ConfigPlan.between(old, {
-            var new = Self.base
-            new.ports.reverse()  // new order: vm1, uplink, tap1, tap0
-            new.ports.append(PortConfig(name: "new1", devargs: "net_tap5"))
-            new.ports.insert(PortConfig(name: "new0", devargs: "net_tap6"), at: 0)
-            new.patches = []
-            new.l2.macAgingSeconds = 60
-            new.eal.pmdCPUMask = 0x4
-            new.ports[1].admin = .down  // vm1: update
-            new.ports[2].mtu = 1400  // uplink: replace
-            new.ports[3].admin = .down  // tap1: update
-            new.ports[4].mtu = 1400  // tap0: replace
-            new.ports[4].rxQueueAffinity = [2]
-            return new
-        }())
+        let plan = ConfigPlan.between(
+            old,
+            {
+                var new = Self.base
+                new.ports.reverse()  // new order: vm1, uplink, tap1, tap0
+                new.ports.append(PortConfig(name: "new1", devargs: "net_tap5"))
+                new.ports.insert(PortConfig(name: "new0", devargs: "net_tap6"), at: 0)
+                new.patches = []
+                new.l2.macAgingSeconds = 60
+                new.eal.pmdCPUMask = 0x4
+                new.ports[1].admin = .down  // vm1: update
+                new.ports[2].mtu = 1400  // uplink: replace
+                new.ports[3].admin = .down  // tap1: update
+                new.ports[4].mtu = 1400  // tap0: replace
+                new.ports[4].rxQueueAffinity = [2]
+                return new
+            }())
         #expect(
             plan.changes.map { "\($0.action.rawValue) \($0.target)" } == [
                 "remove-port gone0", "remove-port gone1", "replace-port uplink", "replace-port tap0", "add-port new0",

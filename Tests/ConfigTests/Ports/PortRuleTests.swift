@@ -8,7 +8,9 @@ import Testing
             "ports is required", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\n", at: "ports",
             ["is required: a list of 1 to 64 ports"]),
         RuleCase("ports without value", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports:\n", at: "ports", ["is required"]),
-        RuleCase("ports empty", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports: []\n", at: "ports", ["has no entries; list 1 to 64 ports"]),
+        RuleCase(
+            "ports empty", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports: []\n", at: "ports",
+            ["has no entries; list 1 to 64 ports"]),
         RuleCase(
             "too many ports", Doc { doc in doc.ports = (0...64).map { ["name: p\($0)", "devargs: net_null\($0)"] } },
             at: "ports", ["has 65 entries; at most 64 ports are supported"]),
@@ -34,7 +36,8 @@ import Testing
             "devargs empty", Doc { $0.ports[1][1] = "devargs: \"\"" }, at: "ports[1].devargs",
             ["is empty; give DPDK device arguments"]),
         RuleCase(
-            "devargs with whitespace", Doc { $0.ports[1][1] = "devargs: \"net_null1, size=64\"" }, at: "ports[1].devargs",
+            "devargs with whitespace", Doc { $0.ports[1][1] = "devargs: \"net_null1, size=64\"" },
+            at: "ports[1].devargs",
             ["\"net_null1, size=64\" contains whitespace"]),
         RuleCase(
             "virtual device without net_", Doc { $0.ports[1][1] = "devargs: tap1,iface=x" }, at: "ports[1].devargs",
@@ -49,7 +52,8 @@ import Testing
             "PCI address without function", Doc { $0.ports[1][1] = "devargs: \"0000:01:00\"" }, at: "ports[1].devargs",
             ["\"0000:01:00\" is not a valid PCI address", "e.g. \"0000:01:00.0\""]),
         RuleCase(
-            "PCI device number above 0x1f", Doc { $0.ports[1][1] = "devargs: \"0000:01:20.0\"" }, at: "ports[1].devargs",
+            "PCI device number above 0x1f", Doc { $0.ports[1][1] = "devargs: \"0000:01:20.0\"" },
+            at: "ports[1].devargs",
             ["\"0000:01:20.0\" is not a valid PCI address"]),
         RuleCase(
             "PCI function above 7", Doc { $0.ports[1][1] = "devargs: \"01:00.8\"" }, at: "ports[1].devargs",
@@ -69,10 +73,18 @@ import Testing
                 $0.ports[0][1] = "devargs: \"0000:3B:00.0\""
                 $0.ports[1][1] = "devargs: \"3b:00.0,txq_inline=128\""
             }, at: "ports[1].devargs", ["device \"3b:00.0\" is already used by ports[0]"]),
-        RuleCase("rx-queues zero", Doc { $0.ports[1].append("rx-queues: 0") }, at: "ports[1].rx-queues", ["0 is out of range 1...64"]),
-        RuleCase("rx-queues too many", Doc { $0.ports[1].append("rx-queues: 65") }, at: "ports[1].rx-queues", ["65 is out of range 1...64"]),
-        RuleCase("tx-queues zero", Doc { $0.ports[1].append("tx-queues: 0") }, at: "ports[1].tx-queues", ["0 is out of range 1...64"]),
-        RuleCase("tx-queues too many", Doc { $0.ports[1].append("tx-queues: 65") }, at: "ports[1].tx-queues", ["65 is out of range 1...64"]),
+        RuleCase(
+            "rx-queues zero", Doc { $0.ports[1].append("rx-queues: 0") }, at: "ports[1].rx-queues",
+            ["0 is out of range 1...64"]),
+        RuleCase(
+            "rx-queues too many", Doc { $0.ports[1].append("rx-queues: 65") }, at: "ports[1].rx-queues",
+            ["65 is out of range 1...64"]),
+        RuleCase(
+            "tx-queues zero", Doc { $0.ports[1].append("tx-queues: 0") }, at: "ports[1].tx-queues",
+            ["0 is out of range 1...64"]),
+        RuleCase(
+            "tx-queues too many", Doc { $0.ports[1].append("tx-queues: 65") }, at: "ports[1].tx-queues",
+            ["65 is out of range 1...64"]),
         RuleCase(
             "tx-queues fewer than PMD threads",
             Doc {
@@ -90,10 +102,15 @@ import Testing
             "tx-descriptors not a power of two", Doc { $0.ports[1].append("tx-descriptors: 768") },
             at: "ports[1].tx-descriptors", ["768 is not a power of two"]),
         RuleCase(
-            "tx-descriptors too many", Doc { $0.ports[1].append("tx-descriptors: 65536") }, at: "ports[1].tx-descriptors",
+            "tx-descriptors too many", Doc { $0.ports[1].append("tx-descriptors: 65536") },
+            at: "ports[1].tx-descriptors",
             ["65536 is out of range 64...32768"]),
-        RuleCase("mtu too small", Doc { $0.ports[1].append("mtu: 67") }, at: "ports[1].mtu", ["67 is out of range 68...9600"]),
-        RuleCase("mtu too large", Doc { $0.ports[1].append("mtu: 70000") }, at: "ports[1].mtu", ["70000 is out of range 68...9600"]),
+        RuleCase(
+            "mtu too small", Doc { $0.ports[1].append("mtu: 67") }, at: "ports[1].mtu", ["67 is out of range 68...9600"]
+        ),
+        RuleCase(
+            "mtu too large", Doc { $0.ports[1].append("mtu: 70000") }, at: "ports[1].mtu",
+            ["70000 is out of range 68...9600"]),
         RuleCase(
             "mtu does not fit the mbuf", Doc { $0.ports[1].append("mtu: 2023") }, at: "ports[1].mtu",
             [

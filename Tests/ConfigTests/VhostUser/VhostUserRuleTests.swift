@@ -16,7 +16,8 @@ import Testing
         RuleCase(
             "path is required", Doc { $0.ports[1] = ["name: vm1", "type: vhost-user"] }, at: "ports[1].path",
             ["is required: the vhost-user socket's absolute path"]),
-        RuleCase("path relative", vhost(path: "vm1.sock"), at: "ports[1].path", ["\"vm1.sock\" is not an absolute path"]),
+        RuleCase(
+            "path relative", vhost(path: "vm1.sock"), at: "ports[1].path", ["\"vm1.sock\" is not an absolute path"]),
         RuleCase("path a directory", vhost(path: "/run/sluice/"), at: "ports[1].path", ["names a directory"]),
         RuleCase(
             "path too long", vhost(path: "/" + String(repeating: "p", count: 107)), at: "ports[1].path",
@@ -25,7 +26,8 @@ import Testing
             "path with a comma", vhost(path: "/run/a,b.sock"), at: "ports[1].path",
             ["\"/run/a,b.sock\" contains a comma", "DPDK device arguments cannot carry"]),
         RuleCase(
-            "path with a space", vhost(path: "\"/run/a b.sock\""), at: "ports[1].path", ["contains a comma, an equals sign, whitespace"]),
+            "path with a space", vhost(path: "\"/run/a b.sock\""), at: "ports[1].path",
+            ["contains a comma, an equals sign, whitespace"]),
         RuleCase("path not a string", vhost(path: "[a]"), at: "ports[1].path", ["expected a string, got a list"]),
         RuleCase(
             "path used twice",
@@ -44,7 +46,9 @@ import Testing
         RuleCase("mode without value", vhost(["mode:"]), at: "ports[1].mode", ["has no value", "(client)"]),
         RuleCase("queues zero", vhost(["queues: 0"]), at: "ports[1].queues", ["0 is out of range 1...64"]),
         RuleCase("queues too many", vhost(["queues: 65"]), at: "ports[1].queues", ["65 is out of range 1...64"]),
-        RuleCase("queues quoted", vhost(["queues: \"2\""]), at: "ports[1].queues", ["expected an integer", "remove the quotes"]),
+        RuleCase(
+            "queues quoted", vhost(["queues: \"2\""]), at: "ports[1].queues",
+            ["expected an integer", "remove the quotes"]),
         RuleCase(
             "queues fewer than PMD threads",
             Doc {
@@ -74,14 +78,16 @@ import Testing
             "devargs still required for dpdk", Doc { $0.ports[1] = ["name: p1", "type: dpdk"] }, at: "ports[1].devargs",
             ["is required", "or type: vhost-user with a path"]),
         RuleCase(
-            "affinity counts queue pairs", vhost(["queues: 2", "pmd-rxq-affinity: [1]"]), at: "ports[1].pmd-rxq-affinity",
+            "affinity counts queue pairs", vhost(["queues: 2", "pmd-rxq-affinity: [1]"]),
+            at: "ports[1].pmd-rxq-affinity",
             ["has 1 entry but ports[1].queues is 2"]),
         RuleCase(
             "generated device name collides with a devargs port",
             Doc {
                 $0.ports[0] = ["name: p0", "devargs: \"net_vhost_vm1,iface=/tmp/x.sock\""]
                 $0.ports[1] = ["name: vm1", "type: vhost-user", "path: /run/vm1.sock"]
-            }, at: "ports[1].name", ["gives the vhost-user device the name \"net_vhost_vm1\", which ports[0] already uses"]),
+            }, at: "ports[1].name",
+            ["gives the vhost-user device the name \"net_vhost_vm1\", which ports[0] already uses"]),
     ]
 
     @Test(arguments: cases)
@@ -106,7 +112,9 @@ import Testing
         let arguments = config.ealArguments(program: "sluiced")
         #expect(!arguments.contains { $0.contains("net_vhost") || $0.contains(".sock") })
         #expect(arguments.last == "--log-level=lib.vhost.config:warning")
-        #expect(!Doc().yaml.isEmpty && parsed(Doc().yaml)?.ealArguments(program: "s").contains { $0.contains("vhost") } == false)
+        #expect(
+            !Doc().yaml.isEmpty
+                && parsed(Doc().yaml)?.ealArguments(program: "s").contains { $0.contains("vhost") } == false)
     }
 
     @Test func serverModeWithQueues() throws {
@@ -154,7 +162,10 @@ import Testing
         }
         let good = SluiceConfig(
             eal: EALConfig(pmdCPUMask: 0x2),
-            ports: [.vhostUser(name: "vm1", path: "/run/vm1.sock"), .vhostUser(name: "vm2", path: "/run/vm2.sock", mode: .server)])
+            ports: [
+                .vhostUser(name: "vm1", path: "/run/vm1.sock"),
+                .vhostUser(name: "vm2", path: "/run/vm2.sock", mode: .server),
+            ])
         #expect(throws: Never.self) { try good.validate() }
     }
 

@@ -7,21 +7,27 @@ import Testing
 /// `renderYAML` and `renderJSON` write documents that `parse(yaml:)` reads back to an equal configuration.
 @Suite struct RenderingTests {
     /// Both renderings read back to `config`, and the JSON is JSON by Foundation's standards too.
-    static func expectRoundTrip(_ config: SluiceConfig, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectRoundTrip(
+        _ config: SluiceConfig, _ label: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let renderings = [
-            ("YAML", config.renderYAML()), ("JSON", config.renderJSON()), ("pretty JSON", config.renderJSON(pretty: true)),
+            ("YAML", config.renderYAML()), ("JSON", config.renderJSON()),
+            ("pretty JSON", config.renderJSON(pretty: true)),
         ]
         for (kind, text) in renderings {
             do {
                 let back = try SluiceConfig.parse(yaml: text)
-                #expect(back == config, "\(label): \(kind) read back differently:\n\(text)", sourceLocation: sourceLocation)
+                #expect(
+                    back == config, "\(label): \(kind) read back differently:\n\(text)", sourceLocation: sourceLocation)
             } catch {
                 Issue.record("\(label): \(kind) does not parse: \(error)\n\(text)", sourceLocation: sourceLocation)
             }
         }
         for (kind, text) in renderings.dropFirst() {
             let object = try? JSONSerialization.jsonObject(with: Data(text.utf8))
-            #expect(object is [String: Any], "\(label): \(kind) is not a JSON object:\n\(text)", sourceLocation: sourceLocation)
+            #expect(
+                object is [String: Any], "\(label): \(kind) is not a JSON object:\n\(text)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -89,7 +95,8 @@ import Testing
     @Test func everyOptionalKeyRendersWhenSet() throws {
         let config = SluiceConfig(
             eal: EALConfig(
-                mainLcore: 0, pmdCPUMask: 0x1e, socketMem: "512,512", memory: .inMemory, extraArgs: ["--log-level", "8"],
+                mainLcore: 0, pmdCPUMask: 0x1e, socketMem: "512,512", memory: .inMemory,
+                extraArgs: ["--log-level", "8"],
                 lcoreCPUs: [2: 1, 0: 0, 1: 1]),
             control: ControlConfig(socketGroup: "netops", socketMode: 0o7),
             ports: [
@@ -120,13 +127,15 @@ import Testing
 
     /// nil and the default are different states: an unset tx-queues follows the PMD thread count.
     @Test func unsetAndDefaultValuesStayDistinct() throws {
-        var explicit = SluiceConfig(eal: EALConfig(pmdCPUMask: 0x2), ports: [PortConfig(name: "a", devargs: "net_tap0")])
+        var explicit = SluiceConfig(
+            eal: EALConfig(pmdCPUMask: 0x2), ports: [PortConfig(name: "a", devargs: "net_tap0")])
         explicit.ports[0].txQueues = 1
         explicit.ports[0].vlan = .access(vlan: VLANMode.defaultVLAN)
         explicit.ports[0].maxMACs = L2Config().maxMACsPerPort
         explicit.eal.memory = .noHuge(megabytes: MemoryMode.defaultNoHugeMegabytes)
         let unset = SluiceConfig(
-            eal: EALConfig(pmdCPUMask: 0x2, memory: .noHuge(megabytes: 512)), ports: [PortConfig(name: "a", devargs: "net_tap0")])
+            eal: EALConfig(pmdCPUMask: 0x2, memory: .noHuge(megabytes: 512)),
+            ports: [PortConfig(name: "a", devargs: "net_tap0")])
         for config in [explicit, unset] {
             try config.validate()
             Self.expectRoundTrip(config, "\(config.ports[0])")
@@ -140,7 +149,8 @@ import Testing
 
     @Test func hostileStringsRoundTrip() throws {
         for text in RandomConfigs.hostileText {
-            var config = SluiceConfig(eal: EALConfig(pmdCPUMask: 0x2), ports: [PortConfig(name: "a", devargs: "net_tap0")])
+            var config = SluiceConfig(
+                eal: EALConfig(pmdCPUMask: 0x2), ports: [PortConfig(name: "a", devargs: "net_tap0")])
             config.eal.extraArgs = [text, "x" + text + "y"]
             config.control.socketPath = "/run/" + text.replacingOccurrences(of: "\0", with: "") + "s"
             try config.validate()
@@ -172,12 +182,17 @@ import Testing
     }
 
     @Test func stringEscapes() {
-        #expect(ConfigDocument.doubleQuotedYAML("a\"b\\c\n\t\r\0\u{1}\u{7f}\u{85}\u{2028}\u{2029}\u{feff}é🚀") == #""a\"b\\c\n\t\r\0\x01\x7f\N\L\P\ufeffé🚀""#)
-        #expect(ConfigDocument.jsonString("a\"b\\c\n\t\r\0\u{1}\u{7f}\u{85}\u{2028}\u{feff}é🚀") == #""a\"b\\c\n\t\r\u0000\u0001\u007f\u0085\u2028\ufeffé🚀""#)
+        #expect(
+            ConfigDocument.doubleQuotedYAML("a\"b\\c\n\t\r\0\u{1}\u{7f}\u{85}\u{2028}\u{2029}\u{feff}é🚀")
+                == #""a\"b\\c\n\t\r\0\x01\x7f\N\L\P\ufeffé🚀""#)
+        #expect(
+            ConfigDocument.jsonString("a\"b\\c\n\t\r\0\u{1}\u{7f}\u{85}\u{2028}\u{feff}é🚀")
+                == #""a\"b\\c\n\t\r\u0000\u0001\u007f\u0085\u2028\ufeffé🚀""#)
     }
 
     @Test func jsonKeysFollowTheYAMLOrder() throws {
-        let config = try SluiceConfig.load(path: ShippedConfigTests.configDirectory.appendingPathComponent("sluice.yaml").path)
+        let config = try SluiceConfig.load(
+            path: ShippedConfigTests.configDirectory.appendingPathComponent("sluice.yaml").path)
         func keys(_ text: String, pattern: String) -> [String] {
             let regex = try! NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
             return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {

@@ -33,9 +33,10 @@ import Testing
     }
 
     @Test func keyPathPrefixes() {
-        #expect(KeyPath.prefixes(of: "ports[1].pmd-rxq-affinity[0]") == [
-            "ports", "ports[1]", "ports[1].pmd-rxq-affinity", "ports[1].pmd-rxq-affinity[0]",
-        ])
+        #expect(
+            KeyPath.prefixes(of: "ports[1].pmd-rxq-affinity[0]") == [
+                "ports", "ports[1]", "ports[1].pmd-rxq-affinity", "ports[1].pmd-rxq-affinity[0]",
+            ])
         #expect(KeyPath.prefixes(of: "eal") == ["eal"])
     }
 }

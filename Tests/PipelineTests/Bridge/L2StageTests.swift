@@ -10,7 +10,8 @@ extension DPDKBackedTests {
 
         /// The L2 stage's events in code order (`L2Stage.Event`), zero unless given.
         static func events(
-            learned: UInt64 = 0, moved: UInt64 = 0, limit: UInt64 = 0, tableFull: UInt64 = 0, staticConflict: UInt64 = 0,
+            learned: UInt64 = 0, moved: UInt64 = 0, limit: UInt64 = 0, tableFull: UInt64 = 0,
+            staticConflict: UInt64 = 0,
             flooded: UInt64 = 0, unknownUnicast: UInt64 = 0
         ) -> [UInt64] {
             [learned, moved, limit, tableFull, staticConflict, flooded, unknownUnicast]
@@ -49,7 +50,9 @@ extension DPDKBackedTests {
             Set(table.entries(now: 0).map { [UInt64($0.vlan), $0.mac, UInt64($0.port)] })
         }
 
-        static func entry(_ vlan: UInt16, _ host: Host, _ port: UInt64) -> [UInt64] { [UInt64(vlan), host.mac.rawValue, port] }
+        static func entry(_ vlan: UInt16, _ host: Host, _ port: UInt64) -> [UInt64] {
+            [UInt64(vlan), host.mac.rawValue, port]
+        }
 
         @Test("learns sources, forwards known unicast, floods the rest, drops same-port, notices moves")
         func learnAndForward() throws {
@@ -67,10 +70,16 @@ extension DPDKBackedTests {
                 // A again (refresh: no event), to B, to broadcast and to two multicast groups.
                 let fromA = [
                     F.udp4(from: a, to: b), F.arpRequest(from: a, for: b.ipv4),
-                    F.ethernet(dst: F.ipv4Multicast, src: a.mac, type: 0x0800, F.ipv4(src: a.ipv4, dst: IPv4Address(224, 0, 0, 251), proto: 17, F.udp(src: 5353, dst: 5353, []))),
-                    F.ethernet(dst: F.ipv6Multicast, src: a.mac, type: 0x86dd, F.ipv6(src: a.ipv6, dst: IPv6Address("ff02::1")!, next: 58, F.echo(type: 128))),
+                    F.ethernet(
+                        dst: F.ipv4Multicast, src: a.mac, type: 0x0800,
+                        F.ipv4(
+                            src: a.ipv4, dst: IPv4Address(224, 0, 0, 251), proto: 17, F.udp(src: 5353, dst: 5353, []))),
+                    F.ethernet(
+                        dst: F.ipv6Multicast, src: a.mac, type: 0x86dd,
+                        F.ipv6(src: a.ipv6, dst: IPv6Address("ff02::1")!, next: 58, F.echo(type: 128))),
                 ]
-                #expect(Self.run(&stage, fromA, ingress: 0, vlan: 10, env: env) == [1, Self.flood, Self.flood, Self.flood])
+                #expect(
+                    Self.run(&stage, fromA, ingress: 0, vlan: 10, env: env) == [1, Self.flood, Self.flood, Self.flood])
                 #expect(stage.snapshot.events == Self.events(learned: 2, flooded: 4, unknownUnicast: 1))
                 // A shows up on port 2: a move; frames to A now go to port 2.
                 #expect(Self.run(&stage, [F.udp4(from: a, to: b)], ingress: 2, vlan: 10, env: env) == [1])
@@ -78,7 +87,9 @@ extension DPDKBackedTests {
                 #expect(Self.entries(table) == [Self.entry(10, a, 2), Self.entry(10, b, 1)])
                 // C behind port 1 talks to B, also behind port 1: learned C, and the frame is dropped (B hears it
                 // on its own segment). Then one to A from the same burst: forwarded.
-                #expect(Self.run(&stage, [F.udp4(from: c, to: b), F.udp4(from: c, to: a)], ingress: 1, vlan: 10, env: env) == [Self.none, 2])
+                #expect(
+                    Self.run(&stage, [F.udp4(from: c, to: b), F.udp4(from: c, to: a)], ingress: 1, vlan: 10, env: env)
+                        == [Self.none, 2])
                 // Sources that are never learned: zero and group addresses. Their frames are still forwarded.
                 let unlearnable = [
                     F.ethernet(dst: b.mac, src: .zero, type: 0x88b5),
@@ -87,9 +98,11 @@ extension DPDKBackedTests {
                 ]
                 #expect(Self.run(&stage, unlearnable, ingress: 3, vlan: 10, env: env) == [1, 1, 1])
                 #expect(Self.entries(table) == [Self.entry(10, a, 2), Self.entry(10, b, 1), Self.entry(10, c, 1)])
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(
-                    calls: 7, packetsIn: 13, packetsOut: 12, drops: [1],
-                    events: Self.events(learned: 3, moved: 1, flooded: 4, unknownUnicast: 1)))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 7, packetsIn: 13, packetsOut: 12, drops: [1],
+                            events: Self.events(learned: 3, moved: 1, flooded: 4, unknownUnicast: 1)))
             }
         }
 
@@ -100,8 +113,14 @@ extension DPDKBackedTests {
                 defer { withExtendedLifetime(table) {} }
                 var stage = L2Stage(table: table.view, tscHz: EAL.tscHz)
                 let (m, x) = (Host.e, Host.f)
-                #expect(Self.run(&stage, [F.arpRequest(from: m, for: x.ipv4)], ingress: 0, vlan: 10, env: env) == [Self.flood])
-                #expect(Self.run(&stage, [F.arpRequest(from: m, for: x.ipv4)], ingress: 1, vlan: 20, env: env) == [Self.flood])
+                #expect(
+                    Self.run(&stage, [F.arpRequest(from: m, for: x.ipv4)], ingress: 0, vlan: 10, env: env) == [
+                        Self.flood
+                    ])
+                #expect(
+                    Self.run(&stage, [F.arpRequest(from: m, for: x.ipv4)], ingress: 1, vlan: 20, env: env) == [
+                        Self.flood
+                    ])
                 #expect(Self.entries(table) == [Self.entry(10, m, 0), Self.entry(20, m, 1)])
                 #expect(Self.run(&stage, [F.udp4(from: x, to: m)], ingress: 2, vlan: 10, env: env) == [0])
                 #expect(Self.run(&stage, [F.udp4(from: x, to: m)], ingress: 3, vlan: 20, env: env) == [1])
@@ -121,18 +140,23 @@ extension DPDKBackedTests {
                 let (a, b, c, d) = (Host.a, Host.b, Host.c, Host.d)
                 #expect(Self.run(&stage, [F.udp4(from: d, to: a)], ingress: 1, vlan: 10, env: env) == [Self.flood])
                 let three = [a, b, c].map { F.arpRequest(from: $0, for: d.ipv4) }
-                #expect(Self.run(&stage, three, ingress: 0, vlan: 10, env: env) == [Self.flood, Self.flood, Self.flood])
+                #expect(
+                    Self.run(&stage, three, ingress: 0, vlan: 10, env: env) == [Self.flood, Self.flood, Self.flood])
                 #expect(table.learnedCount(port: 0) == 2)
                 #expect(stage.snapshot.events == Self.events(learned: 3, limit: 1, flooded: 4, unknownUnicast: 1))
                 // D moving to port 0 would be a third MAC there: refused, D stays on port 1. (The frame itself is for A,
                 // on port 0: same-port drop.)
                 #expect(Self.run(&stage, [F.udp4(from: d, to: a)], ingress: 0, vlan: 10, env: env) == [Self.none])
                 // A moves to port 2, which frees a place on port 0; C (never learned) is unknown.
-                #expect(Self.run(&stage, [F.udp4(from: a, to: c), F.udp4(from: a, to: d)], ingress: 2, vlan: 10, env: env) == [Self.flood, 1])
+                #expect(
+                    Self.run(&stage, [F.udp4(from: a, to: c), F.udp4(from: a, to: d)], ingress: 2, vlan: 10, env: env)
+                        == [Self.flood, 1])
                 #expect(Self.entries(table) == [Self.entry(10, d, 1), Self.entry(10, b, 0), Self.entry(10, a, 2)])
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(
-                    calls: 4, packetsIn: 7, packetsOut: 6, drops: [1],
-                    events: Self.events(learned: 3, moved: 1, limit: 2, flooded: 5, unknownUnicast: 2)))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 4, packetsIn: 7, packetsOut: 6, drops: [1],
+                            events: Self.events(learned: 3, moved: 1, limit: 2, flooded: 5, unknownUnicast: 2)))
                 #expect(table.limitReachedCount(port: 0) == 2)
             }
         }
@@ -144,10 +168,13 @@ extension DPDKBackedTests {
                 defer { withExtendedLifetime(table) {} }
                 #expect(table.addStatic(vlan: 10, mac: Host.e.mac.rawValue, port: 3))
                 var stage = L2Stage(table: table.view, tscHz: EAL.tscHz)
-                #expect(Self.run(&stage, [F.udp4(from: Host.e, to: Host.a)], ingress: 0, vlan: 10, env: env) == [Self.flood])
+                #expect(
+                    Self.run(&stage, [F.udp4(from: Host.e, to: Host.a)], ingress: 0, vlan: 10, env: env) == [Self.flood]
+                )
                 #expect(Self.run(&stage, [F.udp4(from: Host.a, to: Host.e)], ingress: 1, vlan: 10, env: env) == [3])
                 #expect(table.entry(vlan: 10, mac: Host.e.mac.rawValue, now: 0)?.port == 3)
-                #expect(stage.snapshot.events == Self.events(learned: 1, staticConflict: 1, flooded: 1, unknownUnicast: 1))
+                #expect(
+                    stage.snapshot.events == Self.events(learned: 1, staticConflict: 1, flooded: 1, unknownUnicast: 1))
             }
         }
 
@@ -158,9 +185,10 @@ extension DPDKBackedTests {
             let stage = L2Stage(table: table.view, tscHz: 1)
             #expect(stage.descriptor.name == "l2")
             #expect(stage.descriptor.dropReasons == ["same-port"])
-            #expect(stage.descriptor.eventNames == [
-                "learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast",
-            ])
+            #expect(
+                stage.descriptor.eventNames == [
+                    "learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast",
+                ])
             let events: [Event] = [.learned, .moved, .limit, .tableFull, .staticConflict, .flooded, .unknownUnicast]
             #expect(events.map(\.rawValue) == Array(0..<7))
             #expect(stage.counters.block.count == StageCounters.firstDrop + 1 + 7)

@@ -22,10 +22,14 @@ extension DPDKBackedTests {
         }
 
         static func ipv4(from mac: EthernetAddress, src: IPv4Address, tags: [(UInt16, UInt16)] = []) -> [UInt8] {
-            F.ethernet(dst: b.mac, src: mac, tags: tags, type: 0x0800, F.ipv4(src: src, dst: b.ipv4, proto: 17, F.udp(src: 1, dst: 2, [])))
+            F.ethernet(
+                dst: b.mac, src: mac, tags: tags, type: 0x0800,
+                F.ipv4(src: src, dst: b.ipv4, proto: 17, F.udp(src: 1, dst: 2, [])))
         }
 
-        static func ipv6(from host: Host, src: String) -> [UInt8] { F.ping6(from: host, to: b, srcIP: IPv6Address(src)!) }
+        static func ipv6(from host: Host, src: String) -> [UInt8] {
+            F.ping6(from: host, to: b, srcIP: IPv6Address(src)!)
+        }
 
         static func arp(from mac: EthernetAddress, sha: EthernetAddress, spa: IPv4Address) -> [UInt8] {
             F.ethernet(dst: F.broadcast, src: mac, type: 0x0806, F.arp(op: 1, sha: sha, spa: spa, tpa: b.ipv4))
@@ -38,7 +42,13 @@ extension DPDKBackedTests {
             (ipv4(from: a.mac, src: stranger), Drop.sourceIPv4),
             (ipv4(from: a.mac, src: extra), nil),  // the second address on the list
             // DHCP discover: 0.0.0.0 -> 255.255.255.255, UDP 68 -> 67, to broadcast.
-            (F.ethernet(dst: F.broadcast, src: a.mac, type: 0x0800, F.ipv4(src: IPv4Address(0, 0, 0, 0), dst: IPv4Address(255, 255, 255, 255), proto: 17, F.udp(src: 68, dst: 67, [1, 1, 6, 0]))), nil),
+            (
+                F.ethernet(
+                    dst: F.broadcast, src: a.mac, type: 0x0800,
+                    F.ipv4(
+                        src: IPv4Address(0, 0, 0, 0), dst: IPv4Address(255, 255, 255, 255), proto: 17,
+                        F.udp(src: 68, dst: 67, [1, 1, 6, 0]))), nil
+            ),
             (F.ping6(from: a, to: b), nil),
             (ipv6(from: a, src: "2001:db8::99"), Drop.sourceIPv6),
             (ipv6(from: a, src: "::"), nil),  // duplicate address detection
@@ -89,9 +99,11 @@ extension DPDKBackedTests {
                 let survivors = Self.run(&stage, Self.portZero.map(\.frame), ingress: 0, env: env)
                 #expect(survivors == Self.portZero.filter { $0.drop == nil }.map(\.frame))
                 var drops = [UInt64](repeating: 0, count: 5)
-                for case let (_, drop?) in Self.portZero { drops[drop.index] += 1 }
+                for case (_, let drop?) in Self.portZero { drops[drop.index] += 1 }
                 #expect(drops == [3, 2, 2, 1, 1])
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 20, packetsOut: 11, drops: drops))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 20, packetsOut: 11, drops: drops))
             }
         }
 
@@ -105,7 +117,9 @@ extension DPDKBackedTests {
                 #expect(Self.run(&stage, frames, ingress: 1, env: env) == frames)
                 // An ingress beyond the bridge's ports has no policy either.
                 #expect(Self.run(&stage, frames, ingress: 9, env: env) == frames)
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 2, packetsIn: 40, packetsOut: 40, drops: [0, 0, 0, 0, 0]))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 2, packetsIn: 40, packetsOut: 40, drops: [0, 0, 0, 0, 0]))
             }
         }
 
@@ -125,7 +139,9 @@ extension DPDKBackedTests {
                 ]
                 let survivors = Self.run(&stage, frames.map(\.frame), ingress: 2, env: env)
                 #expect(survivors == frames.filter(\.passes).map(\.frame))
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 5, packetsOut: 3, drops: [1, 0, 0, 1, 0]))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 5, packetsOut: 3, drops: [1, 0, 0, 1, 0]))
             }
         }
 
@@ -146,7 +162,9 @@ extension DPDKBackedTests {
                 ]
                 let survivors = Self.run(&stage, frames.map(\.frame), ingress: 3, env: env)
                 #expect(survivors == frames.filter(\.passes).map(\.frame))
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 6, packetsOut: 4, drops: [0, 1, 1, 0, 0]))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 6, packetsOut: 4, drops: [0, 1, 1, 0, 0]))
             }
         }
 
@@ -156,7 +174,10 @@ extension DPDKBackedTests {
             defer { withExtendedLifetime(tables) {} }
             let stage = PortSecurityStage(bridge: tables.view)
             #expect(stage.descriptor.name == "port-security")
-            #expect(stage.descriptor.dropReasons == ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"])
+            #expect(
+                stage.descriptor.dropReasons == [
+                    "source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip",
+                ])
             let reasons: [Drop] = [.sourceMAC, .sourceIPv4, .sourceIPv6, .arpMAC, .arpIP]
             #expect(reasons.map(\.rawValue) == [0, 1, 2, 3, 4])
         }

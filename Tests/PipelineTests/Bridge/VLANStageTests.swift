@@ -30,28 +30,37 @@ extension DPDKBackedTests {
 
         /// Per ingress port: frames (nil: untagged, else the TCI) and what the stage must do with each.
         static let cases: [(ingress: UInt16, frames: [(tci: UInt16?, outcome: Outcome)])] = [
-            (0, [
-                (nil, .kept(vlan: 10, tagged: false)),
-                (0xa000, .kept(vlan: 10, tagged: true)),  // priority-tagged (PCP 5, VID 0): the access VLAN
-                (10, .dropped(Drop.taggedOnAccess)),  // even with the port's own VLAN
-                (20, .dropped(Drop.taggedOnAccess)),
-                (0x600a, .dropped(Drop.taggedOnAccess)),
-            ]),
-            (1, [
-                (10, .kept(vlan: 10, tagged: true)),
-                (0xe014, .kept(vlan: 20, tagged: true)),  // PCP 7, VID 20
-                (30, .dropped(Drop.notAllowed)),
-                (nil, .dropped(Drop.untaggedOnTrunk)),
-                (0x2000, .dropped(Drop.untaggedOnTrunk)),  // priority-tagged counts as untagged
-                (4095, .dropped(Drop.notAllowed)),
-            ]),
-            (2, [
-                (nil, .kept(vlan: 30, tagged: false)),  // the native VLAN
-                (0x2000, .kept(vlan: 30, tagged: true)),
-                (30, .kept(vlan: 30, tagged: true)),  // the native VLAN may also arrive tagged
-                (10, .kept(vlan: 10, tagged: true)),
-                (40, .dropped(Drop.notAllowed)),
-            ]),
+            (
+                0,
+                [
+                    (nil, .kept(vlan: 10, tagged: false)),
+                    (0xa000, .kept(vlan: 10, tagged: true)),  // priority-tagged (PCP 5, VID 0): the access VLAN
+                    (10, .dropped(Drop.taggedOnAccess)),  // even with the port's own VLAN
+                    (20, .dropped(Drop.taggedOnAccess)),
+                    (0x600a, .dropped(Drop.taggedOnAccess)),
+                ]
+            ),
+            (
+                1,
+                [
+                    (10, .kept(vlan: 10, tagged: true)),
+                    (0xe014, .kept(vlan: 20, tagged: true)),  // PCP 7, VID 20
+                    (30, .dropped(Drop.notAllowed)),
+                    (nil, .dropped(Drop.untaggedOnTrunk)),
+                    (0x2000, .dropped(Drop.untaggedOnTrunk)),  // priority-tagged counts as untagged
+                    (4095, .dropped(Drop.notAllowed)),
+                ]
+            ),
+            (
+                2,
+                [
+                    (nil, .kept(vlan: 30, tagged: false)),  // the native VLAN
+                    (0x2000, .kept(vlan: 30, tagged: true)),
+                    (30, .kept(vlan: 30, tagged: true)),  // the native VLAN may also arrive tagged
+                    (10, .kept(vlan: 10, tagged: true)),
+                    (40, .dropped(Drop.notAllowed)),
+                ]
+            ),
             (3, [(nil, .kept(vlan: 20, tagged: false))]),
         ]
 
@@ -64,7 +73,8 @@ extension DPDKBackedTests {
                 var stage = VLANStage(bridge: tables.view)
                 var burst = PacketBurst(capacity: 32)
                 var expectedDrops: [UInt64] = [0, 0, 0]
-                var expectedIn: UInt64 = 0, expectedOut: UInt64 = 0
+                var expectedIn: UInt64 = 0
+                var expectedOut: UInt64 = 0
                 for (ingress, frames) in Self.cases {
                     env.fill(&burst, frames: frames.map { Self.frame($0.tci) }, ingress: ingress)
                     _ = parse.run(&burst, since: readTSC())
@@ -72,7 +82,9 @@ extension DPDKBackedTests {
                     let kept = frames.filter { if case .kept = $0.outcome { true } else { false } }
                     #expect(burst.count == kept.count, "port \(ingress)")
                     for (i, expected) in kept.enumerated() where i < burst.count {
-                        #expect(bytes(of: burst.packets[i]) == Self.frame(expected.tci), "port \(ingress) #\(i): bytes untouched")
+                        #expect(
+                            bytes(of: burst.packets[i]) == Self.frame(expected.tci),
+                            "port \(ingress) #\(i): bytes untouched")
                         #expect(
                             Outcome.kept(vlan: burst.meta[i].vlan, tagged: burst.meta[i].tagged) == expected.outcome,
                             "port \(ingress) #\(i)")
@@ -85,7 +97,9 @@ extension DPDKBackedTests {
                     burst.packets.freeAll()
                 }
                 #expect(expectedDrops == [3, 3, 2])
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 4, packetsIn: 17, packetsOut: 9, drops: expectedDrops))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 4, packetsIn: 17, packetsOut: 9, drops: expectedDrops))
                 #expect(expectedIn == 17 && expectedOut == 9)
             }
         }

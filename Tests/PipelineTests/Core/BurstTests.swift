@@ -160,7 +160,9 @@ extension DPDKBackedTests {
                 var stage = DropOddTagsStage()
                 var burst = PacketBurst(capacity: 32)
                 var expectedCycles: UInt64 = 0
-                let batches: [[UInt32]] = [Array(0..<10), [1, 3, 5], [], [2, 4, 6, 8, 10, 12, 14, 16], Array(100..<132)]
+                let batches: [[UInt32]] = [
+                    Array(0..<10), [1, 3, 5], [], [2, 4, 6, 8, 10, 12, 14, 16], Array(100..<132),
+                ]
                 for batch in batches {
                     env.fill(&burst, tags: batch, ingress: 0)
                     let start = readTSC()
@@ -171,7 +173,10 @@ extension DPDKBackedTests {
                     burst.packets.freeAll()
                 }
                 let counters = stage.snapshot
-                #expect(counters.ignoringCycles() == StageSnapshot(calls: 5, packetsIn: 53, packetsOut: 5 + 0 + 0 + 8 + 16, drops: [5 + 3 + 0 + 0 + 16]))
+                #expect(
+                    counters.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 5, packetsIn: 53, packetsOut: 5 + 0 + 0 + 8 + 16, drops: [5 + 3 + 0 + 0 + 16]))
                 #expect(counters.packetsIn == counters.packetsOut + counters.drops.reduce(0, +))
                 #expect(counters.cycles == expectedCycles)
                 #expect(counters.cycles > 0)

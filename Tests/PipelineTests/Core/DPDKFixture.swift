@@ -87,7 +87,8 @@ enum TestDPDK {
         let env = try environment()
         // DPDK-backed tests must not overlap (see the header): catch a suite that is not nested in
         // DPDKBackedTests, or a change in how `.serialized` works.
-        let exclusive = running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        let exclusive = running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+            .exchanged
         try #require(exclusive, "another DPDK-backed test is running at the same time", sourceLocation: sourceLocation)
         defer { if exclusive { running.store(false, ordering: .releasing) } }
         _ = env.drainAllPorts()  // leftovers of an earlier failed test must not fail this one too
@@ -129,7 +130,8 @@ enum TestDPDK {
             try? FileManager.default.removeItem(atPath: runtimeDirectory)
         }
 
-        let pool = try PacketPool.create(name: "unit-pool", mbufs: poolSize, cacheSize: 0, dataRoomSize: 2048, socket: -1)
+        let pool = try PacketPool.create(
+            name: "unit-pool", mbufs: poolSize, cacheSize: 0, dataRoomSize: 2048, socket: -1)
         var ports: [EthPort] = []
         for index in 0..<portCount {
             let name = "net_ring_unit\(index)"
@@ -357,7 +359,8 @@ extension StageDescriptor {
 struct PortSnapshot: Equatable, CustomStringConvertible {
     var txPackets: UInt64, txBytes: UInt64, txDropped: UInt64, rxPackets: UInt64, rxBytes: UInt64
 
-    init(txPackets: UInt64 = 0, txBytes: UInt64 = 0, txDropped: UInt64 = 0, rxPackets: UInt64 = 0, rxBytes: UInt64 = 0) {
+    init(txPackets: UInt64 = 0, txBytes: UInt64 = 0, txDropped: UInt64 = 0, rxPackets: UInt64 = 0, rxBytes: UInt64 = 0)
+    {
         self.txPackets = txPackets
         self.txBytes = txBytes
         self.txDropped = txDropped

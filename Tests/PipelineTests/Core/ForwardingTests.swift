@@ -9,7 +9,9 @@ extension DPDKBackedTests {
     /// `SwitchPipeline` with patched ports: their bursts take the patch stage straight to transmit. (The bridge
     /// path is covered byte by byte in SwitchPipelineTests.)
     @Suite struct PatchedPipelineTests {
-        @Test("a mixed set of bursts: forwarded, port-down, bridged with nowhere to flood, and tx-queue-full, all accounted for")
+        @Test(
+            "a mixed set of bursts: forwarded, port-down, bridged with nowhere to flood, and tx-queue-full, all accounted for"
+        )
         func mixedBursts() throws {
             try TestDPDK.run { env in
                 let before = env.pool.available
@@ -21,7 +23,8 @@ extension DPDKBackedTests {
                 ])
                 let table = MACTable(capacity: 64, ports: 4, seed: 1)
                 defer { withExtendedLifetime((bridge, table)) {} }
-                var pipeline = makeSwitchPipeline(peers: [1, 0, 3, nil], bridge: bridge, table: table, targets: targets)
+                var pipeline = makeSwitchPipeline(
+                    peers: [1, 0, 3, nil], bridge: bridge, table: table, targets: targets)
                 // Port 0's tx ring has room for one more frame only.
                 let fillers = 9000..<9000 + UInt32(TestDPDK.ringCapacity - 1)
                 #expect(env.inject(tags: fillers, port: 0, queue: 0) == fillers.count)
@@ -34,19 +37,30 @@ extension DPDKBackedTests {
                 #expect(env.inject(tags: 30..<32, port: 3, queue: 1) == 2)
                 var burst = PacketBurst(capacity: 32)
                 for port in 0..<4 {
-                    let result = pollOnce(&pipeline, burst: &burst, port: env.ports[port], queue: 1, ingress: UInt16(port))
+                    let result = pollOnce(
+                        &pipeline, burst: &burst, port: env.ports[port], queue: 1, ingress: UInt16(port))
                     #expect(result.received == [5, 3, 4, 2][port], "port \(port)")
                     #expect(result.leftOver == 0, "the pipeline hands on or drops every packet")
                 }
-                #expect(pipeline.patch.snapshot.ignoringCycles() == StageSnapshot(calls: 3, packetsIn: 12, packetsOut: 12, drops: []))
+                #expect(
+                    pipeline.patch.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 3, packetsIn: 12, packetsOut: 12, drops: []))
                 for stage in [pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot] {
-                    #expect(stage.calls == 1 && stage.packetsIn == 2 && stage.packetsOut == 2 && stage.drops.allSatisfy { $0 == 0 })
+                    #expect(
+                        stage.calls == 1 && stage.packetsIn == 2 && stage.packetsOut == 2
+                            && stage.drops.allSatisfy { $0 == 0 })
                 }
-                #expect(pipeline.l2.snapshot.ignoringCycles() == StageSnapshot(
-                    calls: 1, packetsIn: 2, packetsOut: 2, drops: [0], events: [0, 0, 0, 0, 0, 2, 1]))
-                #expect(pipeline.transmit.snapshot.ignoringCycles() == StageSnapshot(
-                    calls: 4, packetsIn: 14, packetsOut: 6, drops: txDrops(portDown: 4, txQueueFull: 2, floodNoPorts: 2)))
-                #expect(PortSnapshot(targets[0].counters) == PortSnapshot(txPackets: 1, txBytes: bytes([10]), txDropped: 2))
+                #expect(
+                    pipeline.l2.snapshot.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 1, packetsIn: 2, packetsOut: 2, drops: [0], events: [0, 0, 0, 0, 0, 2, 1]))
+                #expect(
+                    pipeline.transmit.snapshot.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 4, packetsIn: 14, packetsOut: 6,
+                            drops: txDrops(portDown: 4, txQueueFull: 2, floodNoPorts: 2)))
+                #expect(
+                    PortSnapshot(targets[0].counters) == PortSnapshot(txPackets: 1, txBytes: bytes([10]), txDropped: 2))
                 #expect(PortSnapshot(targets[1].counters) == PortSnapshot(txPackets: 5, txBytes: bytes(0..<5)))
                 #expect(PortSnapshot(targets[2].counters) == PortSnapshot())
                 #expect(PortSnapshot(targets[3].counters) == PortSnapshot())
@@ -68,7 +82,8 @@ extension DPDKBackedTests {
             }
         }
 
-        @Test("process() charges each stage the cycles since the previous stage boundary; patched bursts skip the bridge")
+        @Test(
+            "process() charges each stage the cycles since the previous stage boundary; patched bursts skip the bridge")
         func cyclesAccumulate() throws {
             try TestDPDK.run { env in
                 let bridge = BridgeTables(ports: [BridgePortSpec(bridged: false), BridgePortSpec(bridged: false)])
@@ -84,7 +99,10 @@ extension DPDKBackedTests {
                 let transmit = pipeline.transmit.snapshot
                 #expect(patch.cycles > 0 && transmit.cycles > 0)
                 #expect(patch.cycles + transmit.cycles <= end - start)
-                for stage in [pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot, pipeline.l2.snapshot] {
+                for stage in [
+                    pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot,
+                    pipeline.l2.snapshot,
+                ] {
                     #expect(stage.calls == 0 && stage.packetsIn == 0 && stage.cycles == 0)
                 }
                 #expect(env.drain(port: 1, queue: 0) == frames(0..<16))
@@ -155,7 +173,9 @@ extension DPDKBackedTests {
                 env.fill(&burst, tags: 0..<10, ingress: 0)
                 forwarder.process(&burst)
                 #expect(burst.count == 0)
-                #expect(PortSnapshot(targets[1].counters) == PortSnapshot(txPackets: 4, txBytes: bytes(0..<4), txDropped: 6))
+                #expect(
+                    PortSnapshot(targets[1].counters) == PortSnapshot(txPackets: 4, txBytes: bytes(0..<4), txDropped: 6)
+                )
                 #expect(env.pool.available == before - TestDPDK.ringCapacity)
                 #expect(env.drain(port: 1, queue: 0) == frames(fillers) + frames(0..<4))
             }

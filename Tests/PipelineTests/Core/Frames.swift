@@ -37,7 +37,8 @@ enum F {
     /// An Ethernet II header and `payload`; `tags` are (TPID, TCI) pairs inserted after the source MAC, outermost
     /// first. The result is padded with zeros to `minimum` bytes (60, the shortest frame without FCS).
     static func ethernet(
-        dst: EthernetAddress, src: EthernetAddress, tags: [(UInt16, UInt16)] = [], type: UInt16, _ payload: [UInt8] = [],
+        dst: EthernetAddress, src: EthernetAddress, tags: [(UInt16, UInt16)] = [], type: UInt16,
+        _ payload: [UInt8] = [],
         minimum: Int = 60
     ) -> [UInt8] {
         var frame = bytes(dst) + bytes(src)
@@ -59,7 +60,9 @@ enum F {
 
     /// An ARP request from `host` for `target`, broadcast: the classic first frame of a conversation.
     static func arpRequest(from host: Host, for target: IPv4Address, tags: [(UInt16, UInt16)] = []) -> [UInt8] {
-        ethernet(dst: broadcast, src: host.mac, tags: tags, type: 0x0806, arp(op: 1, sha: host.mac, spa: host.ipv4, tpa: target))
+        ethernet(
+            dst: broadcast, src: host.mac, tags: tags, type: 0x0806,
+            arp(op: 1, sha: host.mac, spa: host.ipv4, tpa: target))
     }
 
     static func arpReply(from host: Host, to target: Host, tags: [(UInt16, UInt16)] = []) -> [UInt8] {
@@ -108,7 +111,9 @@ enum F {
     }
 
     /// IPv4 UDP between two hosts, the workhorse unicast frame.
-    static func udp4(from src: Host, to dst: Host, tags: [(UInt16, UInt16)] = [], payload: [UInt8] = Array("hello".utf8))
+    static func udp4(
+        from src: Host, to dst: Host, tags: [(UInt16, UInt16)] = [], payload: [UInt8] = Array("hello".utf8)
+    )
         -> [UInt8]
     {
         ethernet(
@@ -117,10 +122,12 @@ enum F {
     }
 
     static func ping4(from src: Host, to dst: Host, tags: [(UInt16, UInt16)] = []) -> [UInt8] {
-        ethernet(dst: dst.mac, src: src.mac, tags: tags, type: 0x0800, ipv4(src: src.ipv4, dst: dst.ipv4, proto: 1, echo()))
+        ethernet(
+            dst: dst.mac, src: src.mac, tags: tags, type: 0x0800, ipv4(src: src.ipv4, dst: dst.ipv4, proto: 1, echo()))
     }
 
-    static func ping6(from src: Host, to dst: Host, srcIP: IPv6Address? = nil, tags: [(UInt16, UInt16)] = []) -> [UInt8] {
+    static func ping6(from src: Host, to dst: Host, srcIP: IPv6Address? = nil, tags: [(UInt16, UInt16)] = []) -> [UInt8]
+    {
         ethernet(
             dst: dst.mac, src: src.mac, tags: tags, type: 0x86dd,
             ipv6(src: srcIP ?? src.ipv6, dst: dst.ipv6, next: 58, echo(type: 128)))

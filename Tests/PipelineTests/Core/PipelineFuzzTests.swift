@@ -95,8 +95,10 @@ struct FrameWriter {
         u32(UInt32(truncatingIfNeeded: value))
     }
     mutating func ipv6(_ address: IPv6Address) {
-        u32(UInt32(address.high >> 32)); u32(UInt32(truncatingIfNeeded: address.high))
-        u32(UInt32(address.low >> 32)); u32(UInt32(truncatingIfNeeded: address.low))
+        u32(UInt32(address.high >> 32))
+        u32(UInt32(truncatingIfNeeded: address.high))
+        u32(UInt32(address.low >> 32))
+        u32(UInt32(truncatingIfNeeded: address.low))
     }
     mutating func random(_ n: Int, _ rng: inout FuzzRandom) { for _ in 0..<n { u8(rng.byte()) } }
     mutating func zeros(_ n: Int) { for _ in 0..<n { u8(0) } }
@@ -155,7 +157,8 @@ enum FuzzNet {
     static var specs: [BridgePortSpec] {
         ports.map { port in
             BridgePortSpec(
-                vlanMode: port.access.map { .access(vlan: $0) } ?? .trunk(allowed: port.allowed.sorted(), native: port.native),
+                vlanMode: port.access.map { .access(vlan: $0) }
+                    ?? .trunk(allowed: port.allowed.sorted(), native: port.native),
                 allowedMAC: port.securityMAC.map { EthernetAddress(rawValue: $0) },
                 allowedIPv4: port.securityMAC == nil ? nil : port.securityIPv4.map { IPv4Address(rawValue: $0) },
                 allowedIPv6: port.securityMAC == nil ? nil : port.securityIPv6)
@@ -249,9 +252,12 @@ struct BridgeModel {
         portSecurity.packetsIn += 1
         let port = FuzzNet.ports[ingress]
         func u32(_ offset: Int) -> UInt32 {
-            UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8 | UInt32(data[offset + 3])
+            UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8
+                | UInt32(data[offset + 3])
         }
-        func mac(_ offset: Int) -> UInt64 { UInt64(u32(offset)) << 16 | UInt64(data[offset + 4]) << 8 | UInt64(data[offset + 5]) }
+        func mac(_ offset: Int) -> UInt64 {
+            UInt64(u32(offset)) << 16 | UInt64(data[offset + 4]) << 8 | UInt64(data[offset + 5])
+        }
         if let allowedMAC = port.securityMAC {
             let restrict = !port.securityIPv4.isEmpty || !port.securityIPv6.isEmpty
             let l3 = Int(headers.l3Offset)
@@ -266,7 +272,9 @@ struct BridgeModel {
                 let low = UInt64(u32(l3 + 16)) << 32 | UInt64(u32(l3 + 20))
                 let unspecified = high == 0 && low == 0
                 let linkLocal = high >> 48 & 0xffc0 == 0xfe80
-                if restrict && !unspecified && !linkLocal && !port.securityIPv6.contains(IPv6Address(high: high, low: low)) {
+                if restrict && !unspecified && !linkLocal
+                    && !port.securityIPv6.contains(IPv6Address(high: high, low: low))
+                {
                     reason = 2
                 }
             } else if headers.flags.contains(.arp) {
@@ -433,7 +441,8 @@ struct FrameGenerator {
         let vids: [UInt16] = [0, 10, 20, 30, 40, 1, 4095]
         let tagRoll = rng.below(100)
         if tagRoll >= 50 {
-            let tci = UInt16(truncatingIfNeeded: rng.below(16)) << 12
+            let tci =
+                UInt16(truncatingIfNeeded: rng.below(16)) << 12
                 | (rng.percent(80) ? vids[rng.below(vids.count)] : UInt16(truncatingIfNeeded: rng.below(4096)))
             if tagRoll >= 90 {
                 w.u16([0x88a8, 0x9100, 0x8100][rng.below(3)])
@@ -509,15 +518,23 @@ struct FrameGenerator {
         switch rng.below(100) {
         case 0..<65: w.ipv6(FuzzNet.hostIPv6(host))
         case 65..<72: w.ipv6(IPv6Address(high: 0, low: 0))
-        case 72..<82: w.ipv6(IPv6Address(high: 0xfe80_0000_0000_0000 | (rng.next() & 0x003f_0000_0000_0000), low: rng.next()))
+        case 72..<82:
+            w.ipv6(IPv6Address(high: 0xfe80_0000_0000_0000 | (rng.next() & 0x003f_0000_0000_0000), low: rng.next()))
         case 82..<90: w.ipv6(FuzzNet.hostIPv6(rng.below(FuzzNet.hosts.count)))
         default: w.ipv6(IPv6Address(high: rng.next(), low: rng.next()))
         }
         w.ipv6(FuzzNet.hostIPv6(rng.below(FuzzNet.hosts.count)))
         if extensionRoll < 10 {
-            w.u8(proto); w.u8(0); w.u8(1); w.u8(4); w.u32(0)  // hop-by-hop with PadN
+            w.u8(proto)
+            w.u8(0)
+            w.u8(1)
+            w.u8(4)
+            w.u32(0)  // hop-by-hop with PadN
         } else if extensionRoll < 15 {
-            w.u8(proto); w.u8(0); w.u16(rng.percent(50) ? 1 : 0x0100); w.u32(7)  // fragment header
+            w.u8(proto)
+            w.u8(0)
+            w.u16(rng.percent(50) ? 1 : 0x0100)
+            w.u32(7)  // fragment header
         }
         l4(&w, proto: proto, ipv6: true)
         w.patch16(l3 + 4, UInt16(truncatingIfNeeded: w.count - l3 - 40))
@@ -542,13 +559,22 @@ struct FrameGenerator {
             }
             w.patch16(start + 4, UInt16(truncatingIfNeeded: w.count - start))
         case 6:
-            w.u16(40000); w.u16(80); w.u32(1); w.u32(0)
+            w.u16(40000)
+            w.u16(80)
+            w.u32(1)
+            w.u32(0)
             let words = rng.percent(90) ? 5 : rng.below(16)
-            w.u8(UInt8(words) << 4); w.u8(0x10); w.u16(0xffff); w.u32(0)
+            w.u8(UInt8(words) << 4)
+            w.u8(0x10)
+            w.u16(0xffff)
+            w.u32(0)
             w.zeros(max(words - 5, 0) * 4)
             w.random(payload, &rng)
         case 1, 58:
-            w.u8(ipv6 ? 128 : 8); w.u8(0); w.u16(0); w.u32(UInt32(truncatingIfNeeded: rng.next()))
+            w.u8(ipv6 ? 128 : 8)
+            w.u8(0)
+            w.u16(0)
+            w.u32(UInt32(truncatingIfNeeded: rng.next()))
             w.random(payload, &rng)
         default:
             w.random(payload, &rng)
@@ -564,7 +590,10 @@ struct FrameGenerator {
                 if w.count > 0 { w.base[rng.below(w.count)] ^= UInt8(1 << rng.below(8)) }  // flip a bit
             case 55..<85:
                 // Overwrite a byte where headers keep lengths, types and tags.
-                let spots = [12, 13, 16, 17, l3, l3 + 2, l3 + 3, l3 + 4, l3 + 5, l3 + 6, l3 + 24, l3 + 25, l3 + 32, l3 + 44, l3 + 45]
+                let spots = [
+                    12, 13, 16, 17, l3, l3 + 2, l3 + 3, l3 + 4, l3 + 5, l3 + 6, l3 + 24, l3 + 25, l3 + 32, l3 + 44,
+                    l3 + 45,
+                ]
                 let spot = spots[rng.below(spots.count)]
                 if spot < w.count { w.base[spot] = rng.byte() }
             default:
@@ -583,7 +612,9 @@ extension DPDKBackedTests {
         /// source MACs cannot fill it over a million frames).
         static let epochBursts = 500
 
-        @Test("a million random, truncated and mutated frames through SwitchPipeline: model-exact outputs and counters, no leak")
+        @Test(
+            "a million random, truncated and mutated frames through SwitchPipeline: model-exact outputs and counters, no leak"
+        )
         func fuzzWholePipeline() throws {
             let environment = ProcessInfo.processInfo.environment
             let seed = environment["SLUICE_FUZZ_SEED"].flatMap { UInt64($0, radix: 16) } ?? Self.defaultSeed
@@ -602,8 +633,10 @@ extension DPDKBackedTests {
                 var writer = FrameWriter(capacity: 256)
                 defer { writer.deallocate() }
                 let available = env.pool.available
-                var frames = 0, bursts = 0
-                var drained: UInt64 = 0, drainedBytes: UInt64 = 0
+                var frames = 0
+                var bursts = 0
+                var drained: UInt64 = 0
+                var drainedBytes: UInt64 = 0
                 var failures = 0
                 func fail(_ message: String) {
                     failures += 1
@@ -619,7 +652,9 @@ extension DPDKBackedTests {
                     while burst.count < size {
                         generator.next(into: &writer, ingress: ingress)
                         guard let mbuf = env.pool.allocate(), let data = mbuf.append(writer.count) else {
-                            fail("cannot allocate a frame of \(writer.count) bytes (pool available \(env.pool.available))")
+                            fail(
+                                "cannot allocate a frame of \(writer.count) bytes (pool available \(env.pool.available))"
+                            )
                             break
                         }
                         data.copyMemory(from: writer.base, byteCount: writer.count)
@@ -627,10 +662,18 @@ extension DPDKBackedTests {
                         switch model.frame(writer.base, length: writer.count, ingress: ingress) {
                         case .parse: break
                         case .portSecurity: reached.parsed += 1
-                        case .vlan: reached.parsed += 1; reached.secured += 1
-                        case .l2: reached.parsed += 1; reached.secured += 1; reached.assigned += 1
+                        case .vlan:
+                            reached.parsed += 1
+                            reached.secured += 1
+                        case .l2:
+                            reached.parsed += 1
+                            reached.secured += 1
+                            reached.assigned += 1
                         case .transmit:
-                            reached.parsed += 1; reached.secured += 1; reached.assigned += 1; reached.switched += 1
+                            reached.parsed += 1
+                            reached.secured += 1
+                            reached.assigned += 1
+                            reached.switched += 1
                         }
                     }
                     model.countCalls(
@@ -661,25 +704,38 @@ extension DPDKBackedTests {
                             bursty.freeAll()
                         }
                         if got != model.expected[port] {
-                            fail("ingress \(ingress): port \(port) sent \(got.count) frames, the model expected \(model.expected[port].count) (or other bytes)")
+                            fail(
+                                "ingress \(ingress): port \(port) sent \(got.count) frames, the model expected \(model.expected[port].count) (or other bytes)"
+                            )
                         }
                         model.expected[port].removeAll(keepingCapacity: true)
                     }
                     if env.pool.available != available {
-                        fail("pool available \(env.pool.available), expected \(available): mbufs leaked or double-freed")
+                        fail(
+                            "pool available \(env.pool.available), expected \(available): mbufs leaked or double-freed")
                     }
 
                     if bursts % Self.epochBursts == 0 || frames >= frameCount {
                         // The MAC table against the model, then a fresh epoch.
                         var entries: [UInt64: Int] = [:]
-                        for entry in table.entries(now: 0) { entries[UInt64(entry.vlan) << 48 | entry.mac] = Int(entry.port) }
-                        if entries != model.table { fail("MAC table: \(entries.count) entries, the model has \(model.table.count)") }
-                        for port in 0..<4 where table.learnedCount(port: port) != model.learned[port] {
-                            fail("port \(port) owns \(table.learnedCount(port: port)) MACs, the model says \(model.learned[port])")
+                        for entry in table.entries(now: 0) {
+                            entries[UInt64(entry.vlan) << 48 | entry.mac] = Int(entry.port)
                         }
-                        let snapshots = [pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot, pipeline.l2.snapshot, pipeline.transmit.snapshot]
+                        if entries != model.table {
+                            fail("MAC table: \(entries.count) entries, the model has \(model.table.count)")
+                        }
+                        for port in 0..<4 where table.learnedCount(port: port) != model.learned[port] {
+                            fail(
+                                "port \(port) owns \(table.learnedCount(port: port)) MACs, the model says \(model.learned[port])"
+                            )
+                        }
+                        let snapshots = [
+                            pipeline.parse.snapshot, pipeline.portSecurity.snapshot, pipeline.vlan.snapshot,
+                            pipeline.l2.snapshot, pipeline.transmit.snapshot,
+                        ]
                         let modelled = [model.parse, model.portSecurity, model.vlan, model.l2, model.transmit]
-                        for (name, (real, expected)) in zip(["parse", "port-security", "vlan", "l2", "transmit"], zip(snapshots, modelled))
+                        for (name, (real, expected)) in zip(
+                            ["parse", "port-security", "vlan", "l2", "transmit"], zip(snapshots, modelled))
                         where BridgeModel.Counters(real) != expected {
                             fail("\(name) counters \(BridgeModel.Counters(real)), the model: \(expected)")
                         }
@@ -691,10 +747,14 @@ extension DPDKBackedTests {
                 let elapsed = ContinuousClock.now - started
 
                 // Counter consistency, from the pipeline's own counters (no model needed except for `copies`).
-                let parse = pipeline.parse.snapshot, security = pipeline.portSecurity.snapshot
-                let vlan = pipeline.vlan.snapshot, l2 = pipeline.l2.snapshot, transmit = pipeline.transmit.snapshot
+                let parse = pipeline.parse.snapshot
+                let security = pipeline.portSecurity.snapshot
+                let vlan = pipeline.vlan.snapshot
+                let l2 = pipeline.l2.snapshot
+                let transmit = pipeline.transmit.snapshot
                 for (name, stage) in [("parse", parse), ("port-security", security), ("vlan", vlan), ("l2", l2)] {
-                    #expect(stage.packetsIn == stage.packetsOut + stage.drops.reduce(0, +), "\(name): \(stage); \(context)")
+                    #expect(
+                        stage.packetsIn == stage.packetsOut + stage.drops.reduce(0, +), "\(name): \(stage); \(context)")
                 }
                 #expect(parse.packetsIn == UInt64(frames), "\(context)")
                 #expect(security.packetsIn == parse.packetsOut && vlan.packetsIn == security.packetsOut, "\(context)")
@@ -704,7 +764,9 @@ extension DPDKBackedTests {
                     "transmit: \(transmit), copies \(model.copies); \(context)")
                 #expect(transmit.packetsOut == drained, "\(context)")
                 let ports = targets.map { PortSnapshot($0.counters) }
-                #expect(ports.reduce(0) { $0 + $1.txPackets } == drained && ports.allSatisfy { $0.txDropped == 0 }, "\(context)")
+                #expect(
+                    ports.reduce(0) { $0 + $1.txPackets } == drained && ports.allSatisfy { $0.txDropped == 0 },
+                    "\(context)")
                 #expect(ports.reduce(0) { $0 + $1.txBytes } == drainedBytes, "\(context)")
                 #expect(pipeline.patch.snapshot.calls == 0)
                 #expect(env.pool.available == available, "\(context)")
@@ -713,8 +775,10 @@ extension DPDKBackedTests {
                 // The run must have exercised what it claims to: every path taken many times.
                 let coverage: [(String, UInt64)] = [
                     ("parse drops", parse.drops.reduce(0, +)), ("port-security drops", security.drops.reduce(0, +)),
-                    ("tagged-on-access", vlan.drops[0]), ("vlan-not-allowed", vlan.drops[1]), ("untagged-on-trunk", vlan.drops[2]),
-                    ("same-port", l2.drops[0]), ("learned", l2.events[0]), ("moved", l2.events[1]), ("learn-limit", l2.events[2]),
+                    ("tagged-on-access", vlan.drops[0]), ("vlan-not-allowed", vlan.drops[1]),
+                    ("untagged-on-trunk", vlan.drops[2]),
+                    ("same-port", l2.drops[0]), ("learned", l2.events[0]), ("moved", l2.events[1]),
+                    ("learn-limit", l2.events[2]),
                     ("flooded", l2.events[5]), ("unknown-unicast", l2.events[6]), ("flood-no-ports", transmit.drops[3]),
                     ("copies", model.copies), ("known unicast", l2.packetsOut - l2.events[5]),
                 ]
@@ -723,11 +787,16 @@ extension DPDKBackedTests {
                 let scale = UInt64(frameCount / 1000)
                 for (what, count) in coverage { #expect(count >= scale, "\(what): only \(count); \(context)") }
                 for reason in ParseError.allCases where reason != .frameTooLong {
-                    #expect(parse.drops[Int(reason.rawValue)] >= scale / 100, "parse \(reason): \(parse.drops[Int(reason.rawValue)]); \(context)")
+                    #expect(
+                        parse.drops[Int(reason.rawValue)] >= scale / 100,
+                        "parse \(reason): \(parse.drops[Int(reason.rawValue)]); \(context)")
                 }
-                for reason in 0..<5 { #expect(security.drops[reason] >= scale / 10, "port-security reason \(reason); \(context)") }
+                for reason in 0..<5 {
+                    #expect(security.drops[reason] >= scale / 10, "port-security reason \(reason); \(context)")
+                }
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                print("""
+                print(
+                    """
                     pipeline fuzz: \(frames) frames in \(bursts) bursts, \(context), \(String(format: "%.1f", seconds)) s; \
                     parse \(parse.description), port-security drops \(security.drops), vlan drops \(vlan.drops), \
                     l2 drops \(l2.drops) events \(l2.events), transmit in \(transmit.packetsIn) + copies \(model.copies) \

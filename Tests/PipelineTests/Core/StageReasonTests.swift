@@ -68,7 +68,8 @@ import Testing
         func check<Stage: PipelineStage & ~Copyable>(_ stage: Stage.Type) {
             let counters = Stage.allocateCounters()
             defer { counters.block.deallocate() }
-            let drops = Stage.Drop.allCases.count, events = Stage.Event.allCases.count
+            let drops = Stage.Drop.allCases.count
+            let events = Stage.Event.allCases.count
             // calls, packets in/out, cycles, then the drops, then the events: the layout readers index by.
             #expect(counters.block.count == StageCounters.firstDrop + drops + events, "\(Stage.name)")
             #expect(counters.firstEvent == StageCounters.firstDrop + drops, "\(Stage.name)")
@@ -110,7 +111,8 @@ import Testing
     }
 
     enum Misnumbered: Int, StageReason {
-        case first = 1, second = 0
+        case first = 1
+        case second = 0
         var name: String { self == .first ? "first" : "second" }
     }
 

@@ -19,7 +19,8 @@ extension DPDKBackedTests {
 
         static func bridge() -> BridgeTables {
             BridgeTables(ports: [
-                BridgePortSpec(vlanMode: .access(vlan: 10), allowedMAC: a.mac, allowedIPv4: [a.ipv4], allowedIPv6: [a.ipv6]),
+                BridgePortSpec(
+                    vlanMode: .access(vlan: 10), allowedMAC: a.mac, allowedIPv4: [a.ipv4], allowedIPv6: [a.ipv6]),
                 BridgePortSpec(vlanMode: .access(vlan: 10)),
                 BridgePortSpec(vlanMode: .access(vlan: 20)),
                 BridgePortSpec(vlanMode: .trunk(allowed: [10, 20], native: nil)),
@@ -44,36 +45,64 @@ extension DPDKBackedTests {
             let cToA = F.udp4(from: c, to: a)
             let aToC = F.udp4(from: a, to: c)
             return [
-                Step(what: "A asks for B: flooded in VLAN 10 (B, and the trunk tagged)", ingress: 0, frames: [arpAB],
-                     out: [1: [arpAB], 3: [F.pushTag(arpAB, tci: 10)]]),
-                Step(what: "B answers A: unicast", ingress: 1, frames: [F.arpReply(from: b, to: a)],
-                     out: [0: [F.arpReply(from: b, to: a)]]),
-                Step(what: "A to B, UDP and ICMPv6, in one burst", ingress: 0, frames: [F.udp4(from: a, to: b), F.ping6(from: a, to: b)],
-                     out: [1: [F.udp4(from: a, to: b), F.ping6(from: a, to: b)]]),
-                Step(what: "B pings A", ingress: 1, frames: [F.ping4(from: b, to: a)], out: [0: [F.ping4(from: b, to: a)]]),
-                Step(what: "D asks for A through the trunk: untagged to both access ports", ingress: 3, frames: [arpD],
-                     out: [0: [F.popTag(arpD)], 1: [F.popTag(arpD)]]),
-                Step(what: "A to D: tagged onto the trunk", ingress: 0, frames: [F.udp4(from: a, to: d)],
-                     out: [3: [F.pushTag(F.udp4(from: a, to: d), tci: 10)]]),
-                Step(what: "D to A: untagged to A", ingress: 3, frames: [F.udp4(from: d, to: a, tags: tag10)],
-                     out: [0: [F.popTag(F.udp4(from: d, to: a, tags: tag10))]]),
-                Step(what: "C asks for E: VLAN 20 has only the trunk besides C", ingress: 2, frames: [arpC],
-                     out: [3: [F.pushTag(arpC, tci: 20)]]),
+                Step(
+                    what: "A asks for B: flooded in VLAN 10 (B, and the trunk tagged)", ingress: 0, frames: [arpAB],
+                    out: [1: [arpAB], 3: [F.pushTag(arpAB, tci: 10)]]),
+                Step(
+                    what: "B answers A: unicast", ingress: 1, frames: [F.arpReply(from: b, to: a)],
+                    out: [0: [F.arpReply(from: b, to: a)]]),
+                Step(
+                    what: "A to B, UDP and ICMPv6, in one burst", ingress: 0,
+                    frames: [F.udp4(from: a, to: b), F.ping6(from: a, to: b)],
+                    out: [1: [F.udp4(from: a, to: b), F.ping6(from: a, to: b)]]),
+                Step(
+                    what: "B pings A", ingress: 1, frames: [F.ping4(from: b, to: a)],
+                    out: [0: [F.ping4(from: b, to: a)]]),
+                Step(
+                    what: "D asks for A through the trunk: untagged to both access ports", ingress: 3, frames: [arpD],
+                    out: [0: [F.popTag(arpD)], 1: [F.popTag(arpD)]]),
+                Step(
+                    what: "A to D: tagged onto the trunk", ingress: 0, frames: [F.udp4(from: a, to: d)],
+                    out: [3: [F.pushTag(F.udp4(from: a, to: d), tci: 10)]]),
+                Step(
+                    what: "D to A: untagged to A", ingress: 3, frames: [F.udp4(from: d, to: a, tags: tag10)],
+                    out: [0: [F.popTag(F.udp4(from: d, to: a, tags: tag10))]]),
+                Step(
+                    what: "C asks for E: VLAN 20 has only the trunk besides C", ingress: 2, frames: [arpC],
+                    out: [3: [F.pushTag(arpC, tci: 20)]]),
                 Step(what: "E answers C from the trunk", ingress: 3, frames: [arpE], out: [2: [F.popTag(arpE)]]),
-                Step(what: "C pings E", ingress: 2, frames: [F.ping4(from: c, to: e)], out: [3: [F.pushTag(F.ping4(from: c, to: e), tci: 20)]]),
-                Step(what: "C to A's MAC: unknown in VLAN 20, flooded there only, never to A's port", ingress: 2, frames: [cToA],
-                     out: [3: [F.pushTag(cToA, tci: 20)]]),
-                Step(what: "A to C's MAC: unknown in VLAN 10, flooded there only, never to C's port", ingress: 0, frames: [aToC],
-                     out: [1: [aToC], 3: [F.pushTag(aToC, tci: 10)]]),
-                Step(what: "trunk: VLAN 30 is not allowed, untagged has no native VLAN", ingress: 3,
-                     frames: [F.udp4(from: d, to: a, tags: F.dot1q(30)), F.udp4(from: d, to: a)], out: [:]),
-                Step(what: "a tagged frame on an access port", ingress: 1, frames: [F.udp4(from: b, to: a, tags: tag10)], out: [:]),
-                Step(what: "A's port spoofing B's MAC, and an ARP claiming B's address", ingress: 0,
-                     frames: [F.udp4(from: b, to: a), F.ethernet(dst: F.broadcast, src: a.mac, type: 0x0806, F.arp(op: 1, sha: a.mac, spa: b.ipv4, tpa: c.ipv4))],
-                     out: [:]),
-                Step(what: "a malformed frame (IPv4 cut short)", ingress: 1, frames: [Array(F.udp4(from: b, to: a)[0..<30])], out: [:]),
-                Step(what: "F, on B's segment, to B: learned, and dropped (B heard it already)", ingress: 1,
-                     frames: [F.udp4(from: f, to: b)], out: [:]),
+                Step(
+                    what: "C pings E", ingress: 2, frames: [F.ping4(from: c, to: e)],
+                    out: [3: [F.pushTag(F.ping4(from: c, to: e), tci: 20)]]),
+                Step(
+                    what: "C to A's MAC: unknown in VLAN 20, flooded there only, never to A's port", ingress: 2,
+                    frames: [cToA],
+                    out: [3: [F.pushTag(cToA, tci: 20)]]),
+                Step(
+                    what: "A to C's MAC: unknown in VLAN 10, flooded there only, never to C's port", ingress: 0,
+                    frames: [aToC],
+                    out: [1: [aToC], 3: [F.pushTag(aToC, tci: 10)]]),
+                Step(
+                    what: "trunk: VLAN 30 is not allowed, untagged has no native VLAN", ingress: 3,
+                    frames: [F.udp4(from: d, to: a, tags: F.dot1q(30)), F.udp4(from: d, to: a)], out: [:]),
+                Step(
+                    what: "a tagged frame on an access port", ingress: 1, frames: [F.udp4(from: b, to: a, tags: tag10)],
+                    out: [:]),
+                Step(
+                    what: "A's port spoofing B's MAC, and an ARP claiming B's address", ingress: 0,
+                    frames: [
+                        F.udp4(from: b, to: a),
+                        F.ethernet(
+                            dst: F.broadcast, src: a.mac, type: 0x0806,
+                            F.arp(op: 1, sha: a.mac, spa: b.ipv4, tpa: c.ipv4)),
+                    ],
+                    out: [:]),
+                Step(
+                    what: "a malformed frame (IPv4 cut short)", ingress: 1,
+                    frames: [Array(F.udp4(from: b, to: a)[0..<30])], out: [:]),
+                Step(
+                    what: "F, on B's segment, to B: learned, and dropped (B heard it already)", ingress: 1,
+                    frames: [F.udp4(from: f, to: b)], out: [:]),
             ]
         }()
 
@@ -90,7 +119,9 @@ extension DPDKBackedTests {
                 var sentBytes = [UInt64](repeating: 0, count: 4)
                 for step in Self.script {
                     #expect(env.inject(frames: step.frames, port: step.ingress, queue: 1) == step.frames.count)
-                    let result = pollOnce(&pipeline, burst: &burst, port: env.ports[step.ingress], queue: 1, ingress: UInt16(step.ingress))
+                    let result = pollOnce(
+                        &pipeline, burst: &burst, port: env.ports[step.ingress], queue: 1, ingress: UInt16(step.ingress)
+                    )
                     #expect(result.received == step.frames.count && result.leftOver == 0, "\(step.what)")
                     env.expectOutputs(step.out, step.what)
                     for (port, frames) in step.out {
@@ -100,22 +131,36 @@ extension DPDKBackedTests {
                 }
                 #expect(sent == [4, 5, 1, 6])
                 for port in 0..<4 {
-                    #expect(PortSnapshot(targets[port].counters) == PortSnapshot(txPackets: sent[port], txBytes: sentBytes[port]), "port \(port)")
+                    #expect(
+                        PortSnapshot(targets[port].counters)
+                            == PortSnapshot(txPackets: sent[port], txBytes: sentBytes[port]), "port \(port)")
                 }
 
                 // 17 bursts, 20 frames. Parse drops the cut frame (its burst stops there); port security the two
                 // spoofed frames; VLAN three frames; L2 the frame for B from B's own port.
                 var parseDrops = [UInt64](repeating: 0, count: ParseStage.dropReasons.count)
                 parseDrops[Int(ParseError.truncatedIPv4.rawValue)] = 1
-                #expect(pipeline.parse.snapshot.ignoringCycles() == StageSnapshot(calls: 17, packetsIn: 20, packetsOut: 19, drops: parseDrops))
-                #expect(pipeline.portSecurity.snapshot.ignoringCycles() == StageSnapshot(calls: 16, packetsIn: 19, packetsOut: 17, drops: [1, 0, 0, 0, 1]))
-                #expect(pipeline.vlan.snapshot.ignoringCycles() == StageSnapshot(calls: 15, packetsIn: 17, packetsOut: 14, drops: [1, 1, 1]))
+                #expect(
+                    pipeline.parse.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 17, packetsIn: 20, packetsOut: 19, drops: parseDrops))
+                #expect(
+                    pipeline.portSecurity.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 16, packetsIn: 19, packetsOut: 17, drops: [1, 0, 0, 0, 1]))
+                #expect(
+                    pipeline.vlan.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 15, packetsIn: 17, packetsOut: 14, drops: [1, 1, 1]))
                 // Learned A, B, D, C, E, F; floods: three ARP broadcasts and two unknown unicasts.
-                #expect(pipeline.l2.snapshot.ignoringCycles() == StageSnapshot(
-                    calls: 13, packetsIn: 14, packetsOut: 13, drops: [1], events: [6, 0, 0, 0, 0, 5, 2]))
+                #expect(
+                    pipeline.l2.snapshot.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 13, packetsIn: 14, packetsOut: 13, drops: [1], events: [6, 0, 0, 0, 0, 5, 2]))
                 // 13 packets in, 3 flood copies (A's ARP, D's ARP, A to C), 16 out.
-                #expect(pipeline.transmit.snapshot.ignoringCycles() == StageSnapshot(calls: 12, packetsIn: 13, packetsOut: 16, drops: txDrops()))
-                #expect(pipeline.patch.snapshot.ignoringCycles() == StageSnapshot(calls: 0, packetsIn: 0, packetsOut: 0, drops: []))
+                #expect(
+                    pipeline.transmit.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 12, packetsIn: 13, packetsOut: 16, drops: txDrops()))
+                #expect(
+                    pipeline.patch.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 0, packetsIn: 0, packetsOut: 0, drops: []))
                 let learned = Set(table.entries(now: 0).map { [UInt64($0.vlan), $0.mac, UInt64($0.port)] })
                 let expected: Set<[UInt64]> = [
                     [10, Self.a.mac.rawValue, 0], [10, Self.b.mac.rawValue, 1], [10, Self.d.mac.rawValue, 3],
@@ -131,14 +176,19 @@ extension DPDKBackedTests {
                 // Ports 0 and 1 patched; 2 and 3 bridged in VLAN 10.
                 let tables = BridgeTables(ports: [
                     BridgePortSpec(bridged: false), BridgePortSpec(bridged: false),
-                    BridgePortSpec(vlanMode: .access(vlan: 10)), BridgePortSpec(vlanMode: .trunk(allowed: [10], native: nil)),
+                    BridgePortSpec(vlanMode: .access(vlan: 10)),
+                    BridgePortSpec(vlanMode: .trunk(allowed: [10], native: nil)),
                 ])
                 let table = MACTable(capacity: 64, ports: 4, seed: 11)
                 defer { withExtendedLifetime((tables, table)) {} }
-                var pipeline = makeSwitchPipeline(peers: [1, 0, nil, nil], bridge: tables, table: table, targets: env.targets())
+                var pipeline = makeSwitchPipeline(
+                    peers: [1, 0, nil, nil], bridge: tables, table: table, targets: env.targets())
                 var burst = PacketBurst(capacity: 32)
                 // Tagged, broadcast, even malformed: a patch cable does not look.
-                let frames = [F.udp4(from: Self.a, to: Self.b, tags: F.dot1q(99)), F.arpRequest(from: Self.a, for: Self.b.ipv4), [1, 2, 3]]
+                let frames = [
+                    F.udp4(from: Self.a, to: Self.b, tags: F.dot1q(99)), F.arpRequest(from: Self.a, for: Self.b.ipv4),
+                    [1, 2, 3],
+                ]
                 env.inject(frames: frames, port: 0, queue: 1)
                 pollOnce(&pipeline, burst: &burst, port: env.ports[0], queue: 1, ingress: 0)
                 env.expectOutputs([1: frames])
@@ -148,9 +198,13 @@ extension DPDKBackedTests {
                 env.inject(frames: [arp], port: 2, queue: 1)
                 pollOnce(&pipeline, burst: &burst, port: env.ports[2], queue: 1, ingress: 2)
                 env.expectOutputs([3: [F.pushTag(arp, tci: 10)]])
-                #expect(pipeline.patch.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 3, drops: []))
+                #expect(
+                    pipeline.patch.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 3, drops: []))
                 #expect(pipeline.parse.snapshot.packetsIn == 1)
-                #expect(pipeline.transmit.snapshot.ignoringCycles() == StageSnapshot(calls: 2, packetsIn: 4, packetsOut: 4, drops: txDrops()))
+                #expect(
+                    pipeline.transmit.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 2, packetsIn: 4, packetsOut: 4, drops: txDrops()))
                 #expect(table.count == 1)
             }
         }

@@ -44,22 +44,43 @@ extension DPDKBackedTests {
         /// One malformed frame per reason the parser has (two for stacked-vlan), with the reason.
         static let malformed: [(frame: [UInt8], reason: ParseError)] = {
             let (a, b) = (Self.a, Self.b)
-            let eth = { (type: UInt16, payload: [UInt8]) in F.ethernet(dst: b.mac, src: a.mac, type: type, payload, minimum: 0) }
-            let ip4 = { (proto: UInt8, payload: [UInt8]) in eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: proto, payload)) }
+            let eth = { (type: UInt16, payload: [UInt8]) in
+                F.ethernet(dst: b.mac, src: a.mac, type: type, payload, minimum: 0)
+            }
+            let ip4 = { (proto: UInt8, payload: [UInt8]) in
+                eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: proto, payload))
+            }
             return [
                 (Array(F.udp4(from: a, to: b)[0..<13]), .truncatedEthernet),
                 (Array(F.udp4(from: a, to: b, tags: F.dot1q(10))[0..<17]), .truncatedVLAN),
                 (F.udp4(from: a, to: b, tags: [(0x88a8, 100), (0x8100, 10)]), .stackedVLAN),
                 (F.udp4(from: a, to: b, tags: [(0x8100, 10), (0x8100, 20)]), .stackedVLAN),
                 (eth(0x0806, Array(F.arp(op: 1, sha: a.mac, spa: a.ipv4, tpa: b.ipv4)[0..<27])), .truncatedARP),
-                (F.ethernet(dst: F.broadcast, src: a.mac, type: 0x0806, F.arp(op: 1, sha: a.mac, spa: a.ipv4, tpa: b.ipv4, htype: 6)), .badARP),
+                (
+                    F.ethernet(
+                        dst: F.broadcast, src: a.mac, type: 0x0806,
+                        F.arp(op: 1, sha: a.mac, spa: a.ipv4, tpa: b.ipv4, htype: 6)), .badARP
+                ),
                 (eth(0x0800, Array(F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, [])[0..<19])), .truncatedIPv4),
-                (eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, version: 5, F.udp(src: 1, dst: 2, []))), .badIPv4Version),
-                (eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, ihl: 4, F.udp(src: 1, dst: 2, []))), .badIPv4HeaderLength),
-                (eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, totalLength: 200, F.udp(src: 1, dst: 2, []))), .badIPv4TotalLength),
+                (
+                    eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, version: 5, F.udp(src: 1, dst: 2, []))),
+                    .badIPv4Version
+                ),
+                (
+                    eth(0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, ihl: 4, F.udp(src: 1, dst: 2, []))),
+                    .badIPv4HeaderLength
+                ),
+                (
+                    eth(
+                        0x0800, F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, totalLength: 200, F.udp(src: 1, dst: 2, []))
+                    ), .badIPv4TotalLength
+                ),
                 (eth(0x86dd, Array(F.ipv6(src: a.ipv6, dst: b.ipv6, next: 59, [])[0..<39])), .truncatedIPv6),
                 (eth(0x86dd, F.ipv6(src: a.ipv6, dst: b.ipv6, next: 59, version: 4, [])), .badIPv6Version),
-                (eth(0x86dd, F.ipv6(src: a.ipv6, dst: b.ipv6, next: 58, payloadLength: 100, F.echo(type: 128))), .badIPv6PayloadLength),
+                (
+                    eth(0x86dd, F.ipv6(src: a.ipv6, dst: b.ipv6, next: 58, payloadLength: 100, F.echo(type: 128))),
+                    .badIPv6PayloadLength
+                ),
                 (eth(0x86dd, F.ipv6(src: a.ipv6, dst: b.ipv6, next: 0, [59])), .badIPv6ExtensionHeader),
                 (ip4(6, [UInt8](repeating: 0, count: 10)), .truncatedTCP),
                 (ip4(6, F.tcp(src: 1, dst: 80, dataOffset: 4)), .badTCPDataOffset),
@@ -74,7 +95,9 @@ extension DPDKBackedTests {
         func testDataIsRight() {
             for (frame, reason) in Self.malformed {
                 var headers = PacketHeaders()
-                #expect(frame.withUnsafeBytes { PacketParser.parse($0.baseAddress!, length: $0.count, into: &headers) } == reason)
+                #expect(
+                    frame.withUnsafeBytes { PacketParser.parse($0.baseAddress!, length: $0.count, into: &headers) }
+                        == reason)
             }
             #expect(Set(Self.malformed.map(\.reason)) == Set(ParseError.allCases).subtracting([.frameTooLong]))
         }
@@ -101,12 +124,15 @@ extension DPDKBackedTests {
                 for reason in ParseError.allCases where reason != .stackedVLAN && reason != .frameTooLong {
                     drops[Int(reason.rawValue)] = 1
                 }
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 24, packetsOut: 4, drops: drops))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 24, packetsOut: 4, drops: drops))
                 #expect(burst.count == 4)
                 for i in 0..<burst.count {
                     #expect(bytes(of: burst.packets[i]) == Self.good[i].frame, "survivor \(i) bytes")
                     #expect(burst.meta[i].headers == Self.good[i].headers, "survivor \(i) headers")
-                    #expect(burst.meta[i].egress == PacketMeta.noEgress && burst.meta[i].vlan == 0 && !burst.meta[i].tagged)
+                    #expect(
+                        burst.meta[i].egress == PacketMeta.noEgress && burst.meta[i].vlan == 0 && !burst.meta[i].tagged)
                 }
                 #expect((0..<burst.dropped.count).map { bytes(of: burst.dropped[$0]) } == expectedDropped)
                 burst.releaseDropped()
@@ -142,7 +168,9 @@ extension DPDKBackedTests {
             #expect(stage.descriptor.name == "parse")
             #expect(stage.descriptor.dropReasons.count == 20)
             #expect(stage.descriptor.dropReasons.first == "truncated-ethernet")
-            #expect(stage.descriptor.dropReasons[Int(ParseError.badIPv6PayloadLength.rawValue)] == "bad-ipv6-payload-length")
+            #expect(
+                stage.descriptor.dropReasons[Int(ParseError.badIPv6PayloadLength.rawValue)] == "bad-ipv6-payload-length"
+            )
             #expect(stage.descriptor.dropReasons.last == "frame-too-long")
         }
     }

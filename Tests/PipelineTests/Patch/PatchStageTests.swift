@@ -23,11 +23,15 @@ extension DPDKBackedTests {
                     #expect(burst.dropped.count == 0)
                     burst.packets.freeAll()
                 }
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 3, packetsIn: 21, packetsOut: 21, drops: []))
+                #expect(
+                    stage.snapshot.ignoringCycles() == StageSnapshot(calls: 3, packetsIn: 21, packetsOut: 21, drops: [])
+                )
             }
         }
 
-        @Test("a burst from an unpatched port passes untouched (it goes to the bridge)", arguments: [2, 4, 200] as [UInt16])
+        @Test(
+            "a burst from an unpatched port passes untouched (it goes to the bridge)",
+            arguments: [2, 4, 200] as [UInt16])
         func unpatchedIngressPasses(ingress: UInt16) throws {
             try TestDPDK.run { env in
                 let before = env.pool.available
@@ -41,7 +45,8 @@ extension DPDKBackedTests {
                 #expect(burst.count == 6 && burst.dropped.count == 0)
                 #expect((0..<6).map { burst.packets[$0].raw } == pointers)
                 #expect((0..<6).map { burst.meta[$0].egress } == Array(repeating: PacketMeta.noEgress, count: 6))
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 6, packetsOut: 6, drops: []))
+                #expect(
+                    stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 6, packetsOut: 6, drops: []))
                 #expect(env.pool.available == before - 6)
                 burst.packets.freeAll()
                 #expect(env.pool.available == before)
@@ -86,13 +91,15 @@ extension DPDKBackedTests {
                     _ = stage.run(&burst, since: readTSC())
                     expectedIn += UInt64(count)
                     if ingress != 2 {
-                        patchedEgress += (0..<burst.count).filter { burst.meta[$0].egress == Self.peers[Int(ingress)] }.count
+                        patchedEgress +=
+                            (0..<burst.count).filter { burst.meta[$0].egress == Self.peers[Int(ingress)] }.count
                     }
                     burst.releaseDropped()
                     burst.packets.freeAll()
                 }
                 let counters = stage.snapshot
-                #expect(counters.ignoringCycles() == StageSnapshot(calls: 20, packetsIn: 307, packetsOut: 307, drops: []))
+                #expect(
+                    counters.ignoringCycles() == StageSnapshot(calls: 20, packetsIn: 307, packetsOut: 307, drops: []))
                 #expect(counters.packetsIn == expectedIn)
                 // Bursts from ports 0, 1 and 3 all got their peer as egress: 307 less port 2's 86.
                 #expect(patchedEgress == 221)

@@ -25,12 +25,17 @@ extension DPDKBackedTests {
                 Self.fill(&burst, env: env, egress: egress)
                 _ = stage.run(&burst, since: readTSC())
                 #expect(burst.count == 0 && burst.dropped.count == 0)
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 10, packetsOut: 10, drops: txDrops()))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 10, packetsOut: 10, drops: txDrops()))
                 let expected: [[UInt32]] = [[1, 4, 9], [3, 6, 7], [0, 2, 5, 8], []]
                 for port in 0..<4 {
                     #expect(env.drain(port: port, queue: 0) == frames(expected[port]), "port \(port)")
                     #expect(env.drain(port: port, queue: 1) == [], "port \(port) queue 1")
-                    #expect(PortSnapshot(targets[port].counters) == PortSnapshot(txPackets: UInt64(expected[port].count), txBytes: bytes(expected[port])), "port \(port)")
+                    #expect(
+                        PortSnapshot(targets[port].counters)
+                            == PortSnapshot(txPackets: UInt64(expected[port].count), txBytes: bytes(expected[port])),
+                        "port \(port)")
                 }
             }
         }
@@ -62,7 +67,9 @@ extension DPDKBackedTests {
                     #expect(counters.txPackets == UInt64(expected[port].count))
                     #expect(counters.txBytes == UInt64(expected[port].reduce(0) { $0 + $1.length }))
                 }
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 5, packetsIn: 160, packetsOut: 160, drops: txDrops()))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 5, packetsIn: 160, packetsOut: 160, drops: txDrops()))
             }
         }
 
@@ -93,7 +100,10 @@ extension DPDKBackedTests {
                 #expect(burst.count == 0)
                 // Dropped packets wait in the burst, in order, to be freed in one call.
                 #expect(tags(of: burst.dropped) == [1, 2, 4, 5, 6])
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 8, packetsOut: 3, drops: txDrops(noEgress: 3, portDown: 2)))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 1, packetsIn: 8, packetsOut: 3, drops: txDrops(noEgress: 3, portDown: 2)))
                 #expect(env.pool.available == before - 8)
                 burst.releaseDropped()
                 #expect(env.pool.available == before - 3)
@@ -113,7 +123,9 @@ extension DPDKBackedTests {
                 var burst = PacketBurst(capacity: 4)
                 Self.fill(&burst, env: env, egress: [0, 1, PacketMeta.noEgress])
                 _ = stage.run(&burst, since: readTSC())
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 0, drops: txDrops(noEgress: 3)))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 0, drops: txDrops(noEgress: 3)))
                 burst.releaseDropped()
             }
         }
@@ -122,14 +134,18 @@ extension DPDKBackedTests {
         func txQueueFull() throws {
             try TestDPDK.run { env in
                 let before = env.pool.available
-                #expect(env.inject(tags: 1000..<1000 + UInt32(TestDPDK.ringCapacity), port: 1, queue: 0) == TestDPDK.ringCapacity)
+                #expect(
+                    env.inject(tags: 1000..<1000 + UInt32(TestDPDK.ringCapacity), port: 1, queue: 0)
+                        == TestDPDK.ringCapacity)
                 let targets = env.targets()
                 var stage = TransmitStage(targets: targets, bridge: Self.bridge.view, capacity: 8)
                 var burst = PacketBurst(capacity: 8)
                 Self.fill(&burst, env: env, egress: [1, 0, 1, 1])
                 _ = stage.run(&burst, since: readTSC())
                 #expect(burst.count == 0 && burst.dropped.count == 0)
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 4, packetsOut: 1, drops: txDrops(txQueueFull: 3)))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 4, packetsOut: 1, drops: txDrops(txQueueFull: 3)))
                 #expect(PortSnapshot(targets[1].counters) == PortSnapshot(txDropped: 3))
                 #expect(PortSnapshot(targets[0].counters) == PortSnapshot(txPackets: 1, txBytes: bytes([1])))
                 // The refused packets were freed at once: only the fillers and the one sent are in use.
@@ -150,8 +166,12 @@ extension DPDKBackedTests {
                 var burst = PacketBurst(capacity: 8)
                 Self.fill(&burst, env: env, egress: [2, 2, 2, 2, 2])
                 _ = stage.run(&burst, since: readTSC())
-                #expect(stage.snapshot.ignoringCycles() == StageSnapshot(calls: 1, packetsIn: 5, packetsOut: 2, drops: txDrops(txQueueFull: 3)))
-                #expect(PortSnapshot(targets[2].counters) == PortSnapshot(txPackets: 2, txBytes: bytes([0, 1]), txDropped: 3))
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 1, packetsIn: 5, packetsOut: 2, drops: txDrops(txQueueFull: 3)))
+                #expect(
+                    PortSnapshot(targets[2].counters)
+                        == PortSnapshot(txPackets: 2, txBytes: bytes([0, 1]), txDropped: 3))
                 #expect(env.drain(port: 2, queue: 0) == frames(fillers) + frames([0, 1]))
             }
         }
@@ -172,12 +192,18 @@ extension DPDKBackedTests {
                 let c = stage.snapshot
                 #expect(c.packetsIn == c.packetsOut + c.drops.reduce(0, +))
                 // Per round 32 packets over 5 egress values; port 3 has room for 10 in all.
-                let perEgress = (0..<5).map { e in (0..<6).reduce(0) { sum, round in sum + (0..<32).filter { ($0 + round) % 5 == e }.count } }
+                let perEgress = (0..<5).map { e in
+                    (0..<6).reduce(0) { sum, round in sum + (0..<32).filter { ($0 + round) % 5 == e }.count }
+                }
                 #expect(perEgress.reduce(0, +) == 192)
                 let expectedOut = UInt64(perEgress[0] + perEgress[1] + 10)
-                #expect(c.ignoringCycles() == StageSnapshot(
-                    calls: 6, packetsIn: 192, packetsOut: expectedOut,
-                    drops: txDrops(noEgress: UInt64(perEgress[4]), portDown: UInt64(perEgress[2]), txQueueFull: UInt64(perEgress[3] - 10))))
+                #expect(
+                    c.ignoringCycles()
+                        == StageSnapshot(
+                            calls: 6, packetsIn: 192, packetsOut: expectedOut,
+                            drops: txDrops(
+                                noEgress: UInt64(perEgress[4]), portDown: UInt64(perEgress[2]),
+                                txQueueFull: UInt64(perEgress[3] - 10))))
                 #expect(PortSnapshot(targets[3].counters).txDropped == UInt64(perEgress[3] - 10))
                 #expect(env.drain(port: 0, queue: 0).count == perEgress[0])
                 #expect(env.drain(port: 1, queue: 0).count == perEgress[1])
@@ -189,11 +215,16 @@ extension DPDKBackedTests {
         func descriptor() {
             let stage = TransmitStage(targets: [], bridge: Self.bridge.view, capacity: 4)
             #expect(stage.descriptor.name == "transmit")
-            #expect(stage.descriptor.dropReasons == [
-                "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed", "no-headroom",
-            ])
+            #expect(
+                stage.descriptor.dropReasons == [
+                    "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed",
+                    "no-headroom",
+                ])
             #expect(stage.descriptor.eventNames == [])
-            let codes = [Drop.noEgress, Drop.portDown, Drop.txQueueFull, Drop.floodNoPorts, Drop.notMember, Drop.copyFailed, Drop.noHeadroom]
+            let codes = [
+                Drop.noEgress, Drop.portDown, Drop.txQueueFull, Drop.floodNoPorts, Drop.notMember, Drop.copyFailed,
+                Drop.noHeadroom,
+            ]
             #expect(codes.map(\.rawValue) == Array(0..<7))
             #expect(stage.counters.block.count == StageCounters.firstDrop + 7)
         }
@@ -204,14 +235,19 @@ extension DPDKBackedTests {
         func sendOwnership() throws {
             try TestDPDK.run { env in
                 let before = env.pool.available
-                #expect(env.inject(tags: 1000..<1000 + UInt32(TestDPDK.ringCapacity - 3), port: 0, queue: 1) == TestDPDK.ringCapacity - 3)
+                #expect(
+                    env.inject(tags: 1000..<1000 + UInt32(TestDPDK.ringCapacity - 3), port: 0, queue: 1) == TestDPDK
+                        .ringCapacity - 3)
                 let target = TxTarget(port: env.ports[0], queue: 1, counters: .allocate(), enabled: true)
                 var burst = MbufBurst(capacity: 8)
-                for tag: UInt32 in 0..<8 { burst.append(env.frame(tag: tag, length: TestDPDK.Environment.length(ofTag: tag))) }
+                for tag: UInt32 in 0..<8 {
+                    burst.append(env.frame(tag: tag, length: TestDPDK.Environment.length(ofTag: tag)))
+                }
                 let sent = target.send(burst.slots, count: burst.count)
                 burst.count = 0  // ownership left with send()
                 #expect(sent == 3)
-                #expect(PortSnapshot(target.counters) == PortSnapshot(txPackets: 3, txBytes: bytes(0..<3), txDropped: 5))
+                #expect(
+                    PortSnapshot(target.counters) == PortSnapshot(txPackets: 3, txBytes: bytes(0..<3), txDropped: 5))
                 #expect(env.pool.available == before - TestDPDK.ringCapacity)
                 #expect(env.drain(port: 0, queue: 1).suffix(3) == frames(0..<3)[...])
             }
@@ -221,7 +257,8 @@ extension DPDKBackedTests {
 
 /// The transmit stage's drop counters in code order (`TransmitStage.Drop`), zero unless given.
 func txDrops(
-    noEgress: UInt64 = 0, portDown: UInt64 = 0, txQueueFull: UInt64 = 0, floodNoPorts: UInt64 = 0, notMember: UInt64 = 0,
+    noEgress: UInt64 = 0, portDown: UInt64 = 0, txQueueFull: UInt64 = 0, floodNoPorts: UInt64 = 0,
+    notMember: UInt64 = 0,
     copyFailed: UInt64 = 0, noHeadroom: UInt64 = 0
 ) -> [UInt64] {
     [noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom]

@@ -19,39 +19,41 @@ extension SystemTests {
             let names = ["a1", "a2", "b1", "b2", "tr"]
             let taps = Dictionary(uniqueKeysWithValues: names.map { ($0, uniqueName("v" + $0)) })
             var namespaces: [String: Namespace] = [:]
-            defer { namespaces.values.forEach { $0.delete() } }
+            defer { for namespace in namespaces.values { namespace.delete() } }
             for name in names { namespaces[name] = try Namespace.create(uniqueName("n" + name)) }
 
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                l2:
-                  mac-aging-seconds: 10
-                ports:
-                  - name: a1
-                    devargs: "net_tap_va1,iface=\(taps["a1"]!)"
-                    vlan: { mode: access, id: 10 }
-                  - name: a2
-                    devargs: "net_tap_va2,iface=\(taps["a2"]!)"
-                    vlan: { mode: access, id: 10 }
-                    port-security:
-                      mac: "02:00:00:00:0a:02"
-                      ips: ["10.10.0.2"]
-                  - name: b1
-                    devargs: "net_tap_vb1,iface=\(taps["b1"]!)"
-                    vlan: { mode: access, id: 20 }
-                  - name: b2
-                    devargs: "net_tap_vb2,iface=\(taps["b2"]!)"
-                    vlan: { mode: access, id: 20 }
-                    max-macs: 2
-                  - name: tr
-                    devargs: "net_tap_vtr,iface=\(taps["tr"]!)"
-                    vlan: { mode: trunk, allowed: [10] }
-                """, label: "vlan")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    l2:
+                      mac-aging-seconds: 10
+                    ports:
+                      - name: a1
+                        devargs: "net_tap_va1,iface=\(taps["a1"]!)"
+                        vlan: { mode: access, id: 10 }
+                      - name: a2
+                        devargs: "net_tap_va2,iface=\(taps["a2"]!)"
+                        vlan: { mode: access, id: 10 }
+                        port-security:
+                          mac: "02:00:00:00:0a:02"
+                          ips: ["10.10.0.2"]
+                      - name: b1
+                        devargs: "net_tap_vb1,iface=\(taps["b1"]!)"
+                        vlan: { mode: access, id: 20 }
+                      - name: b2
+                        devargs: "net_tap_vb2,iface=\(taps["b2"]!)"
+                        vlan: { mode: access, id: 20 }
+                        max-macs: 2
+                      - name: tr
+                        devargs: "net_tap_vtr,iface=\(taps["tr"]!)"
+                        vlan: { mode: trunk, allowed: [10] }
+                    """, label: "vlan")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
 
             func host(_ name: String, _ address: String, mac: String? = nil) throws {
-                let ns = namespaces[name]!, tap = taps[name]!
+                let ns = namespaces[name]!
+                let tap = taps[name]!
                 try System.must(["ip", "link", "set", tap, "netns", ns.name])
                 if let mac { try ns.exec(["ip", "link", "set", tap, "address", mac]) }
                 // No IPv6 chatter: these tests count IPv4 and ARP frames.
@@ -65,14 +67,17 @@ extension SystemTests {
             try host("b2", "10.20.0.6/24")
             // The trunk's far end: hosts on VLANs 10 and 20 behind one tagged interface. Its probe is an ARP
             // request tagged with VLAN 20, which the trunk does not carry.
-            let trunk = namespaces["tr"]!, trunkTap = taps["tr"]!
+            let trunk = namespaces["tr"]!
+            let trunkTap = taps["tr"]!
             try System.must(["ip", "link", "set", trunkTap, "netns", trunk.name])
             try trunk.exec(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
             try trunk.exec(["ip", "link", "set", trunkTap, "up"])
             let responder = try BackgroundCommand(
-                ["ip", "netns", "exec", trunk.name, System.repositoryFile("tools/vlan-responder.py"), trunkTap,
-                 "--host", "10,10.10.0.4,02:00:00:00:0e:04", "--host", "20,10.20.0.4,02:00:00:00:0e:14",
-                 "--probe", "20,10.20.0.4,10.20.0.6", "--seconds", "120"], label: "responder")
+                [
+                    "ip", "netns", "exec", trunk.name, System.repositoryFile("tools/vlan-responder.py"), trunkTap,
+                    "--host", "10,10.10.0.4,02:00:00:00:0e:04", "--host", "20,10.20.0.4,02:00:00:00:0e:14",
+                    "--probe", "20,10.20.0.4,10.20.0.6", "--seconds", "120",
+                ], label: "responder")
             defer { responder.stop() }
             try System.waitUntil("the VLAN responder to listen") { responder.output.contains("ready") }
 
@@ -107,7 +112,9 @@ extension SystemTests {
             let macs = try daemon.client().call(BridgeMethods.macList)
             #expect(macs.contains { $0.port == "a2" && $0.vlan == 10 && $0.mac == "02:00:00:00:0a:02" })
             #expect(macs.contains { $0.port == "tr" && $0.vlan == 10 && $0.mac == "02:00:00:00:0e:04" })
-            #expect(!macs.contains { $0.port == "tr" && $0.vlan == 20 }, "nothing learned on a VLAN the trunk does not carry")
+            #expect(
+                !macs.contains { $0.port == "tr" && $0.vlan == 20 },
+                "nothing learned on a VLAN the trunk does not carry")
 
             // Per-port MAC limit: b2 sends from 20 random source MACs; it keeps 2, the rest are counted.
             let sender = """

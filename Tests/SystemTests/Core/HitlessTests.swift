@@ -14,33 +14,37 @@ extension SystemTests {
             let names = ["a", "b"]
             let taps = Dictionary(uniqueKeysWithValues: names.map { ($0, uniqueName("h" + $0)) })
             var namespaces: [String: Namespace] = [:]
-            defer { namespaces.values.forEach { $0.delete() } }
+            defer { for namespace in namespaces.values { namespace.delete() } }
             for name in ["a", "b"] { namespaces[name] = try Namespace.create(uniqueName("m" + name)) }
 
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                  - name: a
-                    devargs: "net_tap_ha,iface=\(taps["a"]!)"
-                    vlan: { mode: access, id: 10 }
-                  - name: b
-                    devargs: "net_tap_hb,iface=\(taps["b"]!)"
-                    vlan: { mode: access, id: 10 }
-                  # The other ports are null devices that never receive: no kernel chatter, so every
-                  # counted frame is the flow's, and every drop would be a lost packet.
-                  - name: o
-                    devargs: "net_null_ho,no-rx=1"
-                    vlan: { mode: access, id: 20 }
-                """, label: "hitless")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                      - name: a
+                        devargs: "net_tap_ha,iface=\(taps["a"]!)"
+                        vlan: { mode: access, id: 10 }
+                      - name: b
+                        devargs: "net_tap_hb,iface=\(taps["b"]!)"
+                        vlan: { mode: access, id: 10 }
+                      # The other ports are null devices that never receive: no kernel chatter, so every
+                      # counted frame is the flow's, and every drop would be a lost packet.
+                      - name: o
+                        devargs: "net_null_ho,no-rx=1"
+                        vlan: { mode: access, id: 20 }
+                    """, label: "hitless")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             for name in ["a", "b"] {
-                let ns = namespaces[name]!, tap = taps[name]!
+                let ns = namespaces[name]!
+                let tap = taps[name]!
                 try System.must(["ip", "link", "set", tap, "netns", ns.name])
                 // No IPv6 and no addresses: the kernel sends nothing on its own, so every frame is the test's.
                 try ns.exec(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
                 try ns.exec(["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"])
-                try ns.exec(["ip", "link", "set", tap, "address", name == "a" ? "02:00:00:00:99:01" : "02:00:00:00:99:02"])
+                try ns.exec([
+                    "ip", "link", "set", tap, "address", name == "a" ? "02:00:00:00:99:01" : "02:00:00:00:99:02",
+                ])
                 try ns.exec(["ip", "link", "set", tap, "up"])
             }
             let flow = System.repositoryFile("tools/udp-flow.py")
@@ -50,7 +54,10 @@ extension SystemTests {
             defer { receiver.stop() }
             try System.waitUntil("the receiver to listen") { receiver.output.contains("ready") }
             // B announces itself once, so the flow is switched as unicast (it would be flooded otherwise).
-            try namespaces["b"]!.exec([flow, "send", taps["b"]!, "--count", "1", "--src-mac", "02:00:00:00:99:02", "--dst-mac", "02:00:00:00:99:01"])
+            try namespaces["b"]!.exec([
+                flow, "send", taps["b"]!, "--count", "1", "--src-mac", "02:00:00:00:99:02", "--dst-mac",
+                "02:00:00:00:99:01",
+            ])
             try System.waitUntil("sluiced to learn B's MAC") {
                 try client.call(BridgeMethods.macList).contains { $0.mac == "02:00:00:00:99:02" && $0.port == "b" }
             }
@@ -67,7 +74,8 @@ extension SystemTests {
                 return result
             }
             let sender = try BackgroundCommand(
-                ["ip", "netns", "exec", namespaces["a"]!.name, flow, "send", taps["a"]!, "--rate", "2000"], label: "flow-tx")
+                ["ip", "netns", "exec", namespaces["a"]!.name, flow, "send", taps["a"]!, "--rate", "2000"],
+                label: "flow-tx")
             defer { sender.stop() }
             try System.waitUntil("traffic to cross sluiced") {
                 (try daemon.ports()["b"]?.counters.txPackets ?? 0) > (baseline["b"]?.counters.txPackets ?? 0) + 100
@@ -75,34 +83,54 @@ extension SystemTests {
 
             // The changes: each one a separate, complete publication.
             func set(_ port: String, _ settings: [String: JSONValue]) throws {
-                let result = try client.call("port.set", params: PortSetParams(name: port, settings: .object(settings)), as: ConfigApplyResult.self)
+                let result = try client.call(
+                    "port.set", params: PortSetParams(name: port, settings: .object(settings)),
+                    as: ConfigApplyResult.self)
                 #expect(result.applied && !result.changes.isEmpty, "port.set \(port) \(settings) changed nothing")
             }
             var applied = 0
             for round in 0..<12 {
-                try set("o", ["vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(10), .number(30)])])])
+                try set(
+                    "o", ["vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(10), .number(30)])])])
                 try set("o", ["vlan": .object(["mode": .string("access"), "id": .number(Double(20 + round % 2))])])
                 try set("o", ["port-security": .object(["mac": .string("02:00:00:00:0f:01")])])
                 try set("o", ["port-security": .null])
                 try set("b", ["max-macs": .number(Double(16 + round))])
-                try set("a", ["static-macs": .array([.object(["mac": .string("02:00:00:00:0a:\(String(format: "%02x", round))")])])])
+                try set(
+                    "a",
+                    [
+                        "static-macs": .array([
+                            .object(["mac": .string("02:00:00:00:0a:\(String(format: "%02x", round))")])
+                        ])
+                    ])
                 try set("a", ["static-macs": .null])
                 // The flow's own ports: port security that allows the flow, removed again.
-                try set("a", ["port-security": .object(["mac": .string("02:00:00:00:99:01"), "ips": .array([.string("10.99.0.1")])])])
+                try set(
+                    "a",
+                    [
+                        "port-security": .object([
+                            "mac": .string("02:00:00:00:99:01"), "ips": .array([.string("10.99.0.1")]),
+                        ])
+                    ])
                 try set("a", ["port-security": .null])
                 // A whole document: the aging time changes.
                 let document = try client.call(ConfigMethods.get).yaml
-                let aging = try #require(document.range(of: "mac-aging-seconds: 300") ?? document.range(of: "mac-aging-seconds: 301"))
-                let next = document.replacingCharacters(in: aging, with: round % 2 == 0 ? "mac-aging-seconds: 301" : "mac-aging-seconds: 300")
+                let aging = try #require(
+                    document.range(of: "mac-aging-seconds: 300") ?? document.range(of: "mac-aging-seconds: 301"))
+                let next = document.replacingCharacters(
+                    in: aging, with: round % 2 == 0 ? "mac-aging-seconds: 301" : "mac-aging-seconds: 300")
                 let result = try Self.applyDocument(client, next)
                 #expect(result.changes.map(\.action) == ["update-l2"])
                 applied += 10
                 // Every third round, the heavier operations on a port the flow does not use.
                 if round % 3 == 0 {
-                    _ = try client.call("port.add", params: PortAddParams(port: .object([
-                        "name": .string("x"), "devargs": .string("net_null_hx,no-rx=1"),
-                        "vlan": .object(["mode": .string("access"), "id": .number(10)]),
-                    ])), as: ConfigApplyResult.self)
+                    _ = try client.call(
+                        "port.add",
+                        params: PortAddParams(
+                            port: .object([
+                                "name": .string("x"), "devargs": .string("net_null_hx,no-rx=1"),
+                                "vlan": .object(["mode": .string("access"), "id": .number(10)]),
+                            ])), as: ConfigApplyResult.self)
                     _ = try client.call("port.del", params: PortDeleteParams(name: "x"), as: ConfigApplyResult.self)
                     applied += 2
                 }
@@ -113,15 +141,18 @@ extension SystemTests {
             // Wait until sluiced has seen everything and sent or dropped all of it (the assertions below tell
             // which); a stall here is reported with the counters.
             var settled = ""
-            do { try System.waitUntil("sluiced to account for every packet it received", timeout: .seconds(60)) {
-                let ports = try daemon.ports()
-                let stages = try daemon.stages()
-                let rx = ports["a"]!.counters.rxPackets - baseline["a"]!.counters.rxPackets
-                let tx = ports["b"]!.counters.txPackets - baseline["b"]!.counters.txPackets
-                let drops = newDrops(stages).values.reduce(0, +)
-                settled = "sent \(sent), rx on a \(rx), tx on b \(tx), drops \(drops), driver a \(String(describing: ports["a"]!.driverStats))"
-                return rx >= UInt64(sent) && tx + drops >= rx
-            } } catch { throw TestFailure("\(error): \(settled)") }
+            do {
+                try System.waitUntil("sluiced to account for every packet it received", timeout: .seconds(60)) {
+                    let ports = try daemon.ports()
+                    let stages = try daemon.stages()
+                    let rx = ports["a"]!.counters.rxPackets - baseline["a"]!.counters.rxPackets
+                    let tx = ports["b"]!.counters.txPackets - baseline["b"]!.counters.txPackets
+                    let drops = newDrops(stages).values.reduce(0, +)
+                    settled =
+                        "sent \(sent), rx on a \(rx), tx on b \(tx), drops \(drops), driver a \(String(describing: ports["a"]!.driverStats))"
+                    return rx >= UInt64(sent) && tx + drops >= rx
+                }
+            } catch { throw TestFailure("\(error): \(settled)") }
             print("hitless: settled with \(settled)")
             // The receiver drains its socket before it reports.
             receiver.stop()
@@ -137,14 +168,18 @@ extension SystemTests {
             let rx = ports["a"]!.counters.rxPackets - baseline["a"]!.counters.rxPackets
             let tx = ports["b"]!.counters.txPackets - baseline["b"]!.counters.txPackets
             let drops = newDrops(stages).map { "\($0.key)=\($0.value)" }
-            print("hitless: \(applied) changes applied (revision \(health.revision)); sent \(sent), sluiced rx \(rx) on a, tx \(tx) on b, received \(received) (\(unique) distinct); drops: \(drops.isEmpty ? "none" : drops.joined(separator: " "))")
+            print(
+                "hitless: \(applied) changes applied (revision \(health.revision)); sent \(sent), sluiced rx \(rx) on a, tx \(tx) on b, received \(received) (\(unique) distinct); drops: \(drops.isEmpty ? "none" : drops.joined(separator: " "))"
+            )
             #expect(rx == UInt64(sent), "every packet sent reached sluiced")
             #expect(tx == UInt64(sent), "every packet sluiced received left on b")
             #expect(received == sent && unique == sent, "every packet arrived at B exactly once")
             #expect(drops.isEmpty, "no pipeline drops: \(drops)")
             #expect(ports["b"]!.counters.txDropped == baseline["b"]!.counters.txDropped)
             // The daemon counted every change as applied (each one a new revision), and there were over 100.
-            #expect(health.revision >= applied && health.revision >= 100, "revision \(health.revision) after \(applied) changes")
+            #expect(
+                health.revision >= applied && health.revision >= 100,
+                "revision \(health.revision) after \(applied) changes")
 
             // Second phase: a change that does concern the flow. While b is administratively down its
             // packets are dropped — and counted: every packet sent is either received or in a drop counter.
@@ -154,10 +189,12 @@ extension SystemTests {
             try System.waitUntil("the receiver to listen") { receiver2.output.contains("ready") }
             let before = (ports: try daemon.ports(), stages: try daemon.stages())
             let sender2 = try BackgroundCommand(
-                ["ip", "netns", "exec", namespaces["a"]!.name, flow, "send", taps["a"]!, "--rate", "2000"], label: "flow-tx2")
+                ["ip", "netns", "exec", namespaces["a"]!.name, flow, "send", taps["a"]!, "--rate", "2000"],
+                label: "flow-tx2")
             defer { sender2.stop() }
             func transmitDrops() throws -> UInt64 {
-                (try daemon.stages()["transmit"]?.drops.values.reduce(0, +) ?? 0) - (before.stages["transmit"]?.drops.values.reduce(0, +) ?? 0)
+                (try daemon.stages()["transmit"]?.drops.values.reduce(0, +) ?? 0)
+                    - (before.stages["transmit"]?.drops.values.reduce(0, +) ?? 0)
             }
             try System.waitUntil("traffic to cross sluiced again") {
                 (try daemon.ports()["b"]!.counters.txPackets) > before.ports["b"]!.counters.txPackets + 100
@@ -166,7 +203,9 @@ extension SystemTests {
             try System.waitUntil("packets for the down port to be dropped") { try transmitDrops() > 100 }
             try set("b", ["admin": .string("up")])
             let txWhenUp = try daemon.ports()["b"]!.counters.txPackets
-            try System.waitUntil("traffic to reach b again") { try daemon.ports()["b"]!.counters.txPackets > txWhenUp + 100 }
+            try System.waitUntil("traffic to reach b again") {
+                try daemon.ports()["b"]!.counters.txPackets > txWhenUp + 100
+            }
             sender2.stop()
             let sent2 = try Self.summary(sender2.output, "sent")
             try System.waitUntil("sluiced to account for every packet", timeout: .seconds(60)) {

@@ -11,12 +11,13 @@ extension SystemTests {
         func sigtermLeavesNothingBehind(memory: String) throws {
             let tag = ["huge-unlink": "hu", "in-memory": "im", "no-huge": "nh"][memory]!
             let tap = uniqueName("c" + tag)
-            let daemon = try SluicedProcess(config: """
-                \(testEAL(memory: memory))
-                ports:
-                  - name: tap
-                    devargs: "net_tap_c,iface=\(tap)"
-                """, label: "term-" + tag)
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL(memory: memory))
+                    ports:
+                      - name: tap
+                        devargs: "net_tap_c,iface=\(tap)"
+                    """, label: "term-" + tag)
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             #expect(try System.run(["ip", "link", "show", tap]).status == 0, "the tap interface exists while running")
@@ -35,13 +36,14 @@ extension SystemTests {
 
         /// A config error is reported with its key and the daemon exits 2 without touching DPDK.
         @Test func invalidConfigExitsWithTheKeyAndValue() throws {
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                  - name: bad
-                    devargs: "net_null_x"
-                    mtu: 70000
-                """, label: "badcfg")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                      - name: bad
+                        devargs: "net_null_x"
+                        mtu: 70000
+                    """, label: "badcfg")
             defer { daemon.removeDirectory() }
             try System.waitUntil("sluiced to exit") { !daemon.process.isRunning }
             #expect(daemon.process.terminationStatus == 2)
@@ -51,12 +53,13 @@ extension SystemTests {
 
         /// A device EAL cannot create fails start-up with the port named, and nothing is left running.
         @Test func unknownDeviceFailsStartupCleanly() throws {
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                  - name: ghost
-                    devargs: "net_nosuchdriver0"
-                """, label: "nodev")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                      - name: ghost
+                        devargs: "net_nosuchdriver0"
+                    """, label: "nodev")
             defer { daemon.removeDirectory() }
             try System.waitUntil("sluiced to exit") { !daemon.process.isRunning }
             #expect(daemon.process.terminationStatus == 1)
@@ -66,12 +69,13 @@ extension SystemTests {
 
         /// The control socket answers malformed requests with JSON-RPC errors and keeps serving.
         @Test func controlSocketRejectsMalformedRequests() throws {
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                  - name: null0
-                    devargs: "net_null_ctl,no-rx=1"
-                """, label: "ctl")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                      - name: null0
+                        devargs: "net_null_ctl,no-rx=1"
+                    """, label: "ctl")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             let client = try daemon.client()

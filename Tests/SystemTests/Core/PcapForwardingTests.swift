@@ -8,9 +8,10 @@ func testFrames(count: Int, seed: UInt8) -> [[UInt8]] {
     (0..<count).map { i in
         let length = [60, 64, 128, 333, 1000, 1514][i % 6]
         var frame = [UInt8](repeating: 0, count: length)
-        frame[0...5] = [0x02, 0, 0, 0, seed, UInt8(i & 0xff)]          // destination
-        frame[6...11] = [0x02, 0, 0, 1, seed, UInt8(i & 0xff)]         // source
-        frame[12] = 0x88; frame[13] = 0xb5                             // IEEE local experimental EtherType
+        frame[0...5] = [0x02, 0, 0, 0, seed, UInt8(i & 0xff)]  // destination
+        frame[6...11] = [0x02, 0, 0, 1, seed, UInt8(i & 0xff)]  // source
+        frame[12] = 0x88
+        frame[13] = 0xb5  // IEEE local experimental EtherType
         for j in 14..<length { frame[j] = UInt8(truncatingIfNeeded: j &* 7 &+ i &+ Int(seed)) }
         return frame
     }
@@ -25,7 +26,8 @@ extension SystemTests {
         @Test func patchedPortsForwardByteForByte() throws {
             let directory = try System.scratchDirectory("pcap")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let framesA = testFrames(count: 64, seed: 0xa), framesB = testFrames(count: 17, seed: 0xb)
+            let framesA = testFrames(count: 64, seed: 0xa)
+            let framesB = testFrames(count: 17, seed: 0xb)
             let framesC = testFrames(count: 5, seed: 0xc)
             for (name, frames) in [("a", framesA), ("b", framesB), ("c", framesC)] {
                 try PcapFile(frames: frames).write(path: directory.appendingPathComponent("in-\(name).pcap").path)
@@ -36,15 +38,16 @@ extension SystemTests {
                     devargs: "net_pcap_\(name),rx_pcap=\(directory.path)/in-\(name).pcap,tx_pcap=\(directory.path)/out-\(name).pcap"
                 """
             }
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                \(port("a"))
-                \(port("b"))
-                \(port("c"))
-                patches:
-                  - [port-a, port-b]
-                """, label: "pcap")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                    \(port("a"))
+                    \(port("b"))
+                    \(port("c"))
+                    patches:
+                      - [port-a, port-b]
+                    """, label: "pcap")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             try System.waitUntil("all frames to be forwarded") {
@@ -94,7 +97,8 @@ extension SystemTests {
                 frame[0...5] = access[index][6...11]  // to a host learned on the access port
                 return frame
             }
-            let trunkIn = trunkUntagged.map { tag($0, vlan: 100) } + [tag(testFrames(count: 1, seed: 0x3)[0], vlan: 300)]
+            let trunkIn =
+                trunkUntagged.map { tag($0, vlan: 100) } + [tag(testFrames(count: 1, seed: 0x3)[0], vlan: 300)]
             // Whether a trunk frame arrives before or after its destination was learned, it leaves on the
             // access port (known unicast, or flooded to VLAN 100's only other port): the output is the same.
             try PcapFile(frames: access).write(path: directory.appendingPathComponent("in-access.pcap").path)
@@ -107,13 +111,14 @@ extension SystemTests {
                     vlan: \(vlan)
                 """
             }
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                \(port("access", "{ mode: access, id: 100 }"))
-                \(port("trunk", "{ mode: trunk, allowed: [100, 200] }"))
-                \(port("other", "{ mode: access, id: 200 }"))
-                """, label: "vlanpcap")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                    \(port("access", "{ mode: access, id: 100 }"))
+                    \(port("trunk", "{ mode: trunk, allowed: [100, 200] }"))
+                    \(port("other", "{ mode: access, id: 200 }"))
+                    """, label: "vlanpcap")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             try System.waitUntil("every frame to be forwarded or dropped") {

@@ -6,7 +6,8 @@ import Testing
 /// CPUs (one PMD plus the main lcore); `tools/setup` prepares the machine.
 enum System {
     /// Where `swift build` put the executables: next to the test bundle.
-    static let binDirectory: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    static let binDirectory: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent()
 
     static func binary(_ name: String) -> String { binDirectory.appendingPathComponent(name).path }
 
@@ -19,7 +20,8 @@ enum System {
 
     /// A fresh directory for one test's files.
     static func scratchDirectory(_ label: String) throws -> URL {
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sluice-test-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "sluice-test-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -114,7 +116,9 @@ final class SluicedProcess {
         logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         logHandle.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: System.binary("sluiced"))
-        process.arguments = ["--config", configPath, "--state-file", directory.appendingPathComponent("state.yaml").path]
+        process.arguments = [
+            "--config", configPath, "--state-file", directory.appendingPathComponent("state.yaml").path,
+        ]
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice
@@ -173,16 +177,16 @@ func testEAL(memory: String = "in-memory", pmdCPUMask: String = "0x2", lcoreCPUs
     let size = memory == "no-huge" ? "no-huge-mb: 256" : "socket-mem: \"256\""
     let placement = lcoreCPUs.map { "\n  lcore-cpus: \($0)" } ?? ""
     return """
-    eal:
-      main-lcore: 0
-      pmd-cpu-mask: "\(pmdCPUMask)"\(placement)
-      file-prefix: "@PREFIX@"
-      memory: \(memory)
-      \(size)
-    mempool:
-      mbufs: 8191
-      cache-size: 128
-    control:
-      socket: "@SOCKET@"
-    """
+        eal:
+          main-lcore: 0
+          pmd-cpu-mask: "\(pmdCPUMask)"\(placement)
+          file-prefix: "@PREFIX@"
+          memory: \(memory)
+          \(size)
+        mempool:
+          mbufs: 8191
+          cache-size: 128
+        control:
+          socket: "@SOCKET@"
+        """
 }

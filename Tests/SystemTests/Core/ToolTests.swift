@@ -7,17 +7,18 @@ extension SystemTests {
     @Suite("sluicectl and sluice-bench")
     struct Tools {
         @Test func sluicectlShowsTablesAndJSON() throws {
-            let daemon = try SluicedProcess(config: """
-                \(testEAL())
-                ports:
-                  - name: sink0
-                    devargs: "net_null_ctl0,no-rx=1"
-                  - name: sink1
-                    devargs: "net_null_ctl1,no-rx=1"
-                    admin: down
-                patches:
-                  - [sink0, sink1]
-                """, label: "ctl-cli")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                      - name: sink0
+                        devargs: "net_null_ctl0,no-rx=1"
+                      - name: sink1
+                        devargs: "net_null_ctl1,no-rx=1"
+                        admin: down
+                    patches:
+                      - [sink0, sink1]
+                    """, label: "ctl-cli")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             let ctl = System.binary("sluicectl")
@@ -35,7 +36,8 @@ extension SystemTests {
             #expect(ports[1].admin == "down")
 
             let pmds = try JSONDecoder().decode(
-                [PMDStatus].self, from: Data(try System.must([ctl, "pmds", "--json", "--socket", daemon.socketPath]).utf8))
+                [PMDStatus].self,
+                from: Data(try System.must([ctl, "pmds", "--json", "--socket", daemon.socketPath]).utf8))
             #expect(pmds.map(\.lcore) == [1])
             #expect(pmds[0].rxQueues == ["sink0/0"], "admin-down ports are not polled")
             #expect(pmds[0].iterations > 0)
@@ -59,7 +61,8 @@ extension SystemTests {
             let output = try System.must(
                 [System.binary("sluice-bench"), "--trace", trace, "--duration", "0.5", "--warmup", "0.2", "--json"],
                 timeout: .seconds(120))
-            let report = try JSONDecoder().decode(BenchJSON.self, from: Data(output.utf8.drop { $0 != UInt8(ascii: "{") }))
+            let report = try JSONDecoder().decode(
+                BenchJSON.self, from: Data(output.utf8.drop { $0 != UInt8(ascii: "{") }))
             #expect(report.tracePackets == 256)
             #expect(report.results.map(\.mode) == ["io", "pipeline"])
             for result in report.results {
@@ -67,7 +70,8 @@ extension SystemTests {
                 #expect(result.mpps > 0 && result.cyclesPerPacket > 0)
             }
             #expect(report.results[0].stages.isEmpty)
-            #expect(report.results[1].stages.map(\.name) == ["patch", "parse", "port-security", "vlan", "l2", "transmit"])
+            #expect(
+                report.results[1].stages.map(\.name) == ["patch", "parse", "port-security", "vlan", "l2", "transmit"])
             #expect(report.results[1].stages.filter { $0.name != "patch" }.allSatisfy { $0.packets > 0 })
         }
     }
@@ -75,7 +79,11 @@ extension SystemTests {
 
 private struct BenchJSON: Decodable {
     struct Result: Decodable {
-        struct Stage: Decodable { var name: String; var packets: UInt64; var cyclesPerPacket: Double }
+        struct Stage: Decodable {
+            var name: String
+            var packets: UInt64
+            var cyclesPerPacket: Double
+        }
         var mode: String
         var packets: UInt64
         var mpps: Double

@@ -33,13 +33,15 @@ struct CounterSnapshot {
     func portGrowth(_ name: String, since earlier: CounterSnapshot, _ counter: KeyPath<PortCounterValues, UInt64>)
         throws -> UInt64
     {
-        let now = try port(name).counters[keyPath: counter], before = try earlier.port(name).counters[keyPath: counter]
+        let now = try port(name).counters[keyPath: counter]
+        let before = try earlier.port(name).counters[keyPath: counter]
         return try Self.growth("port \(name)", now, before)
     }
 
     /// Growth of the driver's tx packet count on each tx queue of a port (DPDK keeps the first 16).
     func txQueueGrowth(_ name: String, since earlier: CounterSnapshot) throws -> [UInt64] {
-        let now = try port(name).queueCounters ?? [], before = try earlier.port(name).queueCounters ?? []
+        let now = try port(name).queueCounters ?? []
+        let before = try earlier.port(name).queueCounters ?? []
         return try now.map { queue in
             try Self.growth(
                 "port \(name) tx queue \(queue.queue)", queue.txPackets,

@@ -22,34 +22,35 @@ extension SystemTests {
         @Test func bothDirectionsAcrossPMDsWhileConfigurationChanges() throws {
             let taps = ["a": uniqueName("xa"), "b": uniqueName("xb")]
             var namespaces: [String: Namespace] = [:]
-            defer { namespaces.values.forEach { $0.delete() } }
+            defer { for namespace in namespaces.values { namespace.delete() } }
             for name in ["a", "b"] { namespaces[name] = try Namespace.create(uniqueName("y" + name)) }
 
-            let daemon = try SluicedProcess(config: """
-                \(testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}"))
-                ports:
-                  # net_tap needs as many rx queues as tx queues, and it gets one tx queue per PMD.
-                  - name: a
-                    devargs: "net_tap_xa,iface=\(taps["a"]!)"
-                    rx-queues: 2
-                    pmd-rxq-affinity: [1, 1]
-                    vlan: { mode: access, id: 10 }
-                  - name: b
-                    devargs: "net_tap_xb,iface=\(taps["b"]!)"
-                    rx-queues: 2
-                    pmd-rxq-affinity: [2, 2]
-                    vlan: { mode: access, id: 10 }
-                  # Null devices that never receive: no chatter, so every counted frame is the flows'.
-                  - name: c
-                    devargs: "net_null_xc,no-rx=1"
-                    rx-queues: 2
-                    pmd-rxq-affinity: [1, 2]
-                    vlan: { mode: access, id: 20 }
-                  - name: o
-                    devargs: "net_null_xo,no-rx=1"
-                    pmd-rxq-affinity: [2]
-                    vlan: { mode: access, id: 20 }
-                """, label: "multipmd")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}"))
+                    ports:
+                      # net_tap needs as many rx queues as tx queues, and it gets one tx queue per PMD.
+                      - name: a
+                        devargs: "net_tap_xa,iface=\(taps["a"]!)"
+                        rx-queues: 2
+                        pmd-rxq-affinity: [1, 1]
+                        vlan: { mode: access, id: 10 }
+                      - name: b
+                        devargs: "net_tap_xb,iface=\(taps["b"]!)"
+                        rx-queues: 2
+                        pmd-rxq-affinity: [2, 2]
+                        vlan: { mode: access, id: 10 }
+                      # Null devices that never receive: no chatter, so every counted frame is the flows'.
+                      - name: c
+                        devargs: "net_null_xc,no-rx=1"
+                        rx-queues: 2
+                        pmd-rxq-affinity: [1, 2]
+                        vlan: { mode: access, id: 20 }
+                      - name: o
+                        devargs: "net_null_xo,no-rx=1"
+                        pmd-rxq-affinity: [2]
+                        vlan: { mode: access, id: 20 }
+                    """, label: "multipmd")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
             let client = try daemon.client()
@@ -82,14 +83,20 @@ extension SystemTests {
             }
             // Each host announces itself once, so both flows are switched as unicast. PMD 1 learns A's MAC
             // and PMD 2 learns B's; each then forwards to the MAC the other one learned.
-            try System.must(flowCommand("a", [
-                "send", taps["a"]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", Self.macA,
-                "--dst-mac", Self.macB,
-            ]))
-            try System.must(flowCommand("b", [
-                "send", taps["b"]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", Self.macB,
-                "--dst-mac", Self.macA,
-            ]))
+            try System.must(
+                flowCommand(
+                    "a",
+                    [
+                        "send", taps["a"]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", Self.macA,
+                        "--dst-mac", Self.macB,
+                    ]))
+            try System.must(
+                flowCommand(
+                    "b",
+                    [
+                        "send", taps["b"]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", Self.macB,
+                        "--dst-mac", Self.macA,
+                    ]))
             try System.waitUntil("sluiced to learn both hosts' MACs") {
                 let macs = try client.call(BridgeMethods.macList)
                 return macs.contains { $0.mac == Self.macA && $0.port == "a" }
@@ -112,16 +119,20 @@ extension SystemTests {
             // From here on every counted frame belongs to the two flows.
             let baseline = try CounterSnapshot(daemon)
             let senderA = try BackgroundCommand(
-                flowCommand("a", [
-                    "send", taps["a"]!, "--rate", "1000", "--port", "\(Self.portAB)", "--src-mac", Self.macA,
-                    "--dst-mac", Self.macB,
-                ]), label: "multipmd-tx-a")
+                flowCommand(
+                    "a",
+                    [
+                        "send", taps["a"]!, "--rate", "1000", "--port", "\(Self.portAB)", "--src-mac", Self.macA,
+                        "--dst-mac", Self.macB,
+                    ]), label: "multipmd-tx-a")
             defer { senderA.stop() }
             let senderB = try BackgroundCommand(
-                flowCommand("b", [
-                    "send", taps["b"]!, "--rate", "1000", "--port", "\(Self.portBA)", "--src-mac", Self.macB,
-                    "--dst-mac", Self.macA,
-                ]), label: "multipmd-tx-b")
+                flowCommand(
+                    "b",
+                    [
+                        "send", taps["b"]!, "--rate", "1000", "--port", "\(Self.portBA)", "--src-mac", Self.macB,
+                        "--dst-mac", Self.macA,
+                    ]), label: "multipmd-tx-b")
             defer { senderB.stop() }
             func waitForBothDirections(_ what: String) throws {
                 let start = try CounterSnapshot(daemon)
@@ -148,11 +159,14 @@ extension SystemTests {
                 let cleared = try set("o", ["port-security": .null])
                 #expect(cleared.changes.allSatisfy { $0.hitless })
                 // A port added on the second PMD and removed again: both PMDs' tables change twice.
-                let added = try client.call(PortMethods.add, PortAddParams(port: .object([
-                    "name": .string("x"), "devargs": .string("net_null_xx,no-rx=1"),
-                    "pmd-rxq-affinity": .array([.number(2)]),
-                    "vlan": .object(["mode": .string("access"), "id": .number(20)]),
-                ])))
+                let added = try client.call(
+                    PortMethods.add,
+                    PortAddParams(
+                        port: .object([
+                            "name": .string("x"), "devargs": .string("net_null_xx,no-rx=1"),
+                            "pmd-rxq-affinity": .array([.number(2)]),
+                            "vlan": .object(["mode": .string("access"), "id": .number(20)]),
+                        ])))
                 #expect(added.changes.map(\.action) == ["add-port"])
                 #expect(try client.call(StatusMethods.pmdList).last?.rxQueues.contains("x/0") == true)
                 _ = try client.call(PortMethods.delete, PortDeleteParams(name: "x"))
@@ -184,7 +198,8 @@ extension SystemTests {
                     let rx = (a: try growth("a", \.rxPackets), b: try growth("b", \.rxPackets))
                     let tx = (a: try growth("a", \.txPackets), b: try growth("b", \.txPackets))
                     let drops = now.newDrops(since: baseline).values.reduce(0, +)
-                    settled = "sent \(sentAB) A→B, \(sentBA) B→A; rx a \(rx.a), b \(rx.b); tx a \(tx.a), b \(tx.b); "
+                    settled =
+                        "sent \(sentAB) A→B, \(sentBA) B→A; rx a \(rx.a), b \(rx.b); tx a \(tx.a), b \(tx.b); "
                         + "drops \(drops)"
                     return rx.a >= sentAB && rx.b >= sentBA && tx.a + tx.b + drops >= rx.a + rx.b
                 }

@@ -36,25 +36,33 @@ extension SystemTests {
 
             // No guests yet: the client-mode socket does not even exist. Both ports wait and count nothing.
             #expect(!FileManager.default.fileExists(atPath: sockets.appendingPathComponent("a.sock").path))
-            #expect(FileManager.default.fileExists(atPath: sockets.appendingPathComponent("b.sock").path), "server mode creates its socket")
+            #expect(
+                FileManager.default.fileExists(atPath: sockets.appendingPathComponent("b.sock").path),
+                "server mode creates its socket")
             for (name, port) in try daemon.ports() {
                 let vhost = try #require(port.vhostUser, "\(name)")
                 #expect(port.type == "vhost-user")
                 #expect(vhost.state == .waiting && vhost.negotiatedFeatures == "0x0" && vhost.connects == 0)
                 #expect(!port.linkUp)
                 #expect(port.counters == PortCounterValues())
-                #expect(port.queueCounters?.first == QueueCounterValues(queue: 0, rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0))
+                #expect(
+                    port.queueCounters?.first
+                        == QueueCounterValues(queue: 0, rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0))
             }
             #expect(try daemon.vhost("guest-a").mode == "client")
             #expect(try daemon.vhost("guest-b").mode == "server")
 
-            let guestA = try VirtioUserGuest(label: "a", socketPath: "\(sockets.path)/a.sock", server: true, directory: sockets)
-            let guestB = try VirtioUserGuest(label: "b", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
+            let guestA = try VirtioUserGuest(
+                label: "a", socketPath: "\(sockets.path)/a.sock", server: true, directory: sockets)
+            let guestB = try VirtioUserGuest(
+                label: "b", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
             try daemon.waitForGuest("guest-a")
             try daemon.waitForGuest("guest-b")
             for name in ["guest-a", "guest-b"] {
                 let vhost = try daemon.vhost(name)
-                #expect(vhost.negotiatedFeatureBits.map { $0 & Self.virtioFVersion1 != 0 } == true, "\(vhost.negotiatedFeatures)")
+                #expect(
+                    vhost.negotiatedFeatureBits.map { $0 & Self.virtioFVersion1 != 0 } == true,
+                    "\(vhost.negotiatedFeatures)")
                 #expect(vhost.vrings == 2 && vhost.guestRxQueuesEnabled == [0] && vhost.guestTxQueuesEnabled == [0])
                 #expect(try daemon.ports()[name]?.linkUp == true)
             }
@@ -68,13 +76,15 @@ extension SystemTests {
             }
             guestA.send("start tx_first 4")
             guestB.send("start tx_first 2")
-            let fromA: UInt64 = 4 * 32, fromB: UInt64 = 2 * 32
+            let fromA: UInt64 = 4 * 32
+            let fromB: UInt64 = 2 * 32
             try System.waitUntil("every frame to cross sluiced") {
                 let ports = try daemon.ports()
                 return ports["guest-b"]?.counters.txPackets == fromA && ports["guest-a"]?.counters.txPackets == fromB
             }
             let ports = try daemon.ports()
-            let a = try #require(ports["guest-a"]), b = try #require(ports["guest-b"])
+            let a = try #require(ports["guest-a"])
+            let b = try #require(ports["guest-b"])
             #expect(a.counters.rxPackets == fromA && b.counters.rxPackets == fromB)
             #expect(a.counters.txDropped == 0 && b.counters.txDropped == 0)
             #expect(a.counters.rxBytes == b.counters.txBytes && b.counters.rxBytes == a.counters.txBytes)
@@ -96,7 +106,8 @@ extension SystemTests {
             try restarted.waitReady()
             try restarted.waitForGuest("guest-a")
             #expect(guestA.process.isRunning, "the guest was not touched")
-            let guestB2 = try VirtioUserGuest(label: "b2", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
+            let guestB2 = try VirtioUserGuest(
+                label: "b2", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
             try restarted.waitForGuest("guest-b")
             guestB2.send("set fwd rxonly")
             guestB2.send("start")
@@ -111,7 +122,9 @@ extension SystemTests {
             let after = try restarted.ports()
             #expect(after["guest-a"]!.counters.rxPackets > 1_000 && after["guest-b"]!.counters.txPackets > 1_000)
             #expect(try restarted.stop() == 0)
-            #expect(!FileManager.default.fileExists(atPath: sockets.appendingPathComponent("b.sock").path), "sluiced removes its server socket")
+            #expect(
+                !FileManager.default.fileExists(atPath: sockets.appendingPathComponent("b.sock").path),
+                "sluiced removes its server socket")
             #expect(guestA.process.isRunning)
         }
 
@@ -124,8 +137,10 @@ extension SystemTests {
             let daemon = try SluicedProcess(config: Self.config(sockets), label: "vhoststall")
             defer { daemon.removeDirectory() }
             try daemon.waitReady()
-            let sender = try VirtioUserGuest(label: "tx", socketPath: "\(sockets.path)/a.sock", server: true, directory: sockets)
-            var receiver = try VirtioUserGuest(label: "rx", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
+            let sender = try VirtioUserGuest(
+                label: "tx", socketPath: "\(sockets.path)/a.sock", server: true, directory: sockets)
+            var receiver = try VirtioUserGuest(
+                label: "rx", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
             try daemon.waitForGuest("guest-a")
             try daemon.waitForGuest("guest-b")
 
@@ -161,7 +176,8 @@ extension SystemTests {
             #expect(try daemon.ports()["guest-b"]?.linkUp == false)
 
             // B comes back (a rebooted guest, a restarted QEMU): reattached, and it receives again.
-            receiver = try VirtioUserGuest(label: "rx2", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
+            receiver = try VirtioUserGuest(
+                label: "rx2", socketPath: "\(sockets.path)/b.sock", server: false, directory: sockets)
             try daemon.waitForGuest("guest-b", connects: 2)
             receiver.send("set fwd rxonly")
             receiver.send("start")

@@ -58,7 +58,8 @@ final class VirtioUserGuest {
         try System.waitUntil("testpmd \(label) to print its port statistics", timeout: .seconds(30)) {
             guard process.isRunning else { throw TestFailure("testpmd \(label) exited:\n\(log)") }
             let text = String(decoding: Array(log.utf8.dropFirst(before)), as: UTF8.self)
-            guard let rx = Self.number(after: "RX-packets:", in: text), let tx = Self.number(after: "TX-packets:", in: text)
+            guard let rx = Self.number(after: "RX-packets:", in: text),
+                let tx = Self.number(after: "TX-packets:", in: text)
             else { return false }
             result = (rx, tx)
             return true
