@@ -91,6 +91,39 @@ import Testing
         #expect(Self.table.kind(of: path) == kind)
     }
 
+    /// The whole table as it is today, row by row: the property tests above take their expectations from the
+    /// table itself, so a wrong row would pass them; this pins every row (path, kind, comparison) against
+    /// docs/configuration.md ("How it is applied"). A new feature adds its rows here too.
+    @Test func everyRowIsPinned() {
+        let expected = [
+            "eal restart byKey", "mempool restart byKey", "control restart byKey",
+            "ports inPlace byKey", "ports[] reopenDevice byKey", "ports[].devargs reopenDevice byKey",
+            "ports[].rx-queues reopenDevice byKey", "ports[].tx-queues reopenDevice byKey",
+            "ports[].rx-descriptors reopenDevice byKey", "ports[].tx-descriptors reopenDevice byKey",
+            "ports[].mtu reopenDevice byKey", "ports[].pmd-rxq-affinity reopenDevice byKey",
+            "ports[].admin inPlace byKey",
+            "ports[].type reopenDevice byKey", "ports[].path reopenDevice byKey", "ports[].mode reopenDevice byKey",
+            "ports[].queues reopenDevice byKey",
+            "l2.mac-aging-seconds inPlace byKey", "l2.max-macs-per-port inPlace byKey",
+            "l2.mac-table-size restart byKey", "ports[].vlan inPlace asWhole", "ports[].max-macs inPlace byKey",
+            "ports[].port-security inPlace byKey", "ports[].port-security.ips inPlace asSet",
+            "ports[].static-macs inPlace asSet",
+            "patches inPlace byKey",
+        ]
+        #expect(Self.table.rows.map { "\($0.path) \($0.kind) \($0.comparison)" } == expected)
+    }
+
+    /// A top-level section with settings that change at run time needs a planner that turns its differences
+    /// into a change (ports and patches have their own; other sections an entry in `ConfigPlan.sectionUpdates`).
+    /// Without one, a live change would be refused as restart-required while a restart took the value from the
+    /// state file: the plan and the merge would disagree.
+    @Test func everyRuntimeSectionHasAPlanner() {
+        let runtimeSections = Set(
+            Self.table.rows.filter { $0.kind != .restart }.map { String($0.path.prefix { $0 != "." && $0 != "[" }) })
+        let planned = Set(ConfigPlan.sectionUpdates.keys).union(["ports", "patches"])
+        #expect(runtimeSections.subtracting(planned).isEmpty, "no planner for \(runtimeSections.subtracting(planned))")
+    }
+
     /// The port planner replaces or updates a port, and a restart takes the port list whole from the state:
     /// neither could honour a port key that needs a restart.
     @Test func noPortKeyNeedsARestart() {

@@ -8,7 +8,6 @@ import Testing
     /// floods and VLANs silently.
     @Test("every port slot up to the limit has its own bit in a VLAN's member and untagged masks")
     func everySlotHasAMaskBit() {
-        #expect(PortLimit.fitsPortMasks)
         let vlan: UInt16 = 7
         let tables = BridgeTables(
             ports: Array(repeating: BridgePortSpec(vlanMode: .access(vlan: vlan)), count: PortLimit.maxPorts))

@@ -107,7 +107,9 @@ import Testing
         #expect(NoReasons.allCases.isEmpty)
         #expect(NoReasons.names == [])
         #expect(NoReasons(rawValue: 0) == nil)
-        #expect(PatchStage.allocateCounters().block.count == StageCounters.firstDrop)
+        let counters = PatchStage.allocateCounters()
+        defer { counters.block.deallocate() }
+        #expect(counters.block.count == StageCounters.firstDrop)
     }
 
     enum Misnumbered: Int, StageReason {

@@ -55,6 +55,23 @@ extension SystemTests {
             #expect(health.status == "ok" && health.problems.isEmpty && health.pmdsRunning == 1 && health.pmds == 1)
             #expect(health.ports == 2 && health.revision == 0)
 
+            // An unknown method lists every method sluiced registers, in registration order (the features'
+            // register(into:) lines in Sluiced.swift): the list documented in docs/control-protocol.md.
+            let refusal: RPCErrorObject? = {
+                do {
+                    _ = try client.call("port.frob", params: NoParams(), as: NoParams.self)
+                    return nil
+                } catch {
+                    if case ControlClient.ClientError.server(let rpcError) = error { return rpcError }
+                    return RPCErrorObject(code: 0, message: "\(error)")
+                }
+            }()
+            #expect(refusal?.code == RPCErrorObject.methodNotFound)
+            #expect(
+                refusal?.message == "unknown method 'port.frob'; methods: version, health, pmd.list, stage.list, "
+                    + "port.list, port.add, port.del, port.set, mac.list, mac.flush, vlan.list, config.get, "
+                    + "config.apply")
+
             // vlan.list: a on the default VLAN 1, b on 10.
             let vlans = try client.call(BridgeMethods.vlanList)
             #expect(vlans.map(\.vlan) == [1, 10])
