@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Test traffic with exact accounting, for tests that must show that no packet was lost.
 
-  udp-flow.py send IFACE --src-mac M --dst-mac M [--rate PPS] [--count N] [--port P]
+  udp-flow.py send IFACE --src-mac M --dst-mac M [--src-macs K] [--vlan V] [--rate PPS] [--count N] [--port P]
   udp-flow.py receive IFACE [--port P]
 
 send: writes IPv4/UDP frames (sequence number in the payload) to IFACE through a raw socket at about PPS
-frames per second, until --count frames are sent or it is interrupted (SIGINT/SIGTERM).
+frames per second, until --count frames are sent or it is interrupted (SIGINT/SIGTERM). With --src-macs K,
+frame i comes from --src-mac plus i mod K (added to its last three bytes): K stations, in order. With --vlan V
+the frames carry an 802.1Q tag with VLAN V (for a trunk port's far end).
 receive: counts the IPv4/UDP frames to --port arriving on IFACE, and the distinct sequence numbers.
 Both print "ready" once their socket is open and, when they stop, one JSON line: {"sent": N} or
 {"received": N, "unique": U, "socket_drops": D} (D: frames the kernel dropped because this reader was slow,
@@ -45,13 +47,18 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def frame(src_mac, dst_mac, port, sequence):
+def offset_mac(mac, offset):
+    return mac[:3] + ((int.from_bytes(mac[3:], "big") + offset) & 0xFFFFFF).to_bytes(3, "big")
+
+
+def frame(src_mac, dst_mac, port, sequence, vlan=None):
     payload = struct.pack("!Q", sequence) + bytes(18)
     udp = struct.pack("!HHHH", 40000, port, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), sequence & 0xFFFF, 0, 64, 17, 0,
                      bytes([10, 99, 0, 1]), bytes([10, 99, 0, 2]))
     ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return dst_mac + src_mac + struct.pack("!H", ETH_P_IP) + ip + udp
+    tag = b"" if vlan is None else struct.pack("!HH", 0x8100, vlan & 0x0FFF)
+    return dst_mac + src_mac + tag + struct.pack("!H", ETH_P_IP) + ip + udp
 
 
 def send(args):
@@ -68,7 +75,7 @@ def send(args):
             time.sleep(min(due - now, 0.05))
             continue
         try:
-            sock.send(frame(src, dst, args.port, sent))
+            sock.send(frame(offset_mac(src, sent % args.src_macs), dst, args.port, sent, args.vlan))
             sent += 1
         except InterruptedError:
             continue
@@ -119,12 +126,16 @@ def main():
     parser.add_argument("iface")
     parser.add_argument("--src-mac", default="02:00:00:00:99:01")
     parser.add_argument("--dst-mac", default="02:00:00:00:99:02")
+    parser.add_argument("--src-macs", type=int, default=1)
+    parser.add_argument("--vlan", type=int)
     parser.add_argument("--rate", type=float, default=2000.0)
     parser.add_argument("--count", type=int)
     parser.add_argument("--port", type=int, default=9999)
     args = parser.parse_args()
     if args.rate <= 0:
         parser.error("--rate must be positive")
+    if args.src_macs < 1:
+        parser.error("--src-macs must be at least 1")
     send(args) if args.mode == "send" else receive(args)
     return 0
 

@@ -99,8 +99,12 @@ final class SluicedProcess {
 
     /// Starts sluiced. `config` is the YAML with `@SOCKET@` and `@PREFIX@` placeholders filled in here.
     /// `reusing` starts it in an earlier daemon's directory (same config path, socket and state file): a
-    /// restart.
-    init(config: String, label: String, reusing previous: URL? = nil) throws {
+    /// restart. `stateFileOption` replaces the `--state-file` value (`""` turns persistence off);
+    /// `options` are further command-line options (`--discard-state`).
+    init(
+        config: String, label: String, reusing previous: URL? = nil, stateFileOption: String? = nil,
+        options: [String] = []
+    ) throws {
         directory = try previous ?? System.scratchDirectory(label)
         configPath = directory.appendingPathComponent("sluice.yaml").path
         socketPath = directory.appendingPathComponent("sluice.sock").path
@@ -116,9 +120,11 @@ final class SluicedProcess {
         logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         logHandle.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: System.binary("sluiced"))
-        process.arguments = [
-            "--config", configPath, "--state-file", directory.appendingPathComponent("state.yaml").path,
-        ]
+        process.arguments =
+            [
+                "--config", configPath, "--state-file",
+                stateFileOption ?? directory.appendingPathComponent("state.yaml").path,
+            ] + options
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice
@@ -163,6 +169,12 @@ final class SluicedProcess {
     func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(60)) throws -> Int32 {
         kill(pid, signal)
         try System.waitUntil("sluiced to exit", timeout: timeout) { !process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Waits for a daemon that is expected to stop by itself (refusing its configuration); its exit status.
+    func waitExit(timeout: Duration = .seconds(60)) throws -> Int32 {
+        try System.waitUntil("sluiced to exit by itself", timeout: timeout) { !process.isRunning }
         return process.terminationStatus
     }
 

@@ -79,3 +79,40 @@ struct CounterSnapshot {
         return now - before
     }
 }
+
+/// The counters' growth over a stretch of traffic that started after a change was applied: every packet
+/// counted in it was switched by the tables the change published (`apply` returns only after a grace
+/// period, so no PMD still holds the old ones).
+struct CounterWindow {
+    let before: CounterSnapshot
+    let after: CounterSnapshot
+
+    /// Waits until `ingress` has received `packets` more packets and sluiced has switched them.
+    init(_ daemon: SluicedProcess, whileReceiving packets: UInt64, on ingress: String) throws {
+        before = try CounterSnapshot(daemon)
+        let target = try before.port(ingress).counters.rxPackets + packets
+        try daemon.waitUntilSwitched(port: ingress, received: target)
+        after = try CounterSnapshot(daemon)
+    }
+
+    func tx(_ port: String) throws -> UInt64 { try after.portGrowth(port, since: before, \.txPackets) }
+    func rx(_ port: String) throws -> UInt64 { try after.portGrowth(port, since: before, \.rxPackets) }
+    var drops: [String: UInt64] { after.newDrops(since: before) }
+}
+
+extension SluicedProcess {
+    /// Waits until `port` has received `received` packets in all (a counter total) and every PMD has finished
+    /// the iteration that received them: by then each packet has been sent on or counted as dropped.
+    func waitUntilSwitched(port: String, received: UInt64, timeout: Duration = .seconds(60)) throws {
+        try System.waitUntil("port \(port) to receive \(received) packets in all", timeout: timeout) {
+            try CounterSnapshot(self).port(port).counters.rxPackets >= received
+        }
+        // A PMD counts an iteration after switching everything it received in it: two more iterations
+        // than now mean the one in progress is over.
+        let iterations = try CounterSnapshot(self).pmds.mapValues(\.iterations)
+        try System.waitUntil("every PMD to finish its iteration", timeout: timeout) {
+            let now = try CounterSnapshot(self).pmds
+            return iterations.allSatisfy { lcore, count in (now[lcore]?.iterations ?? 0) >= count + 2 }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ControlProtocol
+import Foundation
+
+/// Hosts behind sluiced's net_tap ports, each in its own namespace and silent (no IPv6, no addresses: every
+/// frame on the wire is one the test sent), sending test frames with tools/udp-flow.py. Where sluiced
+/// switched them is read from its counters (`CounterWindow`), usually on net_null ports that only count.
+final class SilentHosts {
+    let tag: String
+    /// Port name → tap interface name.
+    let interfaces: [String: String]
+    private var namespaces: [String: Namespace] = [:]
+    private let flowTool = System.repositoryFile("tools/udp-flow.py")
+
+    /// `tag` (letters and digits) keeps the device and interface names of concurrent tests apart.
+    init(ports: [String], tag: String) throws {
+        self.tag = tag
+        interfaces = Dictionary(uniqueKeysWithValues: ports.map { ($0, uniqueName(tag + $0)) })
+        for port in ports { namespaces[port] = try Namespace.create(uniqueName("n" + tag + port)) }
+    }
+
+    deinit { for namespace in namespaces.values { namespace.delete() } }
+
+    /// The devargs of the net_tap device behind `port`.
+    func devargs(_ port: String) -> String { "net_tap_\(tag)\(port),iface=\(interfaces[port]!)" }
+
+    /// Moves every tap interface (created by sluiced, so call it once sluiced is ready) into its namespace.
+    func adopt(macs: [String: String]) throws {
+        for (port, namespace) in namespaces {
+            try namespace.adoptSilent(interface: interfaces[port]!, mac: macs[port] ?? "02:00:00:00:ee:01")
+        }
+    }
+
+    private func flowCommand(from port: String, source: String, destination: String, extra: [String]) -> [String] {
+        ["ip", "netns", "exec", namespaces[port]!.name, flowTool, "send", interfaces[port]!]
+            + ["--src-mac", source, "--dst-mac", destination] + extra
+    }
+
+    /// Sends `count` frames from `port`'s host and waits until sluiced has received and switched all of them.
+    /// `stations` > 1 sends from that many source MACs counting up from `source`, one after the other.
+    func send(
+        _ count: Int, from port: String, source: String, to destination: String, stations: Int = 1,
+        vlan: Int? = nil, through daemon: SluicedProcess
+    ) throws {
+        let received = try CounterSnapshot(daemon).port(port).counters.rxPackets
+        var extra = ["--count", "\(count)", "--rate", "5000", "--src-macs", "\(stations)"]
+        if let vlan { extra += ["--vlan", "\(vlan)"] }
+        try System.must(flowCommand(from: port, source: source, destination: destination, extra: extra))
+        try daemon.waitUntilSwitched(port: port, received: received + UInt64(count))
+    }
+
+    /// A flow from `port`'s host that runs until stopped (or until `count` frames are sent).
+    func startFlow(
+        from port: String, source: String, to destination: String, rate: Int = 1000, count: Int? = nil
+    ) throws -> BackgroundCommand {
+        var extra = ["--rate", "\(rate)"]
+        if let count { extra += ["--count", "\(count)"] }
+        let flow = try BackgroundCommand(
+            flowCommand(from: port, source: source, destination: destination, extra: extra), label: "flow-\(port)")
+        try System.waitUntil("the flow from \(port) to start") { flow.output.contains("ready") }
+        return flow
+    }
+}
