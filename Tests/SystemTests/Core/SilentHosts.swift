@@ -21,17 +21,26 @@ final class SilentHosts {
     deinit { for namespace in namespaces.values { namespace.delete() } }
 
     /// The devargs of the net_tap device behind `port`.
-    func devargs(_ port: String) -> String { "net_tap_\(tag)\(port),iface=\(interfaces[port]!)" }
+    func devargs(_ port: String) -> String { "net_tap_\(tag)\(port),iface=\(interfaces[port] ?? port)" }
 
     /// Moves every tap interface (created by sluiced, so call it once sluiced is ready) into its namespace.
     func adopt(macs: [String: String]) throws {
         for (port, namespace) in namespaces {
-            try namespace.adoptSilent(interface: interfaces[port]!, mac: macs[port] ?? "02:00:00:00:ee:01")
+            try namespace.adoptSilent(interface: try interface(port), mac: macs[port] ?? "02:00:00:00:ee:01")
         }
     }
 
-    private func flowCommand(from port: String, source: String, destination: String, extra: [String]) -> [String] {
-        ["ip", "netns", "exec", namespaces[port]!.name, flowTool, "send", interfaces[port]!]
+    /// Throws rather than traps on a port without a host: a trap would skip the clean-up.
+    private func interface(_ port: String) throws -> String {
+        guard let interface = interfaces[port] else { throw TestFailure("no host on port \(port)") }
+        return interface
+    }
+
+    private func flowCommand(from port: String, source: String, destination: String, extra: [String]) throws
+        -> [String]
+    {
+        guard let namespace = namespaces[port] else { throw TestFailure("no host on port \(port)") }
+        return ["ip", "netns", "exec", namespace.name, flowTool, "send", try interface(port)]
             + ["--src-mac", source, "--dst-mac", destination] + extra
     }
 
@@ -44,7 +53,7 @@ final class SilentHosts {
         let received = try CounterSnapshot(daemon).port(port).counters.rxPackets
         var extra = ["--count", "\(count)", "--rate", "5000", "--src-macs", "\(stations)"]
         if let vlan { extra += ["--vlan", "\(vlan)"] }
-        try System.must(flowCommand(from: port, source: source, destination: destination, extra: extra))
+        try System.must(try flowCommand(from: port, source: source, destination: destination, extra: extra))
         try daemon.waitUntilSwitched(port: port, received: received + UInt64(count))
     }
 
@@ -55,7 +64,7 @@ final class SilentHosts {
         var extra = ["--rate", "\(rate)"]
         if let count { extra += ["--count", "\(count)"] }
         let flow = try BackgroundCommand(
-            flowCommand(from: port, source: source, destination: destination, extra: extra), label: "flow-\(port)")
+            try flowCommand(from: port, source: source, destination: destination, extra: extra), label: "flow-\(port)")
         try System.waitUntil("the flow from \(port) to start") { flow.output.contains("ready") }
         return flow
     }

@@ -95,6 +95,10 @@ extension SystemTests {
             #expect(try after.portGrowth("h1", since: before, \.rxPackets) == 3000)
             #expect(try after.portGrowth("h2", since: before, \.txPackets) == 3000, "every frame reached h2")
             #expect(after.newDrops(since: before).isEmpty, "\(after.newDrops(since: before))")
+            // h2's MAC stayed learned throughout: the flow was never flooded.
+            let floods =
+                (try after.stage("l2").events["flooded"] ?? 0) &- (try before.stage("l2").events["flooded"] ?? 0)
+            #expect(floods == 0, "the flow was flooded \(floods) times: the replacement touched h2's MAC entry")
             let n1 = try after.port("n1")
             #expect(n1.devargs == "net_null_pcn9,no-rx=1", "n1 runs on its new device")
 
