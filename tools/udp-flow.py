@@ -10,8 +10,9 @@ frame i comes from --src-mac plus i mod K (added to its last three bytes): K sta
 the frames carry an 802.1Q tag with VLAN V (for a trunk port's far end).
 receive: counts the IPv4/UDP frames to --port arriving on IFACE, and the distinct sequence numbers.
 Both print "ready" once their socket is open and, when they stop, one JSON line: {"sent": N} or
-{"received": N, "unique": U, "socket_drops": D} (D: frames the kernel dropped because this reader was slow,
-so a test can tell a slow reader from a lost packet). Raw sockets need no addresses, ARP or routes: the
+{"received": N, "unique": U, "socket_drops": D, "vlans": {...}} (D: frames the kernel dropped because this
+reader was slow, so a test can tell a slow reader from a lost packet; vlans: the received frames by their
+802.1Q tag, "untagged" or the VLAN ID). Raw sockets need no addresses, ARP or routes: the
 kernel of the namespace sends nothing else when IPv6 is disabled there.
 """
 import argparse
@@ -24,7 +25,10 @@ import time
 
 SOL_PACKET = 263
 PACKET_STATISTICS = 6
+PACKET_AUXDATA = 8
+TP_STATUS_VLAN_VALID = 1 << 4
 ETH_P_IP = 0x0800
+ETH_P_ALL = 0x0003
 
 stopping = False
 
@@ -83,8 +87,11 @@ def send(args):
 
 
 def receive(args):
-    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+    # All protocols: a tagged frame's EtherType is 802.1Q when the kernel leaves its tag in the data.
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    # The kernel takes a received frame's 802.1Q tag out of the data and reports it beside the frame.
+    sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
     sock.bind((args.iface, 0))
     sock.settimeout(0.2)
     # Frames queued before the bind completed are not ours to count: start clean.
@@ -93,6 +100,7 @@ def receive(args):
     received = 0
     seen = set()
     drops = 0
+    vlans = {}
     draining = False
     while True:
         if stopping and not draining:
@@ -100,20 +108,34 @@ def receive(args):
             draining = True
             sock.setblocking(False)
         try:
-            data, address = sock.recvfrom(2048)
+            data, ancillary, _, address = sock.recvmsg(2048, socket.CMSG_SPACE(20))
         except (BlockingIOError, socket.timeout, InterruptedError):
             if draining:
                 break
             continue
-        if address[2] == socket.PACKET_OUTGOING or len(data) < 50:
+        if address[2] == socket.PACKET_OUTGOING:
+            continue
+        vlan = None
+        for level, kind, aux in ancillary:
+            if level == SOL_PACKET and kind == PACKET_AUXDATA and len(aux) >= 20:
+                status, _, _, _, _, tci, _ = struct.unpack("IIIHHHH", aux[:20])
+                if status & TP_STATUS_VLAN_VALID:
+                    vlan = tci & 0x0FFF
+        if vlan is None and len(data) >= 18 and struct.unpack("!H", data[12:14])[0] == 0x8100:
+            vlan = struct.unpack("!H", data[14:16])[0] & 0x0FFF  # the tag left in the data
+            data = data[:12] + data[16:]
+        if len(data) < 50 or struct.unpack("!H", data[12:14])[0] != ETH_P_IP:
             continue
         if data[23] != 17 or struct.unpack("!H", data[36:38])[0] != args.port:
             continue
+        key = "untagged" if vlan is None else str(vlan)
+        vlans[key] = vlans.get(key, 0) + 1
         received += 1
         seen.add(struct.unpack("!Q", data[42:50])[0])
     stats = sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8)
     drops += struct.unpack("II", stats)[1]
-    print(json.dumps({"received": received, "unique": len(seen), "socket_drops": drops}), flush=True)
+    print(json.dumps({"received": received, "unique": len(seen), "socket_drops": drops, "vlans": vlans}),
+          flush=True)
 
 
 def main():

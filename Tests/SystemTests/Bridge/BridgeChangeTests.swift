@@ -68,6 +68,23 @@ extension SystemTests {
             #expect(try !client.call(BridgeMethods.macList).contains { $0.mac == Self.flowDestination })
             try flooded(try window(), to: ["h2", "n1", "n2"], not: [])
 
+            // Egress tagging follows the port's mode: h2 as a trunk gets the flow tagged with VLAN 10, as the
+            // trunk's native VLAN untagged, and as an access port again untagged.
+            func tagsOnH2() throws -> [String] {
+                let receiver = try hosts.startReceiver(on: "h2")
+                defer { receiver.stop() }
+                _ = try window()
+                return try SilentHosts.framesByVLAN(receiver).filter { $0.value > 0 }.keys.sorted()
+            }
+            try set("h2", ["vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(10)])])])
+            #expect(try tagsOnH2() == ["10"])
+            try set(
+                "h2",
+                ["vlan": .object(["mode": .string("trunk"), "allowed": .array([.number(20)]), "native": .number(10)])])
+            #expect(try tagsOnH2() == ["untagged"])
+            try set("h2", ["vlan": .object(["mode": .string("access"), "id": .number(10)])])
+            #expect(try tagsOnH2() == ["untagged"])
+
             // Access VLAN: n1 leaves VLAN 10 and gets nothing.
             try set("n1", ["vlan": .object(["mode": .string("access"), "id": .number(20)])])
             try flooded(try window(), to: ["h2", "n2"], not: ["n1"])

@@ -57,6 +57,25 @@ final class SilentHosts {
         try daemon.waitUntilSwitched(port: port, received: received + UInt64(count))
     }
 
+    /// A receiver on `port`'s host counting the test frames that arrive there, by their 802.1Q tag.
+    func startReceiver(on port: String) throws -> BackgroundCommand {
+        guard let namespace = namespaces[port] else { throw TestFailure("no host on port \(port)") }
+        let receiver = try BackgroundCommand(
+            ["ip", "netns", "exec", namespace.name, flowTool, "receive", try interface(port)], label: "rx-\(port)")
+        try System.waitUntil("the receiver on \(port) to listen") { receiver.output.contains("ready") }
+        return receiver
+    }
+
+    /// Stops a receiver; the frames it got by tag: "untagged" or the VLAN ID → count.
+    static func framesByVLAN(_ receiver: BackgroundCommand) throws -> [String: Int] {
+        receiver.stop()
+        guard let line = receiver.output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+            let summary = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let vlans = summary["vlans"] as? [String: Int]
+        else { throw TestFailure("no summary from the receiver: \(receiver.output)") }
+        return vlans
+    }
+
     /// A flow from `port`'s host that runs until stopped (or until `count` frames are sent).
     func startFlow(
         from port: String, source: String, to destination: String, rate: Int = 1000, count: Int? = nil
