@@ -88,7 +88,7 @@ extension SystemTests {
             let reopened = try Self.set(client, "n1", ["rx-descriptors": .number(512)])
             #expect(reopened.changes.map(\.action) == ["replace-port"], "\(reopened.changes)")
             try System.waitUntil("the flow to finish", timeout: .seconds(60)) { !flow.process.isRunning }
-            let sent = try Self.summary(flow.output)
+            let sent = try SystemTests.Hitless.summary(flow.output, "sent")
             #expect(sent == 3000)
             try daemon.waitUntilSwitched(port: "h1", received: try before.port("h1").counters.rxPackets + 3000)
             let after = try CounterSnapshot(daemon)
@@ -107,10 +107,6 @@ extension SystemTests {
             try hosts.send(10, from: "h1", source: Self.macH1, to: "02:00:00:00:7f:01", through: daemon)
             #expect(try CounterSnapshot(daemon).portGrowth("n1", since: flooded, \.txPackets) == 10)
             #expect(try daemon.stop() == 0, "\(daemon.log)")
-        }
-
-        static func summary(_ output: String) throws -> Int {
-            try SystemTests.Hitless.summary(output, "sent")
         }
     }
 }
