@@ -16,7 +16,13 @@ public struct DPDKError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String {
-        "\(operation): \(String(cString: rte_strerror(code))) (errno \(code))"
+        // Many drivers return a bare -1 for any failure, which ethdev passes on as -EPERM: printing
+        // "Operation not permitted" would name a cause that is usually not the real one.
+        if code == EPERM {
+            return "\(operation) failed with -1, which drivers return for any error (DPDK's log above says why; "
+                + "as an errno it would read \"\(String(cString: rte_strerror(code)))\")"
+        }
+        return "\(operation): \(String(cString: rte_strerror(code))) (errno \(code))"
     }
 }
 

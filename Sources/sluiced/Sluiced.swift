@@ -17,7 +17,13 @@ struct Sluiced: ParsableCommand {
     @Option(name: .shortAndLong, help: "The YAML configuration file.")
     var config = "/etc/sluice/sluice.yaml"
 
-    @Flag(name: .customLong("check-config"), help: "Validate the configuration and exit.")
+    @Flag(
+        name: .customLong("check-config"),
+        help: ArgumentHelp(
+            "Validate the configuration and exit.",
+            discussion:
+                "Checks what start-up would run: --config merged with the state file (unless --discard-state or --state-file ''), against this machine's CPUs and running DPDK processes."
+        ))
     var checkConfig = false
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -43,22 +49,27 @@ struct Sluiced: ParsableCommand {
         }
         let logger = Logger(label: "sluiced")
 
+        // --check-config and start-up run exactly the same checks on exactly the same merged document, so
+        // that what validates also starts; only the DPDK calls are left out.
+        let host = HostFacts.current()
         var settings: SluiceConfig
         do {
-            settings = try SluiceConfig.load(path: config)
+            settings = try SluiceConfig.load(path: config, host: host)
         } catch {
             FileHandle.standardError.write(
                 Data("sluiced: invalid configuration \(config):\n\(error.description)\n".utf8))
             throw ExitCode(2)
         }
         let statePath = stateFile.isEmpty ? nil : stateFile
-        if let statePath, !discardState, !checkConfig {
+        if let statePath, !discardState {
             do {
                 if let state = try StateFile.read(path: statePath) {
                     // Validated as a whole: the config file's restart-only settings may have changed since.
-                    settings = try settings.withRuntimeState(from: state)
-                    logger.notice(
-                        "restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
+                    settings = try settings.withRuntimeState(from: state, host: host)
+                    if !checkConfig {
+                        logger.notice(
+                            "restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
+                    }
                 }
             } catch {
                 FileHandle.standardError.write(

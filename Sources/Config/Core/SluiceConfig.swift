@@ -28,7 +28,8 @@ public struct SluiceConfig: Equatable, Sendable {
     }
 
     /// Parses and completely validates a YAML (or JSON) document; throws a ConfigError listing every problem.
-    public static func parse(yaml: String) throws(ConfigError) -> SluiceConfig {
+    /// `host` adds the rules that need the machine (see `HostFacts`).
+    public static func parse(yaml: String, host: HostFacts = .unknown) throws(ConfigError) -> SluiceConfig {
         let root = try composeRoot(yaml)
         let log = ProblemLog()
         let walker = YAMLWalker(log: log)
@@ -40,13 +41,13 @@ public struct SluiceConfig: Equatable, Sendable {
             throw ConfigError(problems: log.problems)
         }
         let config = ConfigDecoder(log: log).decode(root: mapping)
-        config.validate(into: log)
+        config.validate(into: log, host: host)
         guard log.isEmpty else { throw ConfigError(problems: log.problems) }
         return config
     }
 
     /// Reads the file at `path`, then `parse(yaml:)`.
-    public static func load(path: String) throws(ConfigError) -> SluiceConfig {
+    public static func load(path: String, host: HostFacts = .unknown) throws(ConfigError) -> SluiceConfig {
         let data: Data
         do {
             // Bounded, so that a wrong path such as /dev/zero fails instead of exhausting memory.
@@ -63,7 +64,7 @@ public struct SluiceConfig: Equatable, Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(path: "", message: "configuration file \(path) is not valid UTF-8")
         }
-        return try parse(yaml: text)
+        return try parse(yaml: text, host: host)
     }
 
     /// Far above any real configuration (64 ports fit in a few kilobytes).

@@ -1,14 +1,14 @@
 extension SluiceConfig {
     /// Runs every semantic rule on a config (parsed or built in code) and throws all problems found.
-    public func validate() throws(ConfigError) {
+    public func validate(host: HostFacts = .unknown) throws(ConfigError) {
         let log = ProblemLog()
-        validate(into: log)
+        validate(into: log, host: host)
         if !log.isEmpty { throw ConfigError(problems: log.problems) }
     }
 
     /// Rules whose inputs `log` marks as undecodable are skipped: their values are defaults or placeholders.
-    func validate(into log: ProblemLog) {
-        Validator(config: self, log: log).run()
+    func validate(into log: ProblemLog, host: HostFacts = .unknown) {
+        Validator(config: self, log: log, host: host).run()
     }
 }
 
@@ -18,6 +18,7 @@ extension SluiceConfig {
 struct Validator {
     let config: SluiceConfig
     let log: ProblemLog
+    let host: HostFacts
 
     func run() {
         let mask = validateEAL()
@@ -26,6 +27,11 @@ struct Validator {
         validateL2()
         validatePorts(mask: mask, mbufDataSize: dataSize)
         validatePatches()
+        // Rules across sections and against the machine, each in its feature's folder.
+        validateLcoresOnHost(mask: mask)
+        validateFilePrefixOnHost()
+        validatePoolSize(mask: mask)
+        validateSharedDevices()
     }
 
     // MARK: eal
@@ -78,11 +84,14 @@ struct Validator {
 
         for (index, argument) in eal.extraArgs.enumerated() {
             let path = KeyPath.element("eal.extra-args", index)
-            if isKnown(path), let option = EALOptions.reservedOption(in: argument) {
+            guard isKnown(path), let option = EALOptions.reservedOption(in: argument) else { continue }
+            if let configKey = option.configKey {
                 report(
                     path,
-                    "\(quoted(argument)) is an EAL option Sluice sets itself (\(option.spelling)); use \(option.configKey) instead"
+                    "\(quoted(argument)) is an EAL option Sluice sets itself (\(option.spelling)); use \(configKey) instead"
                 )
+            } else if let refusal = option.refusal {
+                report(path, "\(quoted(argument)) cannot be passed to EAL (\(option.spelling)): \(refusal)")
             }
         }
         validateLcoreCPUs(mainLcore: mainLcore, mask: mask)
@@ -213,6 +222,7 @@ struct Validator {
                     "\(txQueues) is fewer than the \(threads) PMD threads of eal.pmd-cpu-mask \(hex(mask)): each PMD thread needs its own tx queue on every port because DPDK tx queues are not thread-safe; use at least \(threads), or omit tx-queues for one per PMD thread"
                 )
             }
+            validateDriverLimits(of: port, at: path, mask: mask)
             checkDescriptors(port.rxDescriptors, at: key("rx-descriptors"))
             checkDescriptors(port.txDescriptors, at: key("tx-descriptors"))
 

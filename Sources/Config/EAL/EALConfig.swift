@@ -60,6 +60,12 @@ public enum MemoryMode: Equatable, Sendable {
         }
     }
 
+    /// Whether EAL's memory comes from hugepages (and so `eal.socket-mem` applies).
+    public var usesHugepages: Bool {
+        if case .noHuge = self { return false }
+        return true
+    }
+
     /// The default size of a no-huge memory pool, in megabytes.
     public static let defaultNoHugeMegabytes = 512
 }

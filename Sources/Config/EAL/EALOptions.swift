@@ -1,10 +1,28 @@
-/// The EAL command-line options Sluice derives from the configuration, so that `eal.extra-args` cannot
-/// contradict them (EAL would take the later, or fail on the duplicate, and the config would lie).
+/// The EAL command-line options `eal.extra-args` may not contain: those Sluice derives from the
+/// configuration (EAL would take the later, or fail on the duplicate, and the config would lie), and those
+/// that would break a daemon (print and exit, or run as a secondary process).
 enum EALOptions {
     struct Reserved {
         let shortNames: [Character]
         let longNames: [String]
-        let configKey: String
+        /// What to use instead, for an option Sluice derives; nil for one that `refusal` explains.
+        let configKey: String?
+        /// Why the option can never be used, for one Sluice does not derive.
+        let refusal: String?
+
+        init(shortNames: [Character], longNames: [String], configKey: String) {
+            self.shortNames = shortNames
+            self.longNames = longNames
+            self.configKey = configKey
+            self.refusal = nil
+        }
+
+        init(shortNames: [Character], longNames: [String], refusal: String) {
+            self.shortNames = shortNames
+            self.longNames = longNames
+            self.configKey = nil
+            self.refusal = refusal
+        }
 
         var spelling: String {
             (shortNames.map { "-\($0)" } + longNames.map { "--\($0)" }).joined(separator: ", ")
@@ -34,18 +52,29 @@ enum EALOptions {
         Reserved(
             shortNames: [], longNames: ["no-pci"],
             configKey: "ports[].devargs (Sluice adds --no-pci when no port is a PCI device)"),
+        // -h/--help print EAL's usage and exit(0): a daemon that "starts" successfully and is gone. --usage
+        // and --version are not DPDK 22.11 options (EAL would fail on them), but what an operator tries first.
+        Reserved(
+            shortNames: ["h"], longNames: ["help", "usage", "version"],
+            refusal: "EAL would print its usage and exit (or fail on an unknown option) instead of starting; "
+                + "sluiced --help and --version describe sluiced"),
+        Reserved(
+            shortNames: [], longNames: ["proc-type"],
+            refusal: "sluiced always runs as DPDK's primary process, the default (it owns the ports and the "
+                + "pool); secondary or auto would attach to another DPDK process's memory"),
     ]
 
     /// DPDK 22.11's other long options. getopt_long accepts any unambiguous abbreviation, so an argument is
     /// only known to mean a reserved option once these are ruled out.
     private static let otherLongNames = [
-        "base-virtaddr", "create-uio-dev", "force-max-simd-bitwidth", "help", "huge-dir", "huge-worker-stack",
+        "base-virtaddr", "create-uio-dev", "force-max-simd-bitwidth", "huge-dir", "huge-worker-stack",
         "iova-mode", "legacy-mem", "log-level", "match-allocations", "mbuf-pool-ops-name", "no-hpet", "no-shconf",
-        "no-telemetry", "proc-type", "single-file-segments", "socket-limit", "syslog", "telemetry", "trace",
+        "no-telemetry", "single-file-segments", "socket-limit", "syslog", "telemetry", "trace",
         "trace-bufsz", "trace-dir", "trace-mode", "vfio-intr", "vfio-vf-token", "vmware-tsc-map",
     ]
 
     /// Short options that take no argument and so may be followed by more options in the same word (`-vl`).
+    /// (`-h` is refused itself; `-v` only logs DPDK's version at start, which is harmless.)
     private static let flagShortNames: Set<Character> = ["h", "v"]
 
     /// The reserved option `argument` would set, if any: `--opt`, `--opt=value`, an abbreviation getopt

@@ -71,8 +71,10 @@ extension SluiceConfig {
     /// from `self`, the configuration file, so that the state file cannot override those. Which is which is
     /// `ChangeRules.table`, the rules `ConfigPlan` follows. The result is validated as a whole: the file's
     /// restart settings may have changed since the state was written.
-    public func withRuntimeState(from state: SluiceConfig) throws(ConfigError) -> SluiceConfig {
+    public func withRuntimeState(
+        from state: SluiceConfig, host: HostFacts = .unknown
+    ) throws(ConfigError) -> SluiceConfig {
         let merged = ChangeRules.table.runtimeSettings(of: state.document, over: document) ?? document
-        return try SluiceConfig.parse(yaml: merged.yaml)
+        return try SluiceConfig.parse(yaml: merged.yaml, host: host)
     }
 }

@@ -38,6 +38,16 @@ enum Devargs {
     }
 
     static let virtualPrefix = "net_"
+    /// net_tap's device names (`net_tap0`, `net_tap_a`): DPDK picks the driver by this prefix.
+    static let tapPrefix = "net_tap"
+    static let pcapPrefix = "net_pcap"
+
+    /// The value of `key=` in the device arguments after the name, if given; of a repeated key the last,
+    /// which is the one net_tap and net_pcap keep.
+    static func argument(_ key: String, in devargs: String) -> String? {
+        let arguments = devargs.split(separator: ",", omittingEmptySubsequences: true).dropFirst()
+        return arguments.last { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
+    }
 
     /// Whether `name` is a syntactically valid virtual device name: `net_` then a driver name, conventionally
     /// followed by an instance number (`net_tap0`). DPDK picks the driver by this prefix.

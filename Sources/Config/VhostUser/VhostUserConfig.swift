@@ -41,6 +41,9 @@ public struct VhostUserConfig: Equatable, Sendable {
 
     static let devicePrefix = "net_vhost_"
 
+    /// RTE_ETHER_MTU: every ethdev's MTU until set, and net_vhost cannot set it.
+    public static let mtu = 1500
+
     /// DPDK's device name for the vhost-user port called `portName`: `net_vhost_` and the name when it only
     /// has letters, digits and `_`; otherwise those characters (others replaced by `_`) and a hash of the
     /// full name, so that `vm-1` and `vm.1` stay distinct. At most 10 + 32 + 9 characters, within DPDK's

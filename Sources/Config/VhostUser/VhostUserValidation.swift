@@ -21,19 +21,29 @@ extension Validator {
 
         let socketPath = key("path")
         if isKnown(socketPath), validateSocketPath(vhost.path, at: socketPath) {
-            if let first = socketPaths[vhost.path] {
+            // Compared by what they name: `/run/x/../x/a.sock` is `/run/x/a.sock`.
+            let normalised = NormalisedPath.of(vhost.path)
+            if let first = socketPaths[normalised] {
                 report(
                     socketPath,
-                    "\(quoted(vhost.path)) is already the socket of ports[\(first)]; each vhost-user port needs its own socket"
+                    "\(NormalisedPath.describe(vhost.path, sameAs: config.ports[first].vhostUser?.path ?? normalised)) is already the socket of ports[\(first)]; each vhost-user port needs its own socket"
                 )
-            } else if vhost.path == config.control.socketPath, isKnown("control.socket") {
+            } else if isKnown("control.socket"), normalised == NormalisedPath.of(config.control.socketPath) {
                 report(
                     socketPath,
-                    "\(quoted(vhost.path)) is control.socket, sluicectl's socket; give the vhost-user port its own socket"
+                    "\(NormalisedPath.describe(vhost.path, sameAs: config.control.socketPath)) is control.socket, sluicectl's socket; give the vhost-user port its own socket"
                 )
             } else {
-                socketPaths[vhost.path] = index
+                socketPaths[normalised] = index
             }
+        }
+
+        // net_vhost has no MTU operation: its MTU stays DPDK's default, and start-up refuses any other.
+        if isKnown(key("mtu")), port.mtu != VhostUserConfig.mtu, Limits.mtu.contains(port.mtu) {
+            report(
+                key("mtu"),
+                "\(port.mtu) cannot be set on a vhost-user port: DPDK's vhost driver (net_vhost) cannot change its MTU, which is \(VhostUserConfig.mtu); remove mtu or set it to \(VhostUserConfig.mtu) (the guest's virtio-net MTU is the guest's setting)"
+            )
         }
 
         var queues: Int?

@@ -153,10 +153,19 @@ struct RandomConfigs {
     }
 
     mutating func config() -> SluiceConfig {
-        let eal = eal()
+        var eal = eal()
         let pmdCount = eal.pmdCPUMask.nonzeroBitCount
-        let mbufs = int(1024...4_194_304)
-        let mempool = MempoolConfig(mbufs: mbufs, cacheSize: int(0...512), mbufDataSize: int(1024...16384))
+        let mbufDataSize = int(1024...16384)
+        // A pool that fits the largest memory validation accepts (64 GiB), and memory sizes that hold it, as
+        // the MTUs below fit the mbufs.
+        let perMbuf = mbufDataSize + MempoolConfig.headroom + Validator.mbufOverheadBytes
+        let mbufs = int(1024...min(4_194_304, Limits.noHugeMegabytes.upperBound * 1_048_576 / perMbuf))
+        let mempool = MempoolConfig(mbufs: mbufs, cacheSize: int(0...512), mbufDataSize: mbufDataSize)
+        let poolMegabytes = Validator.poolMegabytes(mempool)
+        if case .noHuge(let megabytes) = eal.memory { eal.memory = .noHuge(megabytes: max(megabytes, poolMegabytes)) }
+        if let socketMem = eal.socketMem {
+            eal.socketMem = socketMem + "," + String(poolMegabytes + int(0...64))
+        }
         let l2 = L2Config(
             macAgingSeconds: chance(0.2) ? 0 : int(10...1_000_000), maxMACsPerPort: int(1...1_048_576),
             macTableSize: powerOfTwo(1024...16_777_216))
@@ -183,11 +192,11 @@ struct RandomConfigs {
         let lcores = eal.pmdLcores
         let ports = names.enumerated().map { index, name in
             let rxQueues = int(1...4)
-            var devargs = "net_tap\(index)"
+            var devargs = "net_null\(index)"
             if chance(0.5) {
                 // Anything but whitespace and stray commas goes after the device name.
                 let value = text().filter { !$0.isWhitespace && $0 != "," }
-                devargs += ",iface=" + (value.isEmpty ? "x" : value)
+                devargs += ",arg=" + (value.isEmpty ? "x" : value)
             }
             var port = PortConfig(
                 name: name, devargs: devargs, rxQueues: rxQueues,

@@ -21,7 +21,7 @@ enum RichConfigs {
         l2: L2Config(macAgingSeconds: 300, maxMACsPerPort: 4096, macTableSize: 262144),
         ports: [
             PortConfig(
-                name: "p0", devargs: "net_tap0,iface=sl0", rxQueues: 1, txQueues: 2, rxDescriptors: 1024,
+                name: "p0", devargs: "net_null0", rxQueues: 1, txQueues: 2, rxDescriptors: 1024,
                 txDescriptors: 1024, mtu: 1500, admin: .up, rxQueueAffinity: [1],
                 vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1), maxMACs: 16,
                 portSecurity: PortSecurityConfig(
@@ -29,11 +29,11 @@ enum RichConfigs {
                     ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }),
                 staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0201), vlan: 200)]),
             PortConfig(
-                name: "p1", devargs: "net_tap1", vlan: .access(vlan: 100),
+                name: "p1", devargs: "net_null1", vlan: .access(vlan: 100),
                 staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0001))]),
-            PortConfig(name: "p2", devargs: "net_tap2"),
-            PortConfig(name: "p3", devargs: "net_tap3"),
-            PortConfig(name: "p4", devargs: "net_tap4"),
+            PortConfig(name: "p2", devargs: "net_null2"),
+            PortConfig(name: "p3", devargs: "net_null3"),
+            PortConfig(name: "p4", devargs: "net_null4"),
         ],
         patches: [PatchPair("p2", "p3")])
 
@@ -46,17 +46,17 @@ enum RichConfigs {
         l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 100, macTableSize: 1024),
         ports: [
             PortConfig(
-                name: "p0", devargs: "net_tap5,iface=x0", rxQueues: 2, txQueues: 3, rxDescriptors: 512,
+                name: "p0", devargs: "net_null5", rxQueues: 2, txQueues: 3, rxDescriptors: 512,
                 txDescriptors: 2048, mtu: 2000, admin: .down, rxQueueAffinity: [1, 1],
                 vlan: .trunk(allowed: VLANSet([300]), native: 5), maxMACs: 32,
                 portSecurity: PortSecurityConfig(mac: mac(0x5254_0000_0009), ipv4: [IPv4Address(10, 0, 0, 9)]),
                 staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0202), vlan: 300)]),
             PortConfig(
-                name: "p1", devargs: "net_tap6", vlan: .access(vlan: 200),
+                name: "p1", devargs: "net_null6", vlan: .access(vlan: 200),
                 staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0002))]),
-            PortConfig(name: "p2", devargs: "net_tap7", vlan: .access(vlan: 300)),
-            PortConfig(name: "p3", devargs: "net_tap8"),
-            PortConfig(name: "p4", devargs: "net_tap9"),
+            PortConfig(name: "p2", devargs: "net_null7", vlan: .access(vlan: 300)),
+            PortConfig(name: "p3", devargs: "net_null8"),
+            PortConfig(name: "p4", devargs: "net_null9"),
         ],
         patches: [PatchPair("p3", "p4")])
 
@@ -65,7 +65,7 @@ enum RichConfigs {
         eal: EALConfig(pmdCPUMask: 0x2, memory: .noHuge(megabytes: 1024)),
         ports: [
             .vhostUser(name: "q0", path: "/run/sluice/vhost/q0.sock", mode: .client, queues: 1),
-            PortConfig(name: "q1", devargs: "net_tap0", txQueues: 1),
+            PortConfig(name: "q1", devargs: "net_null0", txQueues: 1),
         ])
 
     static let vhostState = SluiceConfig(

@@ -5,7 +5,7 @@ import Testing
 /// `eal.lcore-cpus` is read once, when EAL starts: like the rest of `eal`, a change needs a restart.
 @Suite struct LcoreCPUsPlanTests {
     static let base = SluiceConfig(
-        eal: EALConfig(pmdCPUMask: 0x6), ports: [PortConfig(name: "tap0", devargs: "net_tap0,iface=sl0")])
+        eal: EALConfig(pmdCPUMask: 0x6), ports: [PortConfig(name: "tap0", devargs: "net_null0")])
 
     static func plan(from old: [Int: Int], to new: [Int: Int]) throws -> ConfigPlan {
         var before = base

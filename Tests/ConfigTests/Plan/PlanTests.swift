@@ -12,14 +12,14 @@ import Testing
     static let base = SluiceConfig(
         eal: EALConfig(pmdCPUMask: 0x2),
         ports: [
-            PortConfig(name: "tap0", devargs: "net_tap0,iface=sl0", rxQueueAffinity: [1]),
-            PortConfig(name: "tap1", devargs: "net_tap1,iface=sl1"),
+            PortConfig(name: "tap0", devargs: "net_null0", rxQueueAffinity: [1]),
+            PortConfig(name: "tap1", devargs: "net_null1"),
             PortConfig(
-                name: "uplink", devargs: "net_tap2,iface=sl2",
+                name: "uplink", devargs: "net_null2",
                 vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1),
                 staticMACs: [StaticMACConfig(mac: uplinkMAC, vlan: 200)]),
             PortConfig(
-                name: "vm1", devargs: "net_tap3,iface=sl3", vlan: .access(vlan: 100), maxMACs: 16,
+                name: "vm1", devargs: "net_null3", vlan: .access(vlan: 100), maxMACs: 16,
                 portSecurity: PortSecurityConfig(
                     mac: vmMAC, ipv4: [IPv4Address(10, 0, 100, 5)], ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }
                 ),
@@ -153,7 +153,7 @@ import Testing
     // MARK: Ports
 
     @Test(arguments: [
-        ("devargs", "devargs net_tap3,iface=sl3 → net_tap9"),
+        ("devargs", "devargs net_null3 → net_null9"),
         ("rx-queues", "rx-queues 1 → 2"),
         ("tx-queues", "tx-queues (unset) → 2"),
         ("rx-descriptors", "rx-descriptors 1024 → 4096"),
@@ -165,7 +165,7 @@ import Testing
         let plan = Self.plan { config in
             let vm1 = Self.index("vm1")
             switch key {
-            case "devargs": config.ports[vm1].devargs = "net_tap9"
+            case "devargs": config.ports[vm1].devargs = "net_null9"
             case "rx-queues": config.ports[vm1].rxQueues = 2
             case "tx-queues": config.ports[vm1].txQueues = 2
             case "rx-descriptors": config.ports[vm1].rxDescriptors = 4096
@@ -276,12 +276,12 @@ import Testing
     @Test func addAndRemovePorts() {
         let plan = Self.plan { config in
             config.ports.removeAll { $0.name == "vm1" }
-            config.ports.append(PortConfig(name: "vm2", devargs: "net_tap4,iface=sl4", vlan: .access(vlan: 100)))
+            config.ports.append(PortConfig(name: "vm2", devargs: "net_null4", vlan: .access(vlan: 100)))
         }
         #expect(
             plan.changes == [
-                ConfigChange(action: .removePort, target: "vm1", summary: "remove port vm1 (net_tap3,iface=sl3)"),
-                ConfigChange(action: .addPort, target: "vm2", summary: "add port vm2 (net_tap4,iface=sl4)"),
+                ConfigChange(action: .removePort, target: "vm1", summary: "remove port vm1 (net_null3)"),
+                ConfigChange(action: .addPort, target: "vm2", summary: "add port vm2 (net_null4)"),
             ])
     }
 
@@ -316,12 +316,12 @@ import Testing
             ])
 
         let repatch = Self.plan { config in
-            config.ports.append(PortConfig(name: "tap4", devargs: "net_tap4"))
+            config.ports.append(PortConfig(name: "tap4", devargs: "net_null4"))
             config.patches = [PatchPair("tap4", "tap1")]
         }
         #expect(
             repatch.changes == [
-                ConfigChange(action: .addPort, target: "tap4", summary: "add port tap4 (net_tap4)"),
+                ConfigChange(action: .addPort, target: "tap4", summary: "add port tap4 (net_null4)"),
                 ConfigChange(
                     action: .updatePatches, target: "patches", summary: "patches: add [tap4, tap1], remove [tap0, tap1]"
                 ),
@@ -332,15 +332,15 @@ import Testing
 
     @Test func changesAreOrderedByActionThenPort() {
         var old = Self.base
-        old.ports.append(PortConfig(name: "gone1", devargs: "net_tap7"))
-        old.ports.insert(PortConfig(name: "gone0", devargs: "net_tap8"), at: 0)
+        old.ports.append(PortConfig(name: "gone1", devargs: "net_null7"))
+        old.ports.insert(PortConfig(name: "gone0", devargs: "net_null8"), at: 0)
         let plan = ConfigPlan.between(
             old,
             {
                 var new = Self.base
                 new.ports.reverse()  // new order: vm1, uplink, tap1, tap0
-                new.ports.append(PortConfig(name: "new1", devargs: "net_tap5"))
-                new.ports.insert(PortConfig(name: "new0", devargs: "net_tap6"), at: 0)
+                new.ports.append(PortConfig(name: "new1", devargs: "net_null5"))
+                new.ports.insert(PortConfig(name: "new0", devargs: "net_null6"), at: 0)
                 new.patches = []
                 new.l2.macAgingSeconds = 60
                 new.eal.pmdCPUMask = 0x4
@@ -364,11 +364,11 @@ import Testing
     /// Names that YAML or the summary notation would misread are quoted in summaries only when needed.
     @Test func summariesQuoteOnlyWhatNeedsIt() {
         let plan = Self.plan { config in
-            config.ports.append(PortConfig(name: "yes", devargs: "net_tap9,iface=#x"))
+            config.ports.append(PortConfig(name: "yes", devargs: "net_null9,iface=#x"))
             config.eal.extraArgs = ["", "a,b", "a b", "plain"]
             config.eal.socketMem = "512,512"
         }
-        #expect(plan.changes.map(\.summary) == ["add port yes (net_tap9,iface=#x)"])
+        #expect(plan.changes.map(\.summary) == ["add port yes (net_null9,iface=#x)"])
         #expect(
             plan.needsRestart == [
                 "eal.socket-mem: (unset) → 512,512", #"eal.extra-args: [] → ["", "a,b", "a b", plain]"#,

@@ -12,8 +12,8 @@ import Testing
     static let config = SluiceConfig(
         l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 9),
         ports: [
-            PortConfig(name: "a", devargs: "net_tap0,iface=a", vlan: .access(vlan: 10)),
-            PortConfig(name: "b", devargs: "net_tap1,iface=b", admin: .down, maxMACs: 3),
+            PortConfig(name: "a", devargs: "net_null0", vlan: .access(vlan: 10)),
+            PortConfig(name: "b", devargs: "net_null1", admin: .down, maxMACs: 3),
         ],
         patches: [])
 
@@ -68,7 +68,7 @@ import Testing
         var file = Self.config
         file.eal.pmdCPUMask = 0x6
         file.l2.macTableSize = 4096
-        file.ports = [PortConfig(name: "old", devargs: "net_tap9")]
+        file.ports = [PortConfig(name: "old", devargs: "net_null9")]
         var state = Self.config
         state.l2.macTableSize = 1024
         state.eal.pmdCPUMask = 0x2

@@ -101,13 +101,13 @@ import Testing
             control: ControlConfig(socketGroup: "netops", socketMode: 0o7),
             ports: [
                 PortConfig(
-                    name: "uplink", devargs: "net_tap0", rxQueues: 2, txQueues: 4, rxQueueAffinity: [1, 2],
+                    name: "uplink", devargs: "net_null0", rxQueues: 2, txQueues: 4, rxQueueAffinity: [1, 2],
                     vlan: .trunk(allowed: [1, 2, 3, 100, 200, 201], native: 7), maxMACs: 16,
                     portSecurity: PortSecurityConfig(
                         mac: EthernetAddress(rawValue: 0x5254_0012_3456), ipv4: [IPv4Address(10, 0, 0, 1)],
                         ipv6: [IPv6Address(high: 0xfd00_0000_0000_0000, low: 1)]),
                     staticMACs: [StaticMACConfig(mac: EthernetAddress(rawValue: 0x0200_0000_0001), vlan: 200)]),
-                PortConfig(name: "vm1", devargs: "net_tap1", vlan: .access(vlan: 100)),
+                PortConfig(name: "vm1", devargs: "net_null1", vlan: .access(vlan: 100)),
             ])
         try config.validate()
         let yaml = config.renderYAML()

@@ -152,15 +152,17 @@ extension SystemTests {
             #expect(bogus?.code == RPCErrorObject.applyFailed, "\(String(describing: bogus))")
             #expect(try daemon.ports().keys.sorted() == ["a", "b", "c"])
             #expect(try client.call(StatusMethods.health).revision == 2)
-            // A device that attaches but cannot be set up (net_tap has at most 16 queues) is unplugged
-            // again: its interface disappears, and a corrected retry with the same device name gets a fresh
-            // device with the new settings instead of adopting the half-made one.
+            // A device that attaches but cannot be set up (net_tap has at most 16 queues; it gets as many rx as
+            // tx queues and a pool that fills them, or validation would refuse it before the device is touched)
+            // is unplugged again: its interface disappears, and a corrected retry with the same device name gets
+            // a fresh device with the new settings instead of adopting the half-made one.
             let (tapD, tapD2) = (uniqueName("rd"), uniqueName("re"))
             let tooMany = Self.rejection(
                 client, "port.add",
                 PortAddParams(
                     port: .object([
                         "name": .string("d"), "devargs": .string("net_tap_rd,iface=\(tapD)"), "rx-queues": .number(17),
+                        "tx-queues": .number(17), "rx-descriptors": .number(64),
                     ])))
             #expect(tooMany?.code == RPCErrorObject.applyFailed, "\(String(describing: tooMany))")
             #expect(try System.run(["ip", "link", "show", tapD]).status != 0, "no half-made tap interface is left")
