@@ -82,13 +82,23 @@ func formatMAC(_ mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> String {
 }
 
 extension Dataplane {
-    /// Degraded when a PMD is not running or a port that is up has no link.
+    /// One problem per stalled PMD, with what it holds up.
+    func stallProblems() -> [String] {
+        guard let stall = stalledPMDs else { return [] }
+        let kept = retainedGenerations.isEmpty ? "" : "; \(retainedGenerations.count) old generation(s) kept for it"
+        return stall.lcores.map { lcore in
+            "PMD on lcore \(lcore): no quiescent state for \(stall.timeout.components.seconds) s or more (stalled): configuration changes are refused\(kept)"
+        }
+    }
+
+    /// Degraded when a PMD is not running or stalled, or a port that is up has no link.
     public func health() -> HealthStatus {
         var problems: [String] = []
         let running = pmds.filter(\.isRunning).count
         if running < pmds.count {
             problems.append("\(pmds.count - running) of \(pmds.count) PMD threads are not running")
         }
+        problems += stallProblems()
         var linkUp = 0
         for port in ports where port.config.admin == .up {
             if port.ethPort.link.up { linkUp += 1 } else { problems.append("port \(port.name): link down") }

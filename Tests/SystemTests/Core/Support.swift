@@ -99,8 +99,8 @@ final class SluicedProcess {
 
     /// Starts sluiced. `config` is the YAML with `@SOCKET@` and `@PREFIX@` placeholders filled in here.
     /// `reusing` starts it in an earlier daemon's directory (same config path, socket and state file): a
-    /// restart.
-    init(config: String, label: String, reusing previous: URL? = nil) throws {
+    /// restart. `environment` is added to the test runner's (testing hooks such as `SLUICE_TEST_STALL_PMD`).
+    init(config: String, label: String, reusing previous: URL? = nil, environment: [String: String] = [:]) throws {
         directory = try previous ?? System.scratchDirectory(label)
         configPath = directory.appendingPathComponent("sluice.yaml").path
         socketPath = directory.appendingPathComponent("sluice.sock").path
@@ -122,6 +122,9 @@ final class SluicedProcess {
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
     }
 
