@@ -17,6 +17,7 @@ extension Dataplane {
                 sum.txDropped += block.load(PortCounters.txDropped)
             }
             let link = port.ethPort.link
+            let linkUp = port.hasLink  // DPDK's link, or a tap's in the namespace it lives in (PortLink)
             let driver = port.ethPort.stats().map {
                 DriverStats(
                     rxPackets: $0.rxPackets, txPackets: $0.txPackets, rxMissed: $0.rxMissed, rxErrors: $0.rxErrors,
@@ -25,7 +26,7 @@ extension Dataplane {
             return PortStatus(
                 name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id),
                 devargs: port.config.resolvedDevargs,
-                driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: link.up,
+                driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: linkUp,
                 linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
                 macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
                 txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index),
@@ -101,7 +102,7 @@ extension Dataplane {
         problems += stallProblems()
         var linkUp = 0
         for port in ports where port.config.admin == .up {
-            if port.ethPort.link.up { linkUp += 1 } else { problems.append("port \(port.name): link down") }
+            if port.hasLink { linkUp += 1 } else { problems.append("port \(port.name): link down") }
         }
         let elapsed = ContinuousClock.now - startedAt
         return HealthStatus(
