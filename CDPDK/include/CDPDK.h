@@ -85,6 +85,12 @@ SL_INLINE bool sl_link_up(const struct rte_eth_link *_Nonnull l) { return l->lin
 SL_INLINE bool sl_link_full_duplex(const struct rte_eth_link *_Nonnull l) { return l->link_duplex == RTE_ETH_LINK_FULL_DUPLEX; }
 SL_INLINE uint32_t sl_link_speed(const struct rte_eth_link *_Nonnull l) { return l->link_speed; }
 
+// MARK: - tap interfaces (tap_link.c)
+
+/// The link of tap interface `iface` in whatever network namespace it now lives in: 1 when it is up and
+/// running there, 0 when not, -errno when it cannot be told (no tun descriptor of this process has that name).
+int sl_tap_link_state(const char *_Nonnull iface);
+
 // MARK: - constants Swift cannot import (RTE_BIT64-based or function-like macros)
 
 SL_INLINE uint64_t sl_tx_offload_mbuf_fast_free(void) { return RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE; }

@@ -84,6 +84,7 @@ struct Sluiced: ParsableCommand {
             return
         }
         StopSignal.install()
+        PMDStallHook.installIfArmed()
 
         let dataplane: Dataplane
         do {
@@ -129,17 +130,32 @@ struct Sluiced: ParsableCommand {
             "ready: \(dataplane.ports.count) ports, \(dataplane.pmds.count) PMD threads, control socket \(server.path)")
 
         var lastMaintenance = ContinuousClock.now
+        var reportedStall: PMDStall?
         server.run(
             periodic: {
                 guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
                 lastMaintenance = ContinuousClock.now
+                dataplane.watchPMDs()
+                let stall = dataplane.stalledPMDs
+                if stall != reportedStall {
+                    if let stall { logger.error("\(stall)") } else { logger.notice("no PMD is stalled any more") }
+                    reportedStall = stall
+                }
                 let (aged, recycled) = dataplane.maintainMACTable()
                 if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
             }, until: { StopSignal.received })
 
         logger.notice("stopping")
         server.close()
-        dataplane.shutdown()
+        if let wedged = dataplane.shutdown() {
+            // Its lcore may still be inside a driver or the tables: releasing them under it could crash or
+            // corrupt; the process exit releases them instead.
+            let lcores = wedged.lcores.map { "lcore \($0)" }.joined(separator: ", ")
+            logger.critical(
+                "the PMD on \(lcores) did not stop within \(wedged.timeout.components.seconds) s (stalled): exiting without releasing the ports, the packet pool and EAL"
+            )
+            throw ExitCode(1)
+        }
         logger.notice("stopped")
     }
 }

@@ -193,7 +193,7 @@ struct ProtocolTests {
         #expect(try decodeResult(client.roundTrip(requestLine("version")), as: VersionInfo.self).pid == 4242)
     }
 
-    @Test("string and number ids are echoed; a request without id (or id null) is answered with id null")
+    @Test("string and number ids are echoed; a request with id null is answered with id null")
     func ids() throws {
         let server = try TestServer()
         defer { server.stop() }
@@ -201,11 +201,37 @@ struct ProtocolTests {
         #expect(try client.roundTrip(#"{"jsonrpc":"2.0","id":"req-α","method":"version"}"#).id == .string("req-α"))
         #expect(try client.roundTrip(#"{"jsonrpc":"2.0","id":-3,"method":"version"}"#).id == .number(-3))
         #expect(try client.roundTrip(#"{"jsonrpc":"2.0","id":0,"method":"version"}"#).id == .number(0))
-        let notification = try client.roundTrip(#"{"jsonrpc":"2.0","method":"version"}"#)
-        #expect(notification.id == nil && notification.result != nil)
         let nullID = try client.roundTrip(#"{"jsonrpc":"2.0","id":null,"method":"mac.flush"}"#)
         #expect(nullID.id == nil && nullID.result != nil)
-        #expect(server.handler.calls.map(\.method) == ["version", "version", "version", "version", "mac.flush"])
+        #expect(server.handler.calls.map(\.method) == ["version", "version", "version", "mac.flush"])
+    }
+
+    @Test("notifications (no id member) run their method and get no answer, even when they fail")
+    func notifications() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.raw()
+        let notifications = [
+            #"{"jsonrpc":"2.0","method":"mac.flush","params":{"port":"p0"}}"#,
+            #"{"jsonrpc":"2.0","method":"mac.flush","params":{"port":"nope"}}"#,  // the method fails
+            #"{"jsonrpc":"2.0","method":"port.frobnicate"}"#,  // no such method
+            #"{"jsonrpc":"2.0","method":"port.set","params":[1]}"#,  // invalid params
+        ]
+        for line in notifications { #expect(client.send(line + "\n")) }
+        // The first line back answers the request after them: the notifications produced none.
+        let response = try client.roundTrip(requestLine("version", id: 21))
+        #expect(response.id == .number(21))
+        #expect(try decodeResult(response, as: VersionInfo.self) == FakeHandler.versionInfo)
+        #expect(server.handler.calls.map(\.method) == ["mac.flush", "mac.flush", "version"])
+        // Invalid requests without an id are not notifications: they are answered, with id null.
+        let invalid = try client.roundTrip(#"{"jsonrpc":"1.0","method":"version"}"#)
+        #expect(invalid.id == nil && invalid.error?.code == RPCErrorObject.invalidRequest)
+        let noMethod = try client.roundTrip(#"{"jsonrpc":"2.0"}"#)
+        #expect(noMethod.id == nil && noMethod.error?.code == RPCErrorObject.invalidRequest)
+        // After the client stops sending, the server closes without writing anything for a notification.
+        #expect(client.send(#"{"jsonrpc":"2.0","method":"version"}"# + "\n"))
+        client.finishSending()
+        #expect(client.readLine(timeout: .seconds(30)) == .closed)
     }
 
     @Test("handler errors reach the client with their code and data")

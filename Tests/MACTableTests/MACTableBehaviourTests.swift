@@ -249,6 +249,27 @@ struct MACTableBehaviourTests {
         #expect(table.limit(port: 1) == 1)
     }
 
+    @Test("a grace period that times out (a stalled PMD) recycles nothing and resumes learning")
+    func recyclingWithoutGracePeriod() {
+        let table = MACTable(capacity: 8, ports: 2, probeLimit: 8, seed: 11)
+        let t = table.view
+        for i in 0..<8 { #expect(t.learn(vlan: 1, mac: unicastMAC(UInt64(i)), port: 0, now: 1) == .learned) }
+        #expect(table.flush(port: 0) == 8)
+        var learningPausedDuringTheWait = false
+        #expect(
+            table.tryRecycleTombstones(gracePeriod: {
+                learningPausedDuringTheWait = t.learn(vlan: 1, mac: unicastMAC(20), port: 1, now: 1) != .learned
+                return false
+            }) == 0)
+        #expect(learningPausedDuringTheWait)
+        // The slots stay tombstones: not reused, since a PMD may still hold their indices.
+        #expect(table.tombstoneCount == 8)
+        #expect(t.learn(vlan: 1, mac: unicastMAC(21), port: 1, now: 1) == .tableFull)
+        // Once a grace period passes, they are recycled and learning works again.
+        #expect(table.tryRecycleTombstones(gracePeriod: { true }) == 8)
+        #expect(t.learn(vlan: 1, mac: unicastMAC(21), port: 1, now: 1) == .learned)
+    }
+
     @Test("a full probe window refuses new MACs; deleted slots are reused only after recycling")
     func tableFull() {
         let table = MACTable(capacity: 8, ports: 2, probeLimit: 8, seed: 11)

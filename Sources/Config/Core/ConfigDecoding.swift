@@ -9,7 +9,7 @@ enum ConfigKeys {
         "extra-args",
     ]
     static let mempool = ["mbufs", "cache-size", "mbuf-data-size"]
-    static let control = ["socket", "socket-group", "socket-mode"]
+    static let control = ["socket", "socket-group", "socket-mode", "pmd-stall-timeout-seconds"]
     /// A port's own keys, then each feature's: one term per feature, defined in the feature's folder (a new
     /// feature appends its sub-mapping key, see `PortConfig`).
     static let port =
@@ -187,6 +187,7 @@ struct ConfigDecoder {
         if let node = section.defaulted("socket-mode", default: "\"0660\"") {
             control.socketMode = decodeMode(node, at: section.path(of: "socket-mode")) ?? control.socketMode
         }
+        readInteger("pmd-stall-timeout-seconds", of: section, into: &control.pmdStallTimeoutSeconds)
         return control
     }
 

@@ -68,6 +68,7 @@ extension ControlConfig {
             "socket": .string(socketPath),
             "socket-group": socketGroup.map(ConfigDocument.string),
             "socket-mode": .string(Self.octal(socketMode)),
+            "pmd-stall-timeout-seconds": .int(pmdStallTimeoutSeconds),
         ])
     }
 

@@ -147,6 +147,9 @@ struct Validator {
             report(groupPath, "\(quoted(group)) is not a valid group name")
         }
 
+        checkRange(
+            control.pmdStallTimeoutSeconds, ControlConfig.pmdStallTimeoutRange, at: "control.pmd-stall-timeout-seconds")
+
         let modePath = "control.socket-mode"
         if isKnown(modePath), control.socketMode & ~UInt32(0o777) != 0 {
             report(

@@ -229,6 +229,8 @@ public final class ControlServer {
     private func answer(line: ArraySlice<UInt8>, on connection: inout Connection) {
         let (answer, method) = dispatcher.answer(Array(line))
         logger.info("request", metadata: ["method": "\(method ?? "-")", "peer": "\(connection.peer)"])
+        // A notification is answered with nothing: no line, and nothing added to what the client left unread.
+        guard let answer else { return }
         connection.queuedBeforeLatestAnswer = connection.output.count
         connection.output += answer
         connection.output.append(UInt8(ascii: "\n"))

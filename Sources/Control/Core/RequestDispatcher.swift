@@ -5,8 +5,8 @@ import Foundation
 /// inside params); JSON text deeper than this is refused before any parser recurses into it.
 public let maxRequestNesting = 64
 
-/// Turns one request line into one response line. Never throws: every malformed input becomes a JSON-RPC
-/// error object.
+/// Turns one request line into one response line, or none for a notification. Never throws: every malformed
+/// input becomes a JSON-RPC error object.
 struct RequestDispatcher {
     let methods: ControlMethodRegistry
     private let encoder: JSONEncoder = {
@@ -21,6 +21,9 @@ struct RequestDispatcher {
         var jsonrpc: String?
         var id: RPCID?
         var idIsValid = true
+        /// Whether the request has an `id` member at all (`"id": null` counts: it is a request, not a
+        /// notification).
+        var hasID = false
         var method: String?
         var methodIsString = true
 
@@ -29,7 +32,8 @@ struct RequestDispatcher {
         init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
             jsonrpc = try? container.decodeIfPresent(String.self, forKey: .jsonrpc)
-            if container.contains(.id), !((try? container.decodeNil(forKey: .id)) ?? false) {
+            hasID = container.contains(.id)
+            if hasID, !((try? container.decodeNil(forKey: .id)) ?? false) {
                 id = try? container.decode(RPCID.self, forKey: .id)
                 idIsValid = id != nil
             }
@@ -40,8 +44,10 @@ struct RequestDispatcher {
         }
     }
 
-    /// The answer and the method name (when there was one), for the request log.
-    func answer(_ line: [UInt8]) -> ([UInt8], String?) {
+    /// The answer and the method name (when there was one), for the request log. A notification (a valid
+    /// request without an `id` member) runs its method but gets no answer (nil), as JSON-RPC 2.0 requires,
+    /// even when the method is unknown or fails; a request that is not valid is answered all the same.
+    func answer(_ line: [UInt8]) -> ([UInt8]?, String?) {
         // Foundation's JSON parsers recurse per level of nesting: bound it before they see the line.
         if Self.nestingExceeds(maxRequestNesting, line) {
             return (
@@ -82,7 +88,9 @@ struct RequestDispatcher {
                 errorLine(RPCErrorObject(code: RPCErrorObject.invalidRequest, message: message), id: envelope.id), nil
             )
         }
+        let isNotification = !envelope.hasID
         guard let method = methods.entry(named: name) else {
+            if isNotification { return (nil, name) }
             let known = methods.names.joined(separator: ", ")
             return (
                 errorLine(
@@ -91,7 +99,9 @@ struct RequestDispatcher {
                     id: envelope.id), name
             )
         }
-        switch method(data) {
+        let outcome = method(data)
+        if isNotification { return (nil, name) }
+        switch outcome {
         case .success(let result): return (resultLine(result, id: envelope.id), name)
         case .failure(let error): return (errorLine(error, id: envelope.id), name)
         }

@@ -15,8 +15,10 @@ extension Dataplane {
         let maxAge = config.l2.macAgingSeconds
         let aged = maxAge > 0 ? macTable.age(now: macClock, maxAge: UInt32(maxAge)) : 0
         var recycled = 0
-        if macTable.shouldRecycle() {
-            recycled = macTable.recycleTombstones { waitForPMDGracePeriod() }
+        // Not while a PMD is known to be stalled: each attempt would block the control thread for the timeout.
+        if macTable.shouldRecycle() && stalledPMDs == nil {
+            // A stalled PMD may hold a slot index: then nothing is recycled (health reports the stall).
+            recycled = macTable.tryRecycleTombstones(gracePeriod: { (try? waitForPMDGracePeriod()) != nil })
         }
         return (aged, recycled)
     }

@@ -54,6 +54,9 @@ public final class Dataplane {
     /// The MAC learning table all PMDs share.
     public private(set) var macTable: MACTable!
     let grace = GracePeriods()
+    /// Generations unpublished while a PMD was stalled, with the token every PMD must pass before they may be
+    /// freed: a stalled PMD may still be reading one (`reclaimRetainedGenerations` frees them).
+    var retainedGenerations: [(generation: Generation, token: UInt64)] = []
     public let startedAt = ContinuousClock.now
     private var isShutDown = false
 
@@ -65,6 +68,7 @@ public final class Dataplane {
     public init(config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline) throws {
         self.config = config
         self.mode = mode
+        grace.timeout = .seconds(config.control.pmdStallTimeoutSeconds)
         do {
             try EAL.initialize(arguments: config.ealArguments(program: program))
         } catch {
@@ -206,25 +210,68 @@ public final class Dataplane {
 
     /// Makes `next` the generation every PMD reads, then waits for a grace period so that no PMD can still
     /// use the previous one, and frees it. Traffic keeps flowing throughout: a PMD switches between two
-    /// bursts.
-    func publish(_ next: Generation) {
+    /// bursts. If a PMD is stalled, `next` is published all the same (the others use it at once, the stalled
+    /// one when it resumes) but the previous generation is kept until every PMD has passed the grace
+    /// period, and the stall is thrown.
+    func publish(_ next: Generation) throws(PMDStall) {
         precondition(next.pmdCount == pmds.count, "one set of tables per PMD")
-        let previous = generation
+        let previous: Generation = generation
         generation = next
         for (index, pmd) in pmds.enumerated() { pmd.publish(next.tables + index) }
-        withExtendedLifetime(previous) { grace.synchronize(pmds) }
+        let target = grace.advance()
+        do {
+            try grace.wait(for: target, pmds)
+        } catch {
+            retainedGenerations.append((previous, target))
+            throw error
+        }
     }
 
-    /// Waits until every running PMD has passed a quiescent state (see `GracePeriods`).
-    public func waitForPMDGracePeriod() { grace.synchronize(pmds) }
+    /// Frees the generations kept for a stalled PMD once every PMD has passed their grace period. Called
+    /// from the control loop's periodic work; returns how many are still kept.
+    @discardableResult
+    public func reclaimRetainedGenerations() -> Int {
+        retainedGenerations.removeAll { grace.hasPassed($0.token, pmds) }
+        return retainedGenerations.count
+    }
+
+    /// Waits until every running PMD has passed a quiescent state (see `GracePeriods`); throws, naming the
+    /// PMDs that have not, after `control.pmd-stall-timeout-seconds`.
+    public func waitForPMDGracePeriod() throws(PMDStall) { try grace.synchronize(pmds) }
+
+    /// Fails at once if a PMD is known to be stalled, else waits for a grace period: what a change checks
+    /// before it touches anything, so that it is refused as a whole rather than stopped half way.
+    func requireResponsivePMDs() throws(PMDStall) {
+        if let stall = grace.stalled(pmds) { throw stall }
+        try grace.synchronize(pmds)
+    }
+
+    /// The control loop's periodic check for stalled PMDs (see `GracePeriods.probe`) and for generations
+    /// that can be freed now.
+    public func watchPMDs() {
+        grace.probe(pmds)
+        reclaimRetainedGenerations()
+    }
+
+    /// The PMDs that have not passed a quiescent state for `control.pmd-stall-timeout-seconds`.
+    public var stalledPMDs: PMDStall? { grace.stalled(pmds) }
 
     /// Stops the PMDs, then the ports, frees the pool and releases EAL (hugepages, runtime files).
     /// Idempotent; the dataplane cannot be restarted afterwards.
-    public func shutdown() {
-        guard !isShutDown else { return }
+    ///
+    /// Waits at most `control.pmd-stall-timeout-seconds` for the PMDs to stop. If one does not (it is
+    /// wedged), nothing else is released — it may still be using the ports, the pool and the tables — and
+    /// the result names it: the caller should exit, which releases them with the process.
+    @discardableResult
+    public func shutdown() -> PMDStall? {
+        guard !isShutDown else { return nil }
         isShutDown = true
-        for pmd in pmds { pmd.stop() }
+        for pmd in pmds { pmd.requestStop() }
+        let deadline = ContinuousClock.now + grace.timeout
+        let wedged = pmds.filter { !$0.waitStopped(until: deadline) }
+        if !wedged.isEmpty { return PMDStall(lcores: wedged.map(\.lcore), timeout: grace.timeout) }
         pmds.removeAll()
+        retainedGenerations.removeAll()
         generation = nil
         for slot in slots.indices {
             slots[slot]?.shutDown()
@@ -233,6 +280,7 @@ public final class Dataplane {
         macTable = nil  // its hugepage memory must go back before EAL releases the heap
         pool.free()
         EAL.cleanup()
+        return nil
     }
 }
 

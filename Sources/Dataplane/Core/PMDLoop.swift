@@ -1,4 +1,5 @@
 import DPDK
+import Glibc
 import Pipeline
 import Synchronization
 
@@ -91,7 +92,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
 
 /// Runs a `PMDLoop` on an EAL worker lcore. The lcore entry point is a C function and cannot be generic,
 /// so it reaches the loop through this box once, at thread start; the loop itself is fully specialised.
-public final class PMDThread: @unchecked Sendable {
+public final class PMDThread: QuiescentReporter, @unchecked Sendable {
     // @unchecked: the box is handed to exactly one lcore; the control thread only reads `lcore` and the
     // counters (designed for concurrent reads) and stores to the atomic stop flag.
     public let lcore: UInt32
@@ -104,6 +105,9 @@ public final class PMDThread: @unchecked Sendable {
     let published: UnsafeMutablePointer<Atomic<UInt>>
     /// The last grace-period token the loop saw at the end of an iteration.
     let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Set by the lcore after the loop has returned: `stop` waits for it with a deadline, because
+    /// `rte_eal_wait_lcore` would wait forever for a wedged PMD.
+    let exited: UnsafeMutablePointer<Atomic<Bool>>
     private let body: () -> Void
     public private(set) var isRunning = false
 
@@ -121,6 +125,8 @@ public final class PMDThread: @unchecked Sendable {
         published.initialize(to: Atomic(UInt(bitPattern: tables)))
         quiescent = .allocate(capacity: 1)
         quiescent.initialize(to: Atomic(0))
+        exited = .allocate(capacity: 1)
+        exited.initialize(to: Atomic(false))
         let holder = LoopHolder(
             PMDLoop(
                 processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
@@ -135,6 +141,8 @@ public final class PMDThread: @unchecked Sendable {
         published.deallocate()
         quiescent.deinitialize(count: 1)
         quiescent.deallocate()
+        exited.deinitialize(count: 1)
+        exited.deallocate()
     }
 
     /// Points the loop at new tables; it starts using them at its next iteration.
@@ -154,6 +162,7 @@ public final class PMDThread: @unchecked Sendable {
     public func start() throws(DPDKError) {
         precondition(!isRunning, "PMD already running")
         stopFlag.pointee.store(false, ordering: .relaxed)
+        exited.pointee.store(false, ordering: .relaxed)
         let context = Unmanaged.passRetained(self).toOpaque()
         do {
             try Lcore.launch(pmdThreadEntry, context: context, on: lcore)
@@ -165,15 +174,39 @@ public final class PMDThread: @unchecked Sendable {
     }
 
     /// Asks the loop to stop and waits for the lcore to return. The loop finishes its current iteration:
-    /// packets in flight are transmitted or freed, none leak.
+    /// packets in flight are transmitted or freed, none leak. A PMD that is wedged never returns: this waits
+    /// forever; `requestStop` and `waitStopped(until:)` wait with a deadline.
     public func stop() {
         guard isRunning else { return }
-        stopFlag.pointee.store(true, ordering: .releasing)
+        requestStop()
         Lcore.wait(lcore)
         isRunning = false
     }
 
-    fileprivate func runOnLcore() { body() }
+    /// Tells the loop to stop after its current iteration; does not wait.
+    func requestStop() {
+        guard isRunning else { return }
+        stopFlag.pointee.store(true, ordering: .releasing)
+    }
+
+    /// Waits until the loop has returned (after `requestStop`), or until `deadline`; false if it has not
+    /// returned by then (the PMD stays marked running: its lcore may still use everything it was given).
+    func waitStopped(until deadline: ContinuousClock.Instant) -> Bool {
+        guard isRunning else { return true }
+        while !exited.pointee.load(ordering: .acquiring) {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(1000)
+        }
+        Lcore.wait(lcore)
+        isRunning = false
+        return true
+    }
+
+    fileprivate func runOnLcore() {
+        PMDStallHook.register(lcore: lcore)
+        body()
+        exited.pointee.store(true, ordering: .releasing)
+    }
 }
 
 private let pmdThreadEntry: Lcore.Entry = { context in

@@ -33,6 +33,12 @@ public enum ApplyError: Error, CustomStringConvertible {
 /// 5. the MAC table follows: per-port limits, static entries, learned entries of ports whose VLANs,
 ///    bridge membership or admin state changed are flushed.
 /// Ports not named in the plan are never stopped, and their packets are never dropped by the change.
+///
+/// A change needs every PMD to pass grace periods: before anything is touched, a grace period checks that
+/// none is stalled (else the change is refused naming the PMD, nothing changed). Should a PMD stall in the
+/// middle, nothing it may still read is freed: generations it may hold are kept (`retainedGenerations`),
+/// leaving ports are put back and not closed; if it stalls only after the new generation is published
+/// (step 4), the change is in effect for the other PMDs and the stalled one takes it when it resumes.
 extension Dataplane {
     /// What applying `new` would do.
     public func plan(_ new: SluiceConfig) -> ConfigPlan { ConfigPlan.between(config, new) }
@@ -49,6 +55,11 @@ extension Dataplane {
         guard !plan.changes.isEmpty else {
             config = new  // at most an order that means nothing to the dataplane
             return plan
+        }
+        do {
+            try requireResponsivePMDs()
+        } catch {
+            throw .failed("\(error); nothing was changed")
         }
         let old = config
         let oldAssignment = generation.rxAssignment
@@ -94,7 +105,16 @@ extension Dataplane {
             // are dropped (port-down) rather than switched by the bridge for the duration.
             var interim = old
             interim.ports.removeAll { leaving.contains($0.name) }
-            publish(Generation(config: interim, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+            do {
+                try publish(
+                    Generation(config: interim, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+            } catch {
+                // The stalled PMD may be inside a leaving port's driver: put the ports back, close nothing.
+                // The ports attached in step 1 were in no generation, so no PMD can hold them.
+                try? publish(Generation(config: old, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+                detachAttached()
+                throw .failed("\(error); nothing was changed")
+            }
             for portConfig in old.ports where leaving.contains(portConfig.name) {
                 guard let live = port(named: portConfig.name) else { continue }
                 retire(live, statics: portConfig.resolvedStaticMACs)
@@ -129,7 +149,8 @@ extension Dataplane {
                     restored.patches.removeAll { $0.a == portConfig.name || $0.b == portConfig.name }
                 }
             }
-            publish(Generation(config: restored, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+            // A stall here keeps the replaced generation (publish does); the error already says what failed.
+            try? publish(Generation(config: restored, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
             if lost.isEmpty {
                 throw .failed("\(reason); the previous configuration was restored")
             }
@@ -140,8 +161,10 @@ extension Dataplane {
             )
         }
 
-        // 4. The new generation.
-        publish(Generation(config: new, slots: slots, pmdLcores: pmdLcores, rxAssignment: assignment))
+        // 4. The new generation. A PMD that stalls now keeps the previous one alive (publish retains it) and
+        // will take this one when it resumes; the change is in effect, so it is completed, and health
+        // reports the stall.
+        try? publish(Generation(config: new, slots: slots, pmdLcores: pmdLcores, rxAssignment: assignment))
 
         // 5. The MAC table and the ports' own state.
         updateMACTable(from: old, to: new, arriving: arriving)

@@ -17,6 +17,7 @@ extension Dataplane {
                 sum.txDropped += block.load(PortCounters.txDropped)
             }
             let link = port.ethPort.link
+            let linkUp = port.hasLink  // DPDK's link, or a tap's in the namespace it lives in (PortLink)
             let driver = port.ethPort.stats().map {
                 DriverStats(
                     rxPackets: $0.rxPackets, txPackets: $0.txPackets, rxMissed: $0.rxMissed, rxErrors: $0.rxErrors,
@@ -25,7 +26,7 @@ extension Dataplane {
             return PortStatus(
                 name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id),
                 devargs: port.config.resolvedDevargs,
-                driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: link.up,
+                driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: linkUp,
                 linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
                 macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
                 txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index),
@@ -82,16 +83,26 @@ func formatMAC(_ mac: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> String {
 }
 
 extension Dataplane {
-    /// Degraded when a PMD is not running or a port that is up has no link.
+    /// One problem per stalled PMD, with what it holds up.
+    func stallProblems() -> [String] {
+        guard let stall = stalledPMDs else { return [] }
+        let kept = retainedGenerations.isEmpty ? "" : "; \(retainedGenerations.count) old generation(s) kept for it"
+        return stall.lcores.map { lcore in
+            "PMD on lcore \(lcore): no quiescent state for \(stall.timeout.components.seconds) s or more (stalled): configuration changes are refused\(kept)"
+        }
+    }
+
+    /// Degraded when a PMD is not running or stalled, or a port that is up has no link.
     public func health() -> HealthStatus {
         var problems: [String] = []
         let running = pmds.filter(\.isRunning).count
         if running < pmds.count {
             problems.append("\(pmds.count - running) of \(pmds.count) PMD threads are not running")
         }
+        problems += stallProblems()
         var linkUp = 0
         for port in ports where port.config.admin == .up {
-            if port.ethPort.link.up { linkUp += 1 } else { problems.append("port \(port.name): link down") }
+            if port.hasLink { linkUp += 1 } else { problems.append("port \(port.name): link down") }
         }
         let elapsed = ContinuousClock.now - startedAt
         return HealthStatus(

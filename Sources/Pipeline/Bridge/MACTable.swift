@@ -311,11 +311,27 @@ public final class MACTable: @unchecked Sendable {
     /// order the PMD's next load of the pause flag after it.
     @discardableResult
     public func recycleTombstones(waitForGracePeriod: () -> Void) -> Int {
+        tryRecycleTombstones(gracePeriod: {
+            waitForGracePeriod()
+            return true
+        })
+    }
+
+    /// `recycleTombstones(waitForGracePeriod:)` for a grace period that may time out (a stalled PMD): when
+    /// `gracePeriod` returns false, nothing is recycled (0) and learning resumes, since a PMD may still hold
+    /// a slot index it read before the deletion.
+    @discardableResult
+    public func tryRecycleTombstones(gracePeriod: () -> Bool) -> Int {
         state.withLock { state in
             guard state.tombstones > 0 else { return 0 }
             let recycled = state.tombstones
             view.controlWords[0].store(1, ordering: .sequentiallyConsistent)
-            waitForGracePeriod()
+            guard gracePeriod() else {
+                // Nothing was compacted, so resuming learning without a grace period is safe: the tombstones
+                // stay tombstones until a later attempt.
+                view.controlWords[0].store(0, ordering: .releasing)
+                return 0
+            }
             compactInPlace()
             view.controlWords[0].store(0, ordering: .releasing)
             state.tombstones = 0

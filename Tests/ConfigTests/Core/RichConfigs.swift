@@ -17,7 +17,9 @@ enum RichConfigs {
             mainLcore: 0, pmdCPUMask: 0x2, socketMem: "512", filePrefix: "sluice", memory: .hugeUnlink,
             extraArgs: ["--log-level", "lib.eal:debug 8"], lcoreCPUs: [0: 0, 1: 1]),
         mempool: MempoolConfig(),
-        control: ControlConfig(socketPath: "/run/sluice/sluice.sock", socketGroup: "netops", socketMode: 0o660),
+        control: ControlConfig(
+            socketPath: "/run/sluice/sluice.sock", socketGroup: "netops", socketMode: 0o660,
+            pmdStallTimeoutSeconds: 5),
         l2: L2Config(macAgingSeconds: 300, maxMACsPerPort: 4096, macTableSize: 262144),
         ports: [
             PortConfig(
@@ -42,7 +44,9 @@ enum RichConfigs {
             mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,
             extraArgs: ["--log-level", "7"], lcoreCPUs: [1: 0, 2: 1, 3: 0]),
         mempool: MempoolConfig(mbufs: 32767, cacheSize: 512, mbufDataSize: 4096),
-        control: ControlConfig(socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600),
+        control: ControlConfig(
+            socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600,
+            pmdStallTimeoutSeconds: 30),
         l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 100, macTableSize: 1024),
         ports: [
             PortConfig(

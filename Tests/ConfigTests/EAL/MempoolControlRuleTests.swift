@@ -50,6 +50,15 @@ import Testing
         RuleCase(
             "socket-mode with special bits", Doc { $0.control = ["socket-mode: \"4770\""] }, at: "control.socket-mode",
             ["\"04770\" has bits outside 0777"]),
+        RuleCase(
+            "pmd-stall-timeout-seconds zero", Doc { $0.control = ["pmd-stall-timeout-seconds: 0"] },
+            at: "control.pmd-stall-timeout-seconds", ["0 is out of range 1...3600"]),
+        RuleCase(
+            "pmd-stall-timeout-seconds too long", Doc { $0.control = ["pmd-stall-timeout-seconds: 3601"] },
+            at: "control.pmd-stall-timeout-seconds", ["3601 is out of range 1...3600"]),
+        RuleCase(
+            "pmd-stall-timeout-seconds not an integer", Doc { $0.control = ["pmd-stall-timeout-seconds: 2.5"] },
+            at: "control.pmd-stall-timeout-seconds", ["integer"]),
     ]
 
     @Test(arguments: cases)

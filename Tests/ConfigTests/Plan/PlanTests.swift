@@ -131,6 +131,7 @@ import Testing
         },
         RestartCase(["control.socket-group: (unset) → netops"]) { $0.control.socketGroup = "netops" },
         RestartCase(["control.socket-mode: 0660 → 0600"]) { $0.control.socketMode = 0o600 },
+        RestartCase(["control.pmd-stall-timeout-seconds: 5 → 30"]) { $0.control.pmdStallTimeoutSeconds = 30 },
         RestartCase(["l2.mac-table-size: 262144 → 1024"]) { $0.l2.macTableSize = 1024 },
     ]
 

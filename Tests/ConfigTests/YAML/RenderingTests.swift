@@ -65,6 +65,7 @@ import Testing
                 control:
                   socket: "/run/sluice/sluice.sock"
                   socket-mode: "0660"
+                  pmd-stall-timeout-seconds: 5
                 l2:
                   mac-aging-seconds: 300
                   max-macs-per-port: 4096
@@ -85,7 +86,7 @@ import Testing
             config.renderJSON() == """
                 {"eal":{"main-lcore":0,"pmd-cpu-mask":"0x2","file-prefix":"sluice","memory":"huge-unlink","extra-args":[]},\
                 "mempool":{"mbufs":16383,"cache-size":256,"mbuf-data-size":2048},\
-                "control":{"socket":"/run/sluice/sluice.sock","socket-mode":"0660"},\
+                "control":{"socket":"/run/sluice/sluice.sock","socket-mode":"0660","pmd-stall-timeout-seconds":5},\
                 "l2":{"mac-aging-seconds":300,"max-macs-per-port":4096,"mac-table-size":262144},\
                 "ports":[{"name":"tap0","devargs":"net_tap0","rx-queues":1,"rx-descriptors":1024,"tx-descriptors":1024,\
                 "mtu":1500,"admin":"up","static-macs":[]}],"patches":[]}

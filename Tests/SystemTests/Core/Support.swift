@@ -100,10 +100,11 @@ final class SluicedProcess {
     /// Starts sluiced. `config` is the YAML with `@SOCKET@` and `@PREFIX@` placeholders filled in here.
     /// `reusing` starts it in an earlier daemon's directory (same config path, socket and state file): a
     /// restart. `stateFileOption` replaces the `--state-file` value (`""` turns persistence off);
-    /// `options` are further command-line options (`--discard-state`).
+    /// `options` are further command-line options (`--discard-state`). `environment` is added to the test
+    /// runner's (testing hooks such as `SLUICE_TEST_STALL_PMD`).
     init(
         config: String, label: String, reusing previous: URL? = nil, stateFileOption: String? = nil,
-        options: [String] = []
+        options: [String] = [], environment: [String: String] = [:]
     ) throws {
         directory = try previous ?? System.scratchDirectory(label)
         configPath = directory.appendingPathComponent("sluice.yaml").path
@@ -128,6 +129,9 @@ final class SluicedProcess {
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
     }
 

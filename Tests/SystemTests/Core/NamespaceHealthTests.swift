@@ -1,0 +1,53 @@
+import ControlProtocol
+import Foundation
+import Testing
+
+extension SystemTests.NamespacePing {
+    /// The demo's setup: two namespaces on two bridged net_tap ports. DPDK reads a tap's link by name in
+    /// sluiced's namespace, where a moved interface no longer exists; health must read it where it lives:
+    /// ok while the namespaces ping, and still "link down" for a tap that is really down in its namespace.
+    @Test func healthIsOkWhileTapsInOtherNamespacesPing() throws {
+        let tapA = uniqueName("ha")
+        let tapB = uniqueName("hb")
+        let nsA = try Namespace.create(uniqueName("ma"))
+        let nsB = try Namespace.create(uniqueName("mb"))
+        defer {
+            nsA.delete()
+            nsB.delete()
+        }
+        let daemon = try SluicedProcess(
+            config: """
+                \(testEAL())
+                ports:
+                  - name: host-a
+                    devargs: "net_tap_ha,iface=\(tapA)"
+                    vlan: { mode: access, id: 100 }
+                  - name: host-b
+                    devargs: "net_tap_hb,iface=\(tapB)"
+                    vlan: { mode: access, id: 100 }
+                """, label: "nshealth")
+        defer { daemon.removeDirectory() }
+        try daemon.waitReady()
+        try nsA.adopt(interface: tapA, address: "10.198.0.1/24")
+        try nsB.adopt(interface: tapB, address: "10.198.0.2/24")
+
+        let ping = try nsA.run(["ping", "-c", "3", "-i", "0.2", "-W", "5", "10.198.0.2"], timeout: .seconds(120))
+        #expect(ping.status == 0, "ping failed:\n\(ping.output)\nsluiced log:\n\(daemon.log)")
+        let client = try daemon.client()
+        let health = try client.call(StatusMethods.health)
+        #expect(health.status == "ok" && health.problems.isEmpty, "\(health)")
+        #expect(health.portsLinkUp == 2)
+        #expect(try daemon.ports().values.allSatisfy(\.linkUp))
+
+        // Not hidden: a tap that is down in its namespace is reported, and recovers when it is up again.
+        _ = try nsB.exec(["ip", "link", "set", tapB, "down"])
+        try System.waitUntil("health to report host-b's link down") {
+            let now = try client.call(StatusMethods.health)
+            return now.status == "degraded" && now.problems == ["port host-b: link down"]
+        }
+        #expect(try daemon.ports()["host-b"]?.linkUp == false)
+        _ = try nsB.exec(["ip", "link", "set", tapB, "up"])
+        try System.waitUntil("health to be ok again") { try client.call(StatusMethods.health).status == "ok" }
+        #expect(try daemon.stop() == 0)
+    }
+}
