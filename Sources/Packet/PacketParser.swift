@@ -21,11 +21,25 @@ public enum PacketParser {
     /// understood the frame (`l4Offset` is 0, `payloadOffset` is where the unknown part starts).
     @inlinable @inline(__always) @_noLocks
     public static func parse(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> ParseError? {
+        parse(data, length: length, frameLength: length, mtu: maximumFrameLength, into: &headers)
+    }
+
+    /// Parses the headers of an Ethernet frame whose first `length` bytes are at `data` and that is
+    /// `frameLength` bytes long in all (more than `length` when it spans several buffers: only the first is
+    /// read), received on a port whose MTU is `mtu`: a frame that carries more than `mtu` bytes after its
+    /// Ethernet header (and 802.1Q tag) is `exceedsMTU`. Otherwise the same contract as
+    /// `parse(_:length:into:)`, which is this with `frameLength == length` and no MTU limit.
+    @inlinable @inline(__always) @_noLocks
+    public static func parse(
+        _ data: UnsafeRawPointer, length: Int, frameLength: Int, mtu: Int, into headers: inout PacketHeaders
+    ) -> ParseError? {
         #if _endian(little)
             // The fast path compares raw loads with byte-swapped constants: little-endian hosts only.
-            if _fastPath(parseCommonIPv4(data, length: length, into: &headers)) { return nil }
+            if _fastPath(parseCommonIPv4(data, length: length, frameLength: frameLength, mtu: mtu, into: &headers)) {
+                return nil
+            }
         #endif
-        return parseAnyFrame(data, length: length, into: &headers)
+        return parseAnyFrame(data, length: length, frameLength: frameLength, mtu: mtu, into: &headers)
     }
 
     /// The frames a switch mostly sees, in one straight pass with wide loads: Ethernet, untagged or with one
@@ -41,8 +55,21 @@ public enum PacketParser {
     @inlinable @inline(__always) @_noLocks
     public static func parseCommonIPv4(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders) -> Bool
     {
+        parseCommonIPv4(data, length: length, frameLength: length, mtu: maximumFrameLength, into: &headers)
+    }
+
+    /// `parseCommonIPv4` for a frame of `frameLength` bytes on a port with MTU `mtu` (see `parse`): it also
+    /// declines a frame that exceeds the MTU or has a group source address.
+    @inlinable @inline(__always) @_noLocks
+    public static func parseCommonIPv4(
+        _ data: UnsafeRawPointer, length: Int, frameLength: Int, mtu: Int, into headers: inout PacketHeaders
+    ) -> Bool {
         // Shortest frame handled: Ethernet + IPv4 + UDP (42 bytes); longest: offsets are 16-bit.
         guard length >= 42, length <= maximumFrameLength else { return false }
+        // Bytes 0...7: the destination and the first two bytes of the source, so both group (I/G) bits are in
+        // one load: the destination's is bit 0, the source's bit 48 (raw little-endian load).
+        let addresses = data.loadUnaligned(as: UInt64.self)
+        guard addresses & 0x0001_0000_0000_0000 == 0 else { return false }
         // Loads below are raw (little-endian on the wire bytes): constants are the wire bytes swapped.
         let typeAndTag = data.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
         var l3 = 14
@@ -57,6 +84,7 @@ public enum PacketParser {
             l3 = 18
             flags |= HeaderFlags.vlanTagged.rawValue
         }
+        guard frameLength &- l3 <= mtu else { return false }
         // Version/IHL, TOS, total length, identification, flags/fragment offset (l3 + 8 <= 26 <= length).
         let ipWord = data.loadUnaligned(fromByteOffset: l3, as: UInt64.self)
         guard UInt8(truncatingIfNeeded: ipWord) == 0x45,  // version 4, no options
@@ -86,11 +114,9 @@ public enum PacketParser {
         } else {
             return false
         }
-        if data.load(as: UInt8.self) & 0x01 != 0 {
+        if addresses & 0x01 != 0 {
             flags |= HeaderFlags.multicastDestination.rawValue
-            if data.loadUnaligned(as: UInt32.self) == 0xffff_ffff
-                && data.loadUnaligned(fromByteOffset: 4, as: UInt16.self) == 0xffff
-            {
+            if addresses & 0xffff_ffff_ffff == 0xffff_ffff_ffff {
                 flags |= HeaderFlags.broadcastDestination.rawValue
             }
         }
@@ -108,8 +134,18 @@ public enum PacketParser {
     public static func parseAnyFrame(_ data: UnsafeRawPointer, length: Int, into headers: inout PacketHeaders)
         -> ParseError?
     {
+        parseAnyFrame(data, length: length, frameLength: length, mtu: maximumFrameLength, into: &headers)
+    }
+
+    /// `parseAnyFrame` for a frame of `frameLength` bytes on a port with MTU `mtu` (see `parse`).
+    @inlinable @inline(__always) @_noLocks
+    public static func parseAnyFrame(
+        _ data: UnsafeRawPointer, length: Int, frameLength: Int, mtu: Int, into headers: inout PacketHeaders
+    ) -> ParseError? {
         guard length >= 14 else { return .truncatedEthernet }
         guard length <= maximumFrameLength else { return .frameTooLong }
+        // IEEE 802.3 source addresses are individual: a group source would be flooded and can never be learned.
+        guard Wire.u8(data, 6) & 0x01 == 0 else { return .groupSourceMAC }
 
         var flags = HeaderFlags(rawValue: 0)
         if Wire.u8(data, 0) & 0x01 != 0 {
@@ -134,6 +170,8 @@ public enum PacketParser {
         } else if etherType == EtherType.qinq || etherType == EtherType.qinqLegacy {
             return .stackedVLAN
         }
+        // The MTU bounds what follows the Ethernet header and the tag, as an IP interface's MTU does.
+        guard frameLength &- l3 <= mtu else { return .exceedsMTU }
 
         var h = PacketHeaders(
             etherType: etherType, vlanTCI: tci, flags: flags, l3Offset: UInt16(truncatingIfNeeded: l3),

@@ -47,6 +47,13 @@ public enum ParseError: UInt8, CaseIterable, Sendable, Error, CustomStringConver
     case truncatedVXLAN = 18
     /// More than 65535 bytes: offsets are 16-bit. An mbuf segment never holds that much.
     case frameTooLong = 19
+    /// The source address has the group (I/G) bit set: multicast or broadcast. IEEE 802.3 (clause 3.2.3)
+    /// allows only individual source addresses; such a frame would otherwise be flooded (and is never
+    /// learned), so it is refused before any later stage sees it.
+    case groupSourceMAC = 20
+    /// The frame minus its Ethernet header (14 bytes, 18 with an 802.1Q tag) is longer than the ingress
+    /// port's MTU (`PacketParser.parse(_:length:frameLength:mtu:into:)`).
+    case exceedsMTU = 21
 
     /// Stable kebab-case name for counters and logs, e.g. "truncated-ipv4".
     @inlinable
@@ -72,6 +79,8 @@ public enum ParseError: UInt8, CaseIterable, Sendable, Error, CustomStringConver
         case .truncatedICMP: "truncated-icmp"
         case .truncatedVXLAN: "truncated-vxlan"
         case .frameTooLong: "frame-too-long"
+        case .groupSourceMAC: "group-source-mac"
+        case .exceedsMTU: "exceeds-mtu"
         }
     }
 

@@ -224,8 +224,44 @@ func framesTriggering(_ error: ParseError) -> [(String, [UInt8])] {
         ]
     case .frameTooLong:
         return [("65536 bytes", Build.ethernet(type: 0x88b5, [UInt8](repeating: 0, count: 65536 - 14)))]
+    case .groupSourceMAC:
+        let multicast = EthernetAddress("01:00:5e:00:00:01")!
+        let broadcast = EthernetAddress("ff:ff:ff:ff:ff:ff")!
+        // Only the I/G bit of the first byte counts: 03:... is group, locally administered.
+        let local = EthernetAddress("03:00:00:00:00:01")!
+        return [
+            (
+                "multicast source, IPv4/UDP (the fast path's shape)",
+                Build.padded(Build.ethernet(src: multicast, type: 0x0800, ipv4UDP))
+            ),
+            ("broadcast source, ARP", Build.padded(Build.ethernet(dst: broadcast, src: broadcast, type: 0x0806, []))),
+            ("group source, tagged", Build.padded(Build.ethernet(src: local, vlan: 5, type: 0x0800, ipv4UDP))),
+            (
+                "group source, otherwise malformed (stacked tags)",
+                Build.ethernet(src: multicast, vlan: 5, tpid: 0x88a8, type: 0x0800, [])
+            ),
+            ("group source, bare 14-byte header", Build.ethernet(src: multicast, type: 0x88b5, [])),
+        ]
+    case .exceedsMTU:
+        // At `parseErrorTestMTU` (1500): one byte more than the MTU after the Ethernet header (and tag).
+        let big = Build.ipv4(proto: 17, Build.udp(dst: 9, Build.bytes(1501 - 28)))
+        return [
+            (
+                "untagged IPv4/UDP, 1501 bytes after the header (the fast path's shape)",
+                Build.ethernet(type: 0x0800, big)
+            ),
+            ("tagged IPv4/UDP, 1501 bytes after the tag", Build.ethernet(vlan: 5, type: 0x0800, big)),
+            ("unknown EtherType, 1501 bytes", Build.ethernet(type: 0x88b5, Build.bytes(1501))),
+            (
+                "over the MTU and a malformed IPv4 header: the MTU is checked first",
+                Build.ethernet(type: 0x0800, Build.ipv4(proto: 17, version: 5, Build.bytes(1481)))
+            ),
+        ]
     }
 }
+
+/// The MTU the crafted frames are parsed with: only `exceedsMTU`'s frames are longer.
+let parseErrorTestMTU = 1500
 
 @Suite struct ParseErrorTests {
     let buffer = GuardedBuffer()
@@ -235,12 +271,36 @@ func framesTriggering(_ error: ParseError) -> [(String, [UInt8])] {
         let frames = framesTriggering(error)
         #expect(!frames.isEmpty)
         for (what, frame) in frames {
-            let (headers, found) = parseGuarded(frame, buffer: buffer)
+            let (headers, found) = parseGuarded(frame, mtu: parseErrorTestMTU, buffer: buffer)
             #expect(found == error, "\(error.name) / \(what): got \(found?.name ?? "success") for \(hex(frame))")
             #expect(headers == sentinelHeaders, "\(what): a failed parse must not touch the headers")
-            let reference = ReferenceParser.parse(frame)
+            let reference = ReferenceParser.parse(frame, mtu: parseErrorTestMTU)
             #expect(reference == .failure(RefError(rawValue: error.name)!), "\(what): reference says \(reference)")
+            // Without an MTU (the three-argument parse), only `exceedsMTU` frames change their outcome.
+            if error != .exceedsMTU {
+                #expect(parseGuarded(frame, buffer: buffer).1 == error, "\(what) without an MTU")
+            }
         }
+    }
+
+    /// The MTU bounds what follows the Ethernet header and tag: exactly the MTU passes, untagged and tagged,
+    /// and a frame whose first segment is short but whose whole length is over is refused.
+    @Test func mtuBoundary() {
+        let payload = Build.ipv4(proto: 17, Build.udp(dst: 9, Build.bytes(1500 - 28)))
+        for tagged in [false, true] {
+            let frame = Build.ethernet(vlan: tagged ? 5 : nil, type: 0x0800, payload)
+            let (headers, error) = parseGuarded(frame, mtu: 1500, buffer: buffer)
+            #expect(error == nil, "tagged \(tagged)")
+            #expect(headers.l3End == (tagged ? 1518 : 1514))
+            #expect(ReferenceParser.parse(frame, mtu: 1500) == .success(headers))
+            #expect(parseGuarded(frame, mtu: 1499, buffer: buffer).1 == .exceedsMTU, "tagged \(tagged)")
+            #expect(ReferenceParser.parse(frame, mtu: 1499) == .failure(.exceedsMTU))
+        }
+        // A 64-byte first segment of a 1515-byte frame: the whole length counts.
+        let head = Build.padded(Build.ethernet(type: 0x0800, Build.ipv4(proto: 17, Build.udp(dst: 9, []))), to: 64)
+        #expect(parseGuarded(head, frameLength: 1515, mtu: 1500, buffer: buffer).1 == .exceedsMTU)
+        #expect(ReferenceParser.parse(head, frameLength: 1515, mtu: 1500) == .failure(.exceedsMTU))
+        #expect(parseGuarded(head, frameLength: 1514, mtu: 1500, buffer: buffer).1 == nil)
     }
 
     @Test func namesAreStableKebabCase() {
@@ -253,6 +313,7 @@ func framesTriggering(_ error: ParseError) -> [(String, [UInt8])] {
             .badIPv6ExtensionHeader: "bad-ipv6-extension-header", .truncatedTCP: "truncated-tcp",
             .badTCPDataOffset: "bad-tcp-data-offset", .truncatedUDP: "truncated-udp", .badUDPLength: "bad-udp-length",
             .truncatedICMP: "truncated-icmp", .truncatedVXLAN: "truncated-vxlan", .frameTooLong: "frame-too-long",
+            .groupSourceMAC: "group-source-mac", .exceedsMTU: "exceeds-mtu",
         ]
         #expect(ParseError.allCases.count == expected.count)
         for error in ParseError.allCases {
@@ -267,6 +328,8 @@ func framesTriggering(_ error: ParseError) -> [(String, [UInt8])] {
         #expect(ParseError.truncatedEthernet.rawValue == 0)
         #expect(ParseError.truncatedVXLAN.rawValue == 18)
         #expect(ParseError.frameTooLong.rawValue == 19)
+        #expect(ParseError.groupSourceMAC.rawValue == 20)
+        #expect(ParseError.exceedsMTU.rawValue == 21)
     }
 
     /// Lengths that are not valid buffer sizes are rejected without reading.

@@ -28,6 +28,8 @@ enum RefError: String, Error, Equatable {
     case truncatedICMP = "truncated-icmp"
     case truncatedVXLAN = "truncated-vxlan"
     case frameTooLong = "frame-too-long"
+    case groupSourceMAC = "group-source-mac"
+    case exceedsMTU = "exceeds-mtu"
 }
 
 /// Bytes `lower ..< upper` of a frame. Reading index `i` means frame byte `lower + i`; anything outside the
@@ -75,18 +77,22 @@ enum ReferenceParser {
         }
     }
 
-    static func parse(_ frame: [UInt8]) -> Result<PacketHeaders, RefError> {
+    /// `frameLength`: the whole frame's length when `frame` is only its first segment; `mtu`: the ingress
+    /// port's, by default none.
+    static func parse(_ frame: [UInt8], frameLength: Int? = nil, mtu: Int = 65535) -> Result<PacketHeaders, RefError> {
         do throws(RefError) {
-            return .success(try parseFrame(frame).headers)
+            return .success(try parseFrame(frame, frameLength: frameLength ?? frame.count, mtu: mtu).headers)
         } catch {
             return .failure(error)
         }
     }
 
-    static func parseFrame(_ bytes: [UInt8]) throws(RefError) -> Found {
+    static func parseFrame(_ bytes: [UInt8], frameLength: Int, mtu: Int) throws(RefError) -> Found {
         let frame = Window(bytes: bytes, lower: 0, upper: bytes.count)
         if frame.count < 14 { throw .truncatedEthernet }
         if frame.count > 65535 { throw .frameTooLong }
+        // The source address's first byte: its lowest bit is the I/G (group) bit.
+        if frame.byte(6) % 2 == 1 { throw .groupSourceMAC }
         var found = Found()
         found.multicast = frame.byte(0) & 1 == 1
         found.broadcast = (0..<6).allSatisfy { frame.byte($0) == 0xff }
@@ -103,6 +109,7 @@ enum ReferenceParser {
             found.l3 = 18
             if tagTypes.contains(type) { throw .stackedVLAN }
         }
+        if frameLength - found.l3 > mtu { throw .exceedsMTU }
         found.etherType = type
         found.payload = found.l3
         found.end = frame.count

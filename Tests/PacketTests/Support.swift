@@ -61,6 +61,21 @@ func parseGuarded(_ frame: [UInt8], count: Int? = nil, buffer: GuardedBuffer) ->
     }
 }
 
+/// Parses `frame` placed against the back guard page as the first segment of a `frameLength`-byte frame
+/// (default: the frame itself) received on a port with MTU `mtu`.
+func parseGuarded(
+    _ frame: [UInt8], frameLength: Int? = nil, mtu: Int, buffer: GuardedBuffer
+) -> (PacketHeaders, ParseError?) {
+    frame.withUnsafeBytes { raw in
+        buffer.atEnd(raw, count: frame.count) { data, length in
+            var headers = sentinelHeaders
+            let error = PacketParser.parse(
+                data, length: length, frameLength: frameLength ?? length, mtu: mtu, into: &headers)
+            return (headers, error)
+        }
+    }
+}
+
 /// Every structural promise `PacketHeaders` makes after a successful parse of `length` bytes; nil when all
 /// hold, else the first broken one.
 func brokenInvariant(_ h: PacketHeaders, length: Int) -> String? {

@@ -4,7 +4,7 @@ import Pipeline
 extension BridgePortSpec {
     /// The bridge's view of a configured port.
     init(port: PortConfig, bridged: Bool) {
-        self.init(bridged: bridged)
+        self.init(bridged: bridged, mtu: port.mtu)
         switch port.vlanMode {
         case .access(let vlan): vlanMode = .access(vlan: vlan)
         case .trunk(let allowed, let native): vlanMode = .trunk(allowed: allowed.ids, native: native)

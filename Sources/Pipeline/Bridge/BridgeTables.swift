@@ -16,16 +16,19 @@ public struct BridgePortSpec: Sendable, Equatable {
     /// With port security: the source addresses the port may use; nil = any.
     public var allowedIPv4: [IPv4Address]?
     public var allowedIPv6: [IPv6Address]?
+    /// The port's MTU: the parse stage drops a frame with more bytes after its Ethernet header (and tag).
+    public var mtu: Int
 
     public init(
         bridged: Bool = true, vlanMode: VLANMode = .access(vlan: 1), allowedMAC: EthernetAddress? = nil,
-        allowedIPv4: [IPv4Address]? = nil, allowedIPv6: [IPv6Address]? = nil
+        allowedIPv4: [IPv4Address]? = nil, allowedIPv6: [IPv6Address]? = nil, mtu: Int = 1500
     ) {
         self.bridged = bridged
         self.vlanMode = vlanMode
         self.allowedMAC = allowedMAC
         self.allowedIPv4 = allowedIPv4
         self.allowedIPv6 = allowedIPv6
+        self.mtu = mtu
     }
 }
 
@@ -44,6 +47,8 @@ public struct BridgePort: Sendable {
     public var ipv4Count: Int32
     public var ipv6Start: Int32
     public var ipv6Count: Int32
+    /// The port's MTU (`BridgePortSpec.mtu`).
+    public var mtu: Int32
 }
 
 /// The bridge's read-only tables: per-port rows, per-VLAN port masks, address lists. Owned here, read by
@@ -73,7 +78,8 @@ public final class BridgeTables: @unchecked Sendable {
                 restrictIPv6: spec.allowedMAC != nil && (spec.allowedIPv4 != nil || spec.allowedIPv6 != nil),
                 allowedMAC: spec.allowedMAC?.rawValue ?? 0,
                 ipv4Start: Int32(ipv4.count), ipv4Count: Int32(spec.allowedIPv4?.count ?? 0),
-                ipv6Start: Int32(ipv6.count), ipv6Count: Int32(spec.allowedIPv6?.count ?? 0))
+                ipv6Start: Int32(ipv6.count), ipv6Count: Int32(spec.allowedIPv6?.count ?? 0),
+                mtu: Int32(clamping: spec.mtu))
             ipv4 += (spec.allowedIPv4 ?? []).map(\.rawValue)
             ipv6 += spec.allowedIPv6 ?? []
             if spec.bridged {

@@ -18,7 +18,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     /// and one line each in `process`, `bind` and `stages`.
     public init(_ resources: PipelineResources) {
         patch = PatchStage(peers: resources.peers)
-        parse = ParseStage()
+        parse = ParseStage(bridge: resources.bridge)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)

@@ -2,29 +2,50 @@ import DPDK
 import Packet
 
 /// Parses every packet once (Ethernet, 802.1Q, ARP, IPv4/IPv6, TCP/UDP/ICMP, VXLAN) into its metadata, which
-/// every later stage reads instead of re-parsing. Malformed frames are dropped under the parser's reason.
+/// every later stage reads instead of re-parsing. Malformed frames are dropped under the parser's reason, and
+/// so are frames the ingress port must refuse: a group (multicast or broadcast) source MAC
+/// (`group-source-mac`), more bytes after the Ethernet header than the port's MTU (`exceeds-mtu`).
 public struct ParseStage: PipelineStage, ~Copyable {
     public static let name = "parse"
     /// A malformed frame is dropped under the parser's reason, named as the parser names it.
     public typealias Drop = ParseError
 
     public let counters: Counters
+    /// The bound generation's bridge rows, for the ingress port's MTU; nil (no MTU limit) until bound.
+    @usableFromInline var ports: UnsafeMutablePointer<BridgePort>?
+    @usableFromInline var portCount = 0
 
+    /// A stage without an MTU limit until it is bound to a generation.
     public init() { counters = Self.allocateCounters() }
 
-    /// Reads no configuration tables (the MAC table is not part of a generation).
+    /// A stage that reads the ports' MTUs from `bridge` until it is bound to a generation.
+    public init(bridge: BridgeView) {
+        ports = bridge.ports
+        portCount = bridge.portCount
+        counters = Self.allocateCounters()
+    }
+
+    /// Takes the ports' MTUs from the generation's bridge rows.
     @inlinable
-    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        ports = tables.bridge.ports
+        portCount = tables.bridge.portCount
+    }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         var kept = 0
         let count = burst.count
+        // One port per burst: its MTU is read once.
+        let ingress = Int(burst.ingress)
+        let mtu =
+            ingress < portCount ? Int(ports.unsafelyUnwrapped[ingress].mtu) : PacketParser.maximumFrameLength
         for i in 0..<count {
             let mbuf = burst.packets[i]
-            // Headers are parsed from the first segment; drivers deliver frames up to the MTU in one.
+            // Headers are parsed from the first segment; the MTU limits the whole frame (all segments).
             if let error = PacketParser.parse(
-                UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, into: &burst.meta[i].headers)
+                UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, frameLength: mbuf.packetLength, mtu: mtu,
+                into: &burst.meta[i].headers)
             {
                 counters.drop(error)
                 burst.drop(i)

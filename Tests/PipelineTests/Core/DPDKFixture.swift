@@ -150,12 +150,14 @@ enum TestDPDK {
 }
 
 extension TestDPDK.Environment {
-    /// A new frame of `length` bytes (at least 4) that starts with `tag`.
+    /// A new frame of `length` bytes (at least 7) that starts with `tag`: its source MAC is
+    /// a4:a5:a5:a5:a5:a5, an individual address (a group source would be dropped by the parse stage).
     func frame(tag: UInt32, length: Int) -> Mbuf {
         guard let mbuf = pool.allocate() else { fatalError("test pool exhausted") }
         guard let data = mbuf.append(length) else { fatalError("frame of \(length) bytes does not fit an mbuf") }
         data.initializeMemory(as: UInt8.self, repeating: 0xA5, count: length)
         data.storeBytes(of: tag, as: UInt32.self)
+        data.storeBytes(of: 0xA4, toByteOffset: 6, as: UInt8.self)
         return mbuf
     }
 

@@ -143,15 +143,18 @@ enum FuzzNet {
         var securityIPv4: [UInt32] = []
         var securityIPv6: [IPv6Address] = []
         var limit = MACTable.unlimited
+        /// Frames (up to 256 bytes here) with more than this after the Ethernet header and tag are dropped.
+        var mtu = 1500
     }
 
-    /// Port 0: access 10, port security (host 0's MAC and addresses). Port 1: access 10. Port 2: access 20,
-    /// at most 6 learned MACs. Port 3: trunk 10, 20, 40, no native VLAN (VLAN 40 has no other port).
+    /// Port 0: access 10, port security (host 0's MAC and addresses). Port 1: access 10, MTU 100. Port 2:
+    /// access 20, at most 6 learned MACs. Port 3: trunk 10, 20, 40, no native VLAN (VLAN 40 has no other
+    /// port), MTU 120. The small MTUs cut through the fuzzed frames' lengths (60 to 256 bytes).
     static let ports: [Port] = [
         Port(access: 10, securityMAC: hosts[0], securityIPv4: [hostIPv4(0)], securityIPv6: [hostIPv6(0)]),
-        Port(access: 10),
+        Port(access: 10, mtu: 100),
         Port(access: 20, limit: 6),
-        Port(allowed: [10, 20, 40]),
+        Port(allowed: [10, 20, 40], mtu: 120),
     ]
 
     static var specs: [BridgePortSpec] {
@@ -161,7 +164,7 @@ enum FuzzNet {
                     ?? .trunk(allowed: port.allowed.sorted(), native: port.native),
                 allowedMAC: port.securityMAC.map { EthernetAddress(rawValue: $0) },
                 allowedIPv4: port.securityMAC == nil ? nil : port.securityIPv4.map { IPv4Address(rawValue: $0) },
-                allowedIPv6: port.securityMAC == nil ? nil : port.securityIPv6)
+                allowedIPv6: port.securityMAC == nil ? nil : port.securityIPv6, mtu: port.mtu)
         }
     }
 }
@@ -242,10 +245,17 @@ struct BridgeModel {
     mutating func frame(_ data: UnsafePointer<UInt8>, length: Int, ingress: Int) -> Stage {
         parse.packetsIn += 1
         var headers = PacketHeaders()
-        if let error = PacketParser.parse(UnsafeRawPointer(data), length: length, into: &headers) {
+        let mtu = FuzzNet.ports[ingress].mtu
+        if let error = PacketParser.parse(
+            UnsafeRawPointer(data), length: length, frameLength: length, mtu: mtu, into: &headers)
+        {
             parse.drops[Int(error.rawValue)] += 1
             return .parse
         }
+        // What the switch must refuse, from the specification: nothing with a group source or over the MTU
+        // passes the parse stage.
+        #expect(data[6] & 1 == 0, "a group source MAC passed the parser")
+        #expect(length - (headers.flags.contains(.vlanTagged) ? 18 : 14) <= mtu, "a frame over the MTU passed")
         parse.packetsOut += 1
 
         // Port security.

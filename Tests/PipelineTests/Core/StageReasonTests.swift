@@ -24,7 +24,7 @@ import Testing
                 "bad-ipv4-version", "bad-ipv4-header-length", "bad-ipv4-total-length", "truncated-ipv6",
                 "bad-ipv6-version", "bad-ipv6-payload-length", "bad-ipv6-extension-header", "truncated-tcp",
                 "bad-tcp-data-offset", "truncated-udp", "bad-udp-length", "truncated-icmp", "truncated-vxlan",
-                "frame-too-long",
+                "frame-too-long", "group-source-mac", "exceeds-mtu",
             ],
             events: []),
         Names(

@@ -1,3 +1,4 @@
+import CDPDK
 import DPDK
 import Packet
 import Pipeline
@@ -88,16 +89,30 @@ extension DPDKBackedTests {
                 (ip4(17, F.udp(src: 1, dst: 2, length: 6, [])), .badUDPLength),
                 (ip4(1, [8, 0, 0, 0]), .truncatedICMP),
                 (ip4(17, F.udp(src: 1, dst: 4789, [0x08, 0, 0, 0, 0, 0, 1, 0, 0, 0])), .truncatedVXLAN),
+                (
+                    F.ethernet(
+                        dst: b.mac, src: F.ipv4Multicast, type: 0x0800,
+                        F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, F.udp(src: 1, dst: 2, []))), .groupSourceMAC
+                ),
+                (ip4(17, F.udp(src: 1, dst: 2, [UInt8](repeating: 7, count: Self.mtu - 28 + 1))), .exceedsMTU),
             ]
         }()
+
+        /// The MTU of every port in these tests: the `exceedsMTU` frame is one byte over it.
+        static let mtu = 1500
+
+        /// Bridge rows for ports 0...3, all with `mtu`.
+        static let bridge = BridgeTables(ports: Array(repeating: BridgePortSpec(mtu: mtu), count: 4))
 
         @Test("the malformed frames are what they say they are, the good ones parse (checks the test data)")
         func testDataIsRight() {
             for (frame, reason) in Self.malformed {
                 var headers = PacketHeaders()
                 #expect(
-                    frame.withUnsafeBytes { PacketParser.parse($0.baseAddress!, length: $0.count, into: &headers) }
-                        == reason)
+                    frame.withUnsafeBytes {
+                        PacketParser.parse(
+                            $0.baseAddress!, length: $0.count, frameLength: $0.count, mtu: Self.mtu, into: &headers)
+                    } == reason)
             }
             #expect(Set(Self.malformed.map(\.reason)) == Set(ParseError.allCases).subtracting([.frameTooLong]))
         }
@@ -105,28 +120,29 @@ extension DPDKBackedTests {
         @Test("drops each malformed frame under its reason; good frames keep their headers, bytes and order")
         func goldenBurst() throws {
             try TestDPDK.run { env in
-                var stage = ParseStage()
+                var stage = ParseStage(bridge: Self.bridge.view)
                 var burst = PacketBurst(capacity: 32)
-                // Interleave: good 0, bad 0..4, good 1, bad 5..9, good 2, bad 10..14, good 3, bad 15..19.
+                // Interleave: good 0, bad 0..5, good 1, bad 6..11, good 2, bad 12..17, good 3, bad 18..21.
                 var frames: [[UInt8]] = []
                 var expectedDropped: [[UInt8]] = []
                 for (g, good) in Self.good.enumerated() {
                     frames.append(good.frame)
-                    for bad in Self.malformed[g * 5..<g * 5 + 5] {
+                    for bad in Self.malformed[min(g * 6, Self.malformed.count)..<min(g * 6 + 6, Self.malformed.count)] {
                         frames.append(bad.frame)
                         expectedDropped.append(bad.frame)
                     }
                 }
+                #expect(expectedDropped.count == Self.malformed.count)
                 env.fill(&burst, frames: frames, ingress: 2)
                 _ = stage.run(&burst, since: readTSC())
-                var drops = [UInt64](repeating: 0, count: 20)
+                var drops = [UInt64](repeating: 0, count: ParseError.allCases.count)
                 drops[Int(ParseError.stackedVLAN.rawValue)] = 2
                 for reason in ParseError.allCases where reason != .stackedVLAN && reason != .frameTooLong {
                     drops[Int(reason.rawValue)] = 1
                 }
                 #expect(
                     stage.snapshot.ignoringCycles()
-                        == StageSnapshot(calls: 1, packetsIn: 24, packetsOut: 4, drops: drops))
+                        == StageSnapshot(calls: 1, packetsIn: 26, packetsOut: 4, drops: drops))
                 #expect(burst.count == 4)
                 for i in 0..<burst.count {
                     #expect(bytes(of: burst.packets[i]) == Self.good[i].frame, "survivor \(i) bytes")
@@ -153,7 +169,7 @@ extension DPDKBackedTests {
                 _ = stage.run(&burst, since: readTSC())
                 #expect(burst.count == 4)
                 burst.packets.freeAll()
-                var drops = [UInt64](repeating: 0, count: 20)
+                var drops = [UInt64](repeating: 0, count: ParseError.allCases.count)
                 drops[Int(ParseError.truncatedEthernet.rawValue)] = 2
                 drops[Int(ParseError.stackedVLAN.rawValue)] = 1
                 let counters = stage.snapshot.ignoringCycles()
@@ -166,12 +182,98 @@ extension DPDKBackedTests {
         func descriptor() {
             let stage = ParseStage()
             #expect(stage.descriptor.name == "parse")
-            #expect(stage.descriptor.dropReasons.count == 20)
+            #expect(stage.descriptor.dropReasons.count == 22)
             #expect(stage.descriptor.dropReasons.first == "truncated-ethernet")
             #expect(
                 stage.descriptor.dropReasons[Int(ParseError.badIPv6PayloadLength.rawValue)] == "bad-ipv6-payload-length"
             )
-            #expect(stage.descriptor.dropReasons.last == "frame-too-long")
+            #expect(stage.descriptor.dropReasons[19] == "frame-too-long")
+            #expect(stage.descriptor.dropReasons[20] == "group-source-mac")
+            #expect(stage.descriptor.dropReasons.last == "exceeds-mtu")
+        }
+
+        /// Frames of exactly `payload` bytes after the Ethernet header (and tag), as the switch receives them.
+        static func frame(payload: Int, tagged: Bool) -> [UInt8] {
+            let udp = F.udp(src: 1, dst: 2, [UInt8](repeating: 7, count: payload - 28))
+            return F.ethernet(
+                dst: b.mac, src: a.mac, tags: tagged ? F.dot1q(5) : [], type: 0x0800,
+                F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, udp))
+        }
+
+        @Test("each port's own MTU bounds what follows the Ethernet header and tag; exactly the MTU passes")
+        func mtuPerIngressPort() throws {
+            try TestDPDK.run { env in
+                let bridge = BridgeTables(ports: [BridgePortSpec(mtu: 1500), BridgePortSpec(mtu: 9000)])
+                var stage = ParseStage(bridge: bridge.view)
+                var burst = PacketBurst(capacity: 8)
+                let fits = [Self.frame(payload: 1500, tagged: false), Self.frame(payload: 1500, tagged: true)]
+                let over = [Self.frame(payload: 1501, tagged: false), Self.frame(payload: 1501, tagged: true)]
+                #expect(fits.map(\.count) == [1514, 1518])
+                env.fill(&burst, frames: [fits[0], over[0], fits[1], over[1]], ingress: 0)
+                _ = stage.run(&burst, since: readTSC())
+                #expect((0..<burst.count).map { bytes(of: burst.packets[$0]) } == fits)
+                #expect((0..<burst.dropped.count).map { bytes(of: burst.dropped[$0]) } == over)
+                burst.releaseDropped()
+                burst.packets.freeAll()
+                // The same frames from the 9000-byte port all pass.
+                env.fill(&burst, frames: fits + over, ingress: 1)
+                _ = stage.run(&burst, since: readTSC())
+                #expect(burst.count == 4 && burst.dropped.count == 0)
+                burst.packets.freeAll()
+                var drops = [UInt64](repeating: 0, count: ParseError.allCases.count)
+                drops[Int(ParseError.exceedsMTU.rawValue)] = 2
+                #expect(
+                    stage.snapshot.ignoringCycles()
+                        == StageSnapshot(calls: 2, packetsIn: 8, packetsOut: 6, drops: drops))
+            }
+        }
+
+        @Test("a frame over the MTU is refused by its whole length, also when its first segment is short")
+        func mtuCountsEverySegment() throws {
+            try TestDPDK.run { env in
+                var stage = ParseStage(bridge: Self.bridge.view)
+                var burst = PacketBurst(capacity: 4)
+                // 1515 bytes (1501 after the header) in two segments: 64 bytes, then the rest.
+                let whole = Self.frame(payload: 1501, tagged: false)
+                let head = env.mbuf(Array(whole[0..<64]))
+                let tail = env.mbuf(Array(whole[64...]))
+                #expect(rte_pktmbuf_chain(head.raw, tail.raw) == 0)
+                #expect(head.dataLength == 64 && head.packetLength == 1515 && head.segmentCount == 2)
+                burst.packets.append(head)
+                burst.beginBurst(ingress: 0)
+                _ = stage.run(&burst, since: readTSC())
+                #expect(burst.count == 0 && burst.dropped.count == 1)
+                burst.releaseDropped()
+                #expect(stage.snapshot.drops[Int(ParseError.exceedsMTU.rawValue)] == 1)
+            }
+        }
+
+        @Test("a group source MAC is dropped at parse, before any later stage: multicast, broadcast, tagged")
+        func groupSourceMAC() throws {
+            try TestDPDK.run { env in
+                let (a, b) = (Self.a, Self.b)
+                var stage = ParseStage(bridge: Self.bridge.view)
+                var burst = PacketBurst(capacity: 8)
+                let ip = F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, F.udp(src: 1, dst: 2, [1, 2, 3]))
+                let sources = [F.ipv4Multicast, F.broadcast, EthernetAddress("03:00:00:00:00:01")!]
+                let bad =
+                    sources.map { F.ethernet(dst: b.mac, src: $0, type: 0x0800, ip) }
+                    + [
+                        F.ethernet(
+                            dst: F.broadcast, src: F.broadcast, type: 0x0806,
+                            F.arp(op: 1, sha: a.mac, spa: a.ipv4, tpa: b.ipv4)),
+                        F.ethernet(dst: b.mac, src: F.ipv6Multicast, tags: F.dot1q(5), type: 0x0800, ip),
+                    ]
+                // A locally administered unicast source (02:...) is individual: it passes.
+                let good = F.ethernet(dst: b.mac, src: EthernetAddress("02:00:00:00:00:09")!, type: 0x0800, ip)
+                env.fill(&burst, frames: bad + [good], ingress: 1)
+                _ = stage.run(&burst, since: readTSC())
+                #expect(burst.count == 1 && bytes(of: burst.packets[0]) == good)
+                #expect((0..<burst.dropped.count).map { bytes(of: burst.dropped[$0]) } == bad)
+                burst.releaseDropped()
+                burst.packets.freeAll()
+                #expect(stage.snapshot.drops[Int(ParseError.groupSourceMAC.rawValue)] == 5)
+            }
         }
     }
 }
