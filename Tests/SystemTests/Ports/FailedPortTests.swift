@@ -136,6 +136,25 @@ extension SystemTests {
             let unknown = Self.rejection { _ = try client.call(PortMethods.retry, PortRetryParams(name: "zz")) }
             #expect(unknown?.code == RPCErrorObject.invalidParams)
 
+            // A failed port's settings change without a device; it stays failed.
+            let limited = try client.call(
+                PortMethods.set, PortSetParams(name: "c", settings: .object(["max-macs": .number(10)])))
+            #expect(limited.applied && limited.changes.map(\.action) == ["update-port"])
+            #expect(try daemon.ports()["c"]?.macLearning?.limit == 10)
+            #expect(try daemon.ports()["c"]?.error == errorC)
+            // Reopening it on a device that fails too is refused as a whole: it stays failed, as it was.
+            let missing = directory.appendingPathComponent("in-e2.pcap").path
+            let reopen = Self.rejection {
+                _ = try client.call(
+                    PortMethods.set,
+                    PortSetParams(
+                        name: "e",
+                        settings: .object(["devargs": .string("net_pcap_e2,rx_pcap=\(missing),tx_pcap=/dev/null")])))
+            }
+            #expect(reopen?.code == RPCErrorObject.applyFailed, "\(String(describing: reopen))")
+            #expect(try daemon.ports()["e"]?.error == errorE)
+            #expect(try daemon.ports()["e"]?.devargs.contains("net_pcap_e,") == true)
+
             // Fixed and retried: c comes up in the bridge and its frames flood to a and b.
             try write("c", framesC)
             let retried = try client.call(PortMethods.retry, PortRetryParams(name: "c"))
