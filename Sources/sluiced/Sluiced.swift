@@ -61,11 +61,17 @@ struct Sluiced: ParsableCommand {
             throw ExitCode(2)
         }
         let statePath = stateFile.isEmpty ? nil : stateFile
+        // A port the persisted state names may have lost its device while sluiced was down: the other ports
+        // must still come up (and a supervisor must not restart sluiced into the same failure), so such a
+        // port is kept failed. A port of --config alone is written by hand and must run as written.
+        // --check-config validates the same merged document that start-up would run.
+        var portFailures = PortFailurePolicy.failFast
         if let statePath, !discardState {
             do {
                 if let state = try StateFile.read(path: statePath) {
                     // Validated as a whole: the config file's restart-only settings may have changed since.
                     settings = try settings.withRuntimeState(from: state, host: host)
+                    portFailures = .keepFailed
                     if !checkConfig {
                         logger.notice(
                             "restored ports, patches and l2 settings from \(statePath) (\(settings.ports.count) ports)")
@@ -88,7 +94,7 @@ struct Sluiced: ParsableCommand {
 
         let dataplane: Dataplane
         do {
-            dataplane = try Dataplane(config: settings)
+            dataplane = try Dataplane(config: settings, portFailures: portFailures)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
@@ -123,11 +129,20 @@ struct Sluiced: ParsableCommand {
                 "port \(port.name): \(port.config.resolvedDevargs) driver=\(port.info.driverName) admin=\(port.config.admin.rawValue) rxq=\(port.config.rxQueues) txq=\(port.txQueues)"
             )
         }
+        for port in settings.ports {
+            guard let failed = dataplane.failedPorts[port.name] else { continue }
+            let advice =
+                "it stays in the desired state; fix the cause and run `sluicectl port retry \(port.name)`, "
+                + "or remove it with `sluicectl port del \(port.name)`"
+            logger.error("port \(port.name) of the persisted state is not running: \(failed.error) (\(advice))")
+        }
         for pmd in dataplane.pmdStatuses() {
             logger.info("pmd lcore \(pmd.lcore): polling \(pmd.rxQueues.joined(separator: " "))")
         }
-        logger.notice(
-            "ready: \(dataplane.ports.count) ports, \(dataplane.pmds.count) PMD threads, control socket \(server.path)")
+        let summary =
+            "\(dataplane.ports.count) ports\(failedSummary(dataplane)), \(dataplane.pmds.count) PMD threads, "
+            + "control socket \(server.path)"
+        logger.notice("ready: \(summary)")
 
         var lastMaintenance = ContinuousClock.now
         var reportedStall: PMDStall?
@@ -158,6 +173,12 @@ struct Sluiced: ParsableCommand {
         }
         logger.notice("stopped")
     }
+}
+
+/// ", 1 failed (vm3)" for the ready line when ports of the desired state are not running, else "".
+private func failedSummary(_ dataplane: Dataplane) -> String {
+    let names = dataplane.config.ports.map(\.name).filter { dataplane.failedPorts[$0] != nil }
+    return names.isEmpty ? "" : ", \(names.count) failed (\(names.joined(separator: ", ")))"
 }
 
 /// SIGTERM/SIGINT only raise a flag; the control loop sees it within one poll tick and shuts down in order.

@@ -14,6 +14,7 @@ struct ProtocolTests {
         case "port.add": #"{"port":{"name":"vm3","devargs":"net_tap3,iface=vm3","vlan":{"mode":"access","id":100}}}"#
         case "port.del": #"{"name":"p1","dryRun":false}"#
         case "port.set": #"{"name":"p0","settings":{"admin":"down","max-macs":null}}"#
+        case "port.retry": #"{"name":"p1"}"#
         default: nil
         }
     }
@@ -46,6 +47,8 @@ struct ProtocolTests {
         case "port.set":
             #expect(
                 try decodeResult(response, as: ConfigApplyResult.self).changes.first?.fields == ["admin", "max-macs"])
+        case "port.retry":
+            #expect(try decodeResult(response, as: PortStatus.self) == FakeHandler.portList(count: 2, call: 1)[1])
         default:
             Issue.record("no expectation for the result of \(method)")
         }
@@ -94,7 +97,10 @@ struct ProtocolTests {
 
     @Test(
         "methods that need params refuse a request without them",
-        arguments: [ConfigMethods.apply.name, PortMethods.add.name, PortMethods.delete.name, PortMethods.set.name])
+        arguments: [
+            ConfigMethods.apply.name, PortMethods.add.name, PortMethods.delete.name, PortMethods.set.name,
+            PortMethods.retry.name,
+        ])
     func missingParams(method: String) throws {
         let server = try TestServer()
         defer { server.stop() }
@@ -114,6 +120,7 @@ struct ProtocolTests {
             ("port.add", #"{}"#, "params.port is required"),
             ("port.del", #"{"name":1}"#, "params.name: expected String"),
             ("port.set", #"{"name":"p0"}"#, "params.settings is required"),
+            ("port.retry", #"{}"#, "params.name is required"),
             ("mac.flush", #"{"vlan":"ten"}"#, "params.vlan: expected Int"),
             ("mac.flush", #"[1,2]"#, "params: expected"),
             ("port.del", #""p0""#, "params: expected"),
@@ -145,7 +152,7 @@ struct ProtocolTests {
         #expect(response.error?.code == RPCErrorObject.methodNotFound)
         #expect(
             response.error?.message == "unknown method 'port.frobnicate'; methods: "
-                + "version, health, pmd.list, stage.list, port.list, port.add, port.del, port.set, "
+                + "version, health, pmd.list, stage.list, port.list, port.add, port.del, port.set, port.retry, "
                 + "mac.list, mac.flush, vlan.list, config.get, config.apply")
     }
 

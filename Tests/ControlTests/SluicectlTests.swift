@@ -100,6 +100,30 @@ struct SluicectlTests {
         #expect(try JSONDecoder().decode(HealthStatus.self, from: Data(json.stdout.utf8)).status == "degraded")
     }
 
+    @Test("a failed port: ports shows it failed with its error, port show has the error, port retry sends the name")
+    func failedPort() throws {
+        let error = "port 'p1' (net_pcap_p1,rx_pcap=/gone/in.pcap): cannot attach the device: No such file"
+        let server = try TestServer(handler: FakeHandler(failedPortError: error))
+        defer { server.stop() }
+        let ports = Self.lines(try Self.ctl(server, ["ports"]).stdout)
+        try #require(ports.count == 4, "\(ports)")
+        #expect(ports[1].split(separator: " ")[3] == "up")
+        #expect(ports[2].split(separator: " ").prefix(4) == ["p1", "-", "down", "failed"], "\(ports[2])")
+        #expect(ports[3] == "port p1 is not running: \(error) (sluicectl port retry p1, or port del)")
+
+        let show = try Self.ctl(server, ["port", "show", "p1"]).stdout
+        #expect(Self.lines(show).contains { $0.hasPrefix("error ") && $0.hasSuffix(" \(error)") }, "\(show)")
+        #expect(show.range(of: #"\nlink +failed\n"#, options: .regularExpression) != nil, "\(show)")
+
+        let retry = try Self.ctl(server, ["port", "retry", "p0"])
+        #expect(retry.status == 0)
+        #expect(retry.stdout == "port p0: up (driver net_null)\n")
+        #expect(try Self.lastParams(server, PortMethods.retry) == .object(["name": .string("p0")]))
+        let unknown = try Self.ctl(server, ["port", "retry", "ghost"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no port named 'ghost'"))
+    }
+
     @Test("flush-macs sends its filter; a daemon error exits 1 with the daemon's message")
     func flushMACs() throws {
         let server = try TestServer()

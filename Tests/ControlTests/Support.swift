@@ -40,11 +40,17 @@ final class FakeHandler: Sendable {
     /// port.add and port.set validate the port's new entry with the real configuration rules (as sluiced
     /// does) before answering their canned plan, so that sluiced's messages can be checked end to end.
     let validatesPorts: Bool
+    /// When set, the last port is failed (no device) with this error, as after a restart from a state whose
+    /// device is gone.
+    let failedPortError: String?
 
-    init(portCount: Int = 2, healthStatus: String = "ok", validatesPorts: Bool = false) {
+    init(
+        portCount: Int = 2, healthStatus: String = "ok", validatesPorts: Bool = false, failedPortError: String? = nil
+    ) {
         self.portCount = portCount
         self.healthStatus = healthStatus
         self.validatesPorts = validatesPorts
+        self.failedPortError = failedPortError
     }
 
     /// The groups of methods a test server can serve, named after sluiced's features.
@@ -66,6 +72,7 @@ final class FakeHandler: Sendable {
                 methods.register(PortMethods.add, addPort)
                 methods.register(PortMethods.delete, deletePort)
                 methods.register(PortMethods.set, setPort)
+                methods.register(PortMethods.retry, retryPort)
             case .bridge:
                 methods.register(BridgeMethods.macList, macs)
                 methods.register(BridgeMethods.macFlush, flushMACs)
@@ -166,7 +173,28 @@ final class FakeHandler: Sendable {
         return Self.versionInfo
     }
 
-    func ports() -> [PortStatus] { Self.portList(count: portCount, call: record(PortMethods.list, NoParams())) }
+    func ports() -> [PortStatus] {
+        var ports = Self.portList(count: portCount, call: record(PortMethods.list, NoParams()))
+        if let failedPortError, !ports.isEmpty { ports[ports.count - 1] = Self.failed(ports.last!, failedPortError) }
+        return ports
+    }
+
+    /// A port as sluiced reports one whose device failed: no device, zero counters, the error.
+    static func failed(_ port: PortStatus, _ error: String) -> PortStatus {
+        PortStatus(
+            name: port.name, index: port.index, dpdkPortID: -1, devargs: port.devargs, driver: "", admin: port.admin,
+            linkUp: false, linkSpeedMbps: 0, mtu: port.mtu, macAddress: "", rxQueues: port.rxQueues, txQueues: 0,
+            counters: PortCounterValues(), driverStats: nil, error: error)
+    }
+
+    /// port.retry: a known port answers its status (running); another name is an unknown port.
+    func retryPort(_ params: PortRetryParams) throws(RPCErrorObject) -> PortStatus {
+        let call = record(PortMethods.retry, params)
+        guard let port = Self.portList(count: portCount, call: call).first(where: { $0.name == params.name }) else {
+            throw RPCErrorObject(code: RPCErrorObject.invalidParams, message: "no port named '\(params.name)'")
+        }
+        return port
+    }
 
     func pmds() -> [PMDStatus] {
         _ = record(StatusMethods.pmdList, NoParams())

@@ -38,3 +38,10 @@ public struct PortSetParams: Codable, Sendable, Equatable {
         self.dryRun = dryRun
     }
 }
+
+/// `port.retry`: the failed port to bring up again (a port that runs is left as it is).
+public struct PortRetryParams: Codable, Sendable, Equatable {
+    public var name: String
+
+    public init(name: String) { self.name = name }
+}

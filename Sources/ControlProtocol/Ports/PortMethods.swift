@@ -5,4 +5,7 @@ public enum PortMethods {
     public static let add = RPCMethod<PortAddParams, ConfigApplyResult>("port.add", params: .required)
     public static let delete = RPCMethod<PortDeleteParams, ConfigApplyResult>("port.del", params: .required)
     public static let set = RPCMethod<PortSetParams, ConfigApplyResult>("port.set", params: .required)
+    /// Brings up again a port of the desired state whose device failed (see `PortStatus.error`); answers its
+    /// status. The desired state does not change.
+    public static let retry = RPCMethod<PortRetryParams, PortStatus>("port.retry", params: .required)
 }

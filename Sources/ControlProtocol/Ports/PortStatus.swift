@@ -25,12 +25,17 @@ public struct PortStatus: Codable, Sendable, Equatable {
     public var vhostUser: VhostUserStatus?
     /// The driver's counters per queue index (DPDK keeps them for the first 16 queues).
     public var queueCounters: [QueueCounterValues]?
+    /// Only for a port of the desired state whose device could not be brought up (absent for ports that
+    /// run): the error of the latest attempt. Such a port has no device (`dpdkPortID` -1, empty `driver` and
+    /// `macAddress`, zero counters) until `port.retry` brings it up.
+    public var error: String?
 
     public init(
         name: String, index: Int, dpdkPortID: Int, devargs: String, driver: String, admin: String, linkUp: Bool,
         linkSpeedMbps: Int, mtu: Int, macAddress: String, rxQueues: Int, txQueues: Int,
         counters: PortCounterValues, driverStats: DriverStats?, macLearning: PortMACLearning? = nil,
-        type: String? = nil, vhostUser: VhostUserStatus? = nil, queueCounters: [QueueCounterValues]? = nil
+        type: String? = nil, vhostUser: VhostUserStatus? = nil, queueCounters: [QueueCounterValues]? = nil,
+        error: String? = nil
     ) {
         self.name = name
         self.index = index
@@ -50,6 +55,7 @@ public struct PortStatus: Codable, Sendable, Equatable {
         self.type = type
         self.vhostUser = vhostUser
         self.queueCounters = queueCounters
+        self.error = error
     }
 }
 

@@ -51,7 +51,7 @@ extension Dataplane {
     public func flushMACs(port: String?, vlan: Int?) throws(FlushError) -> Int {
         var portIndex: UInt16?
         if let port {
-            guard let index = self.port(named: port)?.index else { throw .unknownPort(port) }
+            guard let index = slot(of: port) else { throw .unknownPort(port) }
             portIndex = UInt16(index)
         }
         if let vlan, !(1...4094).contains(vlan) { throw .badVLAN(vlan) }

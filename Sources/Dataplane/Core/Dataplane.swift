@@ -48,6 +48,8 @@ public final class Dataplane {
     public let pool: PacketPool
     public let mode: ForwardingMode
     var slots = [Port?](repeating: nil, count: ForwardingTables.maxPorts)
+    /// Ports of the desired state whose device could not be brought up, by name (FailedPorts.swift).
+    public internal(set) var failedPorts: [String: FailedPort] = [:]
     public private(set) var pmds: [PMDThread] = []
     /// The generation the PMDs read.
     private(set) var generation: Generation!
@@ -64,8 +66,13 @@ public final class Dataplane {
     public static let burstSize = 32
 
     /// Initialises EAL from the config, then brings up every port and builds the PMD threads (not started).
-    /// On failure everything already created is torn down again before the error is thrown.
-    public init(config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline) throws {
+    /// On failure everything already created is torn down again before the error is thrown; with
+    /// `portFailures: .keepFailed`, a port whose device cannot be brought up is not a failure of the whole:
+    /// it stays in the desired state, marked failed (see `FailedPort`).
+    public init(
+        config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline,
+        portFailures: PortFailurePolicy = .failFast
+    ) throws {
         self.config = config
         self.mode = mode
         grace.timeout = .seconds(config.control.pmdStallTimeoutSeconds)
@@ -95,10 +102,16 @@ public final class Dataplane {
         do {
             let assignment = RxQueueScheduler.assign(ports: config.ports, pmdLcores: config.pmdLcores, keeping: [:])
             for port in config.ports {
-                slots[freeSlot()!] = try bringUp(port, rxAssignment: assignment)
+                let slot = freeSlot()!
+                do {
+                    slots[slot] = try bringUp(port, rxAssignment: assignment, into: slot)
+                } catch let error where portFailures == .keepFailed {
+                    failedPorts[port.name] = FailedPort(slot: slot, error: "\(error)")
+                }
             }
             buildMACTable()
-            generation = Generation(config: config, slots: slots, pmdLcores: pmdLcores, rxAssignment: assignment)
+            generation = Generation(
+                config: config, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment)
             buildPMDs()
         } catch {
             shutdown()
@@ -115,17 +128,28 @@ public final class Dataplane {
 
     /// The name of the port in `slot` (for tables that store slots), or "#slot" if it has none.
     public func portName(slot: Int) -> String {
-        slot < slots.count ? slots[slot]?.name ?? "#\(slot)" : "#\(slot)"
+        if slot < slots.count, let port = slots[slot] { return port.name }
+        return failedPorts.first { $0.value.slot == slot }?.key ?? "#\(slot)"
     }
+
+    /// The slot of a port of the desired state: its device's, or the one a failed port keeps.
+    func slot(of name: String) -> Int? { port(named: name)?.index ?? failedPorts[name]?.slot }
+
+    /// The slots failed ports keep, by port name.
+    var reservedSlots: [String: Int] { failedPorts.mapValues(\.slot) }
 
     /// VLAN membership, tagging and port-security tables of the current generation.
     public var bridge: BridgeTables { generation.bridge }
 
-    func freeSlot() -> Int? { slots.firstIndex { $0 == nil } }
+    func freeSlot() -> Int? {
+        let reserved = Set(failedPorts.values.map(\.slot))
+        return slots.indices.first { slots[$0] == nil && !reserved.contains($0) }
+    }
 
-    /// Attaches and starts a port, its rx queues' descriptors on the NUMA node of the PMD polling them.
-    func bringUp(_ port: PortConfig, rxAssignment: [String: [Int]]) throws -> Port {
-        guard let slot = freeSlot() else {
+    /// Attaches and starts a port in `slot` (default: a free one), its rx queues' descriptors on the NUMA
+    /// node of the PMD polling them.
+    func bringUp(_ port: PortConfig, rxAssignment: [String: [Int]], into slot: Int? = nil) throws -> Port {
+        guard let slot = slot ?? freeSlot() else {
             throw DataplaneError("port '\(port.name)': all \(ForwardingTables.maxPorts) port slots are in use")
         }
         let lcores = rxAssignment[port.name] ?? []
@@ -141,13 +165,14 @@ public final class Dataplane {
         let l2 = config.l2
         var limits = [Int](repeating: 0, count: ForwardingTables.maxPorts)
         for portConfig in config.ports {
-            if let slot = port(named: portConfig.name)?.index { limits[slot] = portConfig.effectiveMaxMACs(l2) }
+            if let slot = slot(of: portConfig.name) { limits[slot] = portConfig.effectiveMaxMACs(l2) }
         }
         macTable = MACTable(
             capacity: l2.macTableSize, ports: ForwardingTables.maxPorts, limits: limits,
             allocate: TableMemory.allocate, deallocate: TableMemory.deallocate)
         for portConfig in config.ports {
-            guard let slot = port(named: portConfig.name)?.index else { continue }
+            // A failed port's static entries too: traffic to them is dropped (port-down), not flooded.
+            guard let slot = slot(of: portConfig.name) else { continue }
             for entry in portConfig.resolvedStaticMACs {
                 _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac.rawValue, port: UInt16(slot))
             }
@@ -182,8 +207,9 @@ public final class Dataplane {
                 var ioPeers = [UInt16?](repeating: nil, count: ForwardingTables.maxPorts)
                 let slotOf = Dictionary(uniqueKeysWithValues: ports.map { ($0.name, $0.index) })
                 for pair in config.patches {
-                    ioPeers[slotOf[pair.a]!] = UInt16(slotOf[pair.b]!)
-                    ioPeers[slotOf[pair.b]!] = UInt16(slotOf[pair.a]!)
+                    guard let a = slotOf[pair.a], let b = slotOf[pair.b] else { continue }  // a failed port
+                    ioPeers[a] = UInt16(b)
+                    ioPeers[b] = UInt16(a)
                 }
                 let unpatched = ports.filter { ioPeers[$0.index] == nil }.map(\.index)
                 for pair in stride(from: 0, to: unpatched.count - 1, by: 2) {

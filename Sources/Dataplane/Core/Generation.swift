@@ -25,11 +25,17 @@ final class Generation {
     nonisolated(unsafe) private static var lastID: UInt64 = 0
 
     /// - Parameters:
-    ///   - config: the configuration to build for; every port in it must be in `slots`.
+    ///   - config: the configuration to build for; every port in it must be in `slots` or `reserved`.
     ///   - slots: the ports by slot.
+    ///   - reserved: the slots of failed ports (no device): they are in the bridge like an admin-down port
+    ///     (their patch peer's packets and traffic to their static MACs are dropped as port-down, never
+    ///     switched elsewhere) and nothing polls or sends to them.
     ///   - pmdLcores: the PMD lcores, in PMD order (PMD i uses tx queue i on every port).
     ///   - rxAssignment: which lcore polls each rx queue of each port.
-    init(config: SluiceConfig, slots: [Port?], pmdLcores: [UInt32], rxAssignment: [String: [Int]]) {
+    init(
+        config: SluiceConfig, slots: [Port?], reserved: [String: Int], pmdLcores: [UInt32],
+        rxAssignment: [String: [Int]]
+    ) {
         Self.lastID += 1
         id = Self.lastID
         self.config = config
@@ -38,6 +44,7 @@ final class Generation {
         let maxPorts = ForwardingTables.maxPorts
         var slotOf: [String: Int] = [:]
         for (slot, port) in slots.enumerated() { if let port { slotOf[port.name] = slot } }
+        for (name, slot) in reserved where slotOf[name] == nil { slotOf[name] = slot }
 
         var specs = [BridgePortSpec](repeating: BridgePortSpec(bridged: false), count: maxPorts)
         let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
@@ -45,7 +52,7 @@ final class Generation {
         for port in config.ports {
             guard let slot = slotOf[port.name] else { preconditionFailure("port \(port.name) has no slot") }
             specs[slot] = BridgePortSpec(port: port, bridged: !patched.contains(port.name))
-            if port.admin == .up { enabled |= UInt64(1) << UInt64(slot) }
+            if port.admin == .up && slots[slot] != nil { enabled |= UInt64(1) << UInt64(slot) }
         }
         bridge = BridgeTables(ports: specs)
 

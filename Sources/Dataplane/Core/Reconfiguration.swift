@@ -39,6 +39,10 @@ public enum ApplyError: Error, CustomStringConvertible {
 /// middle, nothing it may still read is freed: generations it may hold are kept (`retainedGenerations`),
 /// leaving ports are put back and not closed; if it stalls only after the new generation is published
 /// (step 4), the change is in effect for the other PMDs and the stalled one takes it when it resumes.
+///
+/// A failed port (`FailedPort`: in the desired state, no device) goes through the same steps: its settings
+/// change without a device, removing it releases its slot and MAC entries (there is nothing to close), and
+/// reopening it (new `devargs`, say) attaches its device; if that fails, it stays failed as it was.
 extension Dataplane {
     /// What applying `new` would do.
     public func plan(_ new: SluiceConfig) -> ConfigPlan { ConfigPlan.between(config, new) }
@@ -63,6 +67,7 @@ extension Dataplane {
         }
         let old = config
         let oldAssignment = generation.rxAssignment
+        let failedBefore = failedPorts
         let pmdLcores = config.pmdLcores.map(UInt32.init)
         let leaving = Set(plan.changes.filter { $0.action == .removePort || $0.action == .replacePort }.map(\.target))
         let arriving = Set(plan.changes.filter { $0.action == .addPort || $0.action == .replacePort }.map(\.target))
@@ -107,17 +112,27 @@ extension Dataplane {
             interim.ports.removeAll { leaving.contains($0.name) }
             do {
                 try publish(
-                    Generation(config: interim, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+                    Generation(
+                        config: interim, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores,
+                        rxAssignment: oldAssignment))
             } catch {
                 // The stalled PMD may be inside a leaving port's driver: put the ports back, close nothing.
                 // The ports attached in step 1 were in no generation, so no PMD can hold them.
-                try? publish(Generation(config: old, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+                try? publish(
+                    Generation(
+                        config: old, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores,
+                        rxAssignment: oldAssignment))
                 detachAttached()
                 throw .failed("\(error); nothing was changed")
             }
             for portConfig in old.ports where leaving.contains(portConfig.name) {
-                guard let live = port(named: portConfig.name) else { continue }
-                retire(live, statics: portConfig.resolvedStaticMACs)
+                if let live = port(named: portConfig.name) {
+                    retire(slot: live.index, statics: portConfig.resolvedStaticMACs)
+                    live.shutDown(detach: true)
+                    slots[live.index] = nil
+                } else if let failed = failedPorts.removeValue(forKey: portConfig.name) {
+                    retire(slot: failed.slot, statics: portConfig.resolvedStaticMACs)
+                }
             }
         }
 
@@ -136,6 +151,16 @@ extension Dataplane {
             var restored = old
             var lost: [String] = []
             for portConfig in old.ports where leaving.contains(portConfig.name) {
+                if let failed = failedBefore[portConfig.name] {
+                    // It had no device before the change either: failed again, as it was.
+                    let slot = freeSlot()!
+                    failedPorts[portConfig.name] = FailedPort(slot: slot, error: failed.error)
+                    for entry in portConfig.resolvedStaticMACs {
+                        _ = macTable.addStatic(vlan: entry.vlan, mac: entry.mac.rawValue, port: UInt16(slot))
+                    }
+                    macTable.setLimit(portConfig.effectiveMaxMACs(old.l2), port: slot)
+                    continue
+                }
                 do {
                     let live = try bringUp(portConfig, rxAssignment: oldAssignment)
                     slots[live.index] = live
@@ -150,7 +175,10 @@ extension Dataplane {
                 }
             }
             // A stall here keeps the replaced generation (publish does); the error already says what failed.
-            try? publish(Generation(config: restored, slots: slots, pmdLcores: pmdLcores, rxAssignment: oldAssignment))
+            try? publish(
+                Generation(
+                    config: restored, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores,
+                    rxAssignment: oldAssignment))
             if lost.isEmpty {
                 throw .failed("\(reason); the previous configuration was restored")
             }
@@ -164,7 +192,9 @@ extension Dataplane {
         // 4. The new generation. A PMD that stalls now keeps the previous one alive (publish retains it) and
         // will take this one when it resumes; the change is in effect, so it is completed, and health
         // reports the stall.
-        try? publish(Generation(config: new, slots: slots, pmdLcores: pmdLcores, rxAssignment: assignment))
+        try? publish(
+            Generation(
+                config: new, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment))
 
         // 5. The MAC table and the ports' own state.
         updateMACTable(from: old, to: new, arriving: arriving)
@@ -182,13 +212,11 @@ extension Dataplane {
         return plan
     }
 
-    /// Closes a port that no generation references any more and forgets its MAC entries.
-    private func retire(_ port: Port, statics: [(mac: EthernetAddress, vlan: UInt16)]) {
+    /// Forgets the MAC entries of a slot no generation references any more (its port is closed next).
+    private func retire(slot: Int, statics: [(mac: EthernetAddress, vlan: UInt16)]) {
         for entry in statics { _ = macTable.removeStatic(vlan: entry.vlan, mac: entry.mac.rawValue) }
-        _ = macTable.flush(port: UInt16(port.index))
-        macTable.setLimit(0, port: port.index)
-        port.shutDown(detach: true)
-        slots[port.index] = nil
+        _ = macTable.flush(port: UInt16(slot))
+        macTable.setLimit(0, port: slot)
     }
 
     private func updateMACTable(from old: SluiceConfig, to new: SluiceConfig, arriving: Set<String>) {
@@ -199,7 +227,7 @@ extension Dataplane {
         var before = Set<StaticEntry>()
         var after = Set<StaticEntry>()
         for portConfig in new.ports {
-            guard let slot = port(named: portConfig.name)?.index else { continue }
+            guard let slot = slot(of: portConfig.name) else { continue }
             macTable.setLimit(portConfig.effectiveMaxMACs(new.l2), port: slot)
             for entry in portConfig.resolvedStaticMACs {
                 after.insert(StaticEntry(slot: slot, vlan: entry.vlan, mac: entry.mac.rawValue))

@@ -5,33 +5,39 @@ import Pipeline
 /// Snapshots of ports, PMDs and stages for the control API. Counters are read with torn-free loads while
 /// the PMDs keep running, so a snapshot is a consistent set of monotonic values, not an atomic cut.
 extension Dataplane {
+    /// Every port of the desired state, in configuration order; failed ones with their error.
     public func portStatuses() -> [PortStatus] {
-        ports.map { port in
-            var sum = PortCounterValues()
-            for counters in port.countersByLcore.values {
-                let block = counters.block
-                sum.rxPackets += block.load(PortCounters.rxPackets)
-                sum.rxBytes += block.load(PortCounters.rxBytes)
-                sum.txPackets += block.load(PortCounters.txPackets)
-                sum.txBytes += block.load(PortCounters.txBytes)
-                sum.txDropped += block.load(PortCounters.txDropped)
-            }
-            let link = port.ethPort.link
-            let linkUp = port.hasLink  // DPDK's link, or a tap's in the namespace it lives in (PortLink)
-            let driver = port.ethPort.stats().map {
-                DriverStats(
-                    rxPackets: $0.rxPackets, txPackets: $0.txPackets, rxMissed: $0.rxMissed, rxErrors: $0.rxErrors,
-                    txErrors: $0.txErrors, rxNoMbuf: $0.rxNoMbuf)
-            }
-            return PortStatus(
-                name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id),
-                devargs: port.config.resolvedDevargs,
-                driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: linkUp,
-                linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
-                macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
-                txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index),
-                type: port.config.type.rawValue, vhostUser: port.vhostUserStatus(), queueCounters: port.queueCounters())
+        config.ports.compactMap { portConfig in
+            if let port = port(named: portConfig.name) { return status(of: port) }
+            return failedPorts[portConfig.name].map { failedPortStatus(portConfig, $0) }
         }
+    }
+
+    private func status(of port: Port) -> PortStatus {
+        var sum = PortCounterValues()
+        for counters in port.countersByLcore.values {
+            let block = counters.block
+            sum.rxPackets += block.load(PortCounters.rxPackets)
+            sum.rxBytes += block.load(PortCounters.rxBytes)
+            sum.txPackets += block.load(PortCounters.txPackets)
+            sum.txBytes += block.load(PortCounters.txBytes)
+            sum.txDropped += block.load(PortCounters.txDropped)
+        }
+        let link = port.ethPort.link
+        let linkUp = port.hasLink  // DPDK's link, or a tap's in the namespace it lives in (PortLink)
+        let driver = port.ethPort.stats().map {
+            DriverStats(
+                rxPackets: $0.rxPackets, txPackets: $0.txPackets, rxMissed: $0.rxMissed, rxErrors: $0.rxErrors,
+                txErrors: $0.txErrors, rxNoMbuf: $0.rxNoMbuf)
+        }
+        return PortStatus(
+            name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id),
+            devargs: port.config.resolvedDevargs,
+            driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: linkUp,
+            linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
+            macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
+            txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index),
+            type: port.config.type.rawValue, vhostUser: port.vhostUserStatus(), queueCounters: port.queueCounters())
     }
 
     public func pmdStatuses() -> [PMDStatus] {
@@ -92,7 +98,8 @@ extension Dataplane {
         }
     }
 
-    /// Degraded when a PMD is not running or stalled, or a port that is up has no link.
+    /// Degraded when a PMD is not running or stalled, a port that is up has no link, or a port could not be
+    /// brought up.
     public func health() -> HealthStatus {
         var problems: [String] = []
         let running = pmds.filter(\.isRunning).count
@@ -104,6 +111,7 @@ extension Dataplane {
         for port in ports where port.config.admin == .up {
             if port.hasLink { linkUp += 1 } else { problems.append("port \(port.name): link down") }
         }
+        problems += failedPortProblems()
         let elapsed = ContinuousClock.now - startedAt
         return HealthStatus(
             status: problems.isEmpty ? "ok" : "degraded", problems: problems, pmdsRunning: running, pmds: pmds.count,

@@ -19,7 +19,7 @@ struct Port: ParsableCommand {
             touch a port's bridge settings (admin, VLANs, MAC limit, port security, static MACs) leave \
             traffic flowing.
             """,
-        subcommands: [PortList.self, PortShow.self, PortAdd.self, PortDelete.self, PortSet.self],
+        subcommands: [PortList.self, PortShow.self, PortAdd.self, PortDelete.self, PortSet.self, PortRetry.self],
         defaultSubcommand: PortList.self)
 }
 
@@ -40,16 +40,29 @@ struct PortList: ParsableCommand {
                 ],
                 ports.map { p in
                     [
-                        p.name, p.driver, p.admin, p.linkUp ? "up" : "down", "\(p.mtu)", p.macAddress,
+                        p.name, p.error == nil ? p.driver : "-", p.admin, linkState(p), "\(p.mtu)",
+                        p.error == nil ? p.macAddress : "-",
                         "\(p.counters.rxPackets)", "\(p.counters.rxBytes)", "\(p.counters.txPackets)",
                         "\(p.counters.txBytes)",
                         "\(p.counters.txDropped)", p.driverStats.map { "\($0.rxMissed)" } ?? "-",
                         p.macLearning.map { "\($0.learned)/\($0.limit)" } ?? "-",
                     ]
                 }
-            ).render()
+            ).render() + notRunning(ports)
         }
     }
+}
+
+/// "up", "down", or "failed" for a port of the desired state whose device is not running.
+func linkState(_ port: PortStatus) -> String {
+    port.error != nil ? "failed" : port.linkUp ? "up" : "down"
+}
+
+/// One line per failed port under a port table, with its error and what to do about it.
+func notRunning(_ ports: [PortStatus]) -> String {
+    ports.compactMap { p in
+        p.error.map { "port \(p.name) is not running: \($0) (sluicectl port retry \(p.name), or port del)\n" }
+    }.joined()
 }
 
 struct PortShow: ParsableCommand {
@@ -81,7 +94,8 @@ struct PortShow: ParsableCommand {
             var rows: [[String]] = [
                 ["name", port.name], ["index", "\(port.index)"], ["dpdk-port", "\(port.dpdkPortID)"],
                 ["devargs", port.devargs], ["driver", port.driver], ["admin", port.admin],
-                ["link", port.linkUp ? "up, \(port.linkSpeedMbps) Mb/s" : "down"], ["mtu", "\(port.mtu)"],
+                ["link", port.error != nil ? "failed" : port.linkUp ? "up, \(port.linkSpeedMbps) Mb/s" : "down"],
+                ["mtu", "\(port.mtu)"],
                 ["mac", port.macAddress], ["queues", "rx \(port.rxQueues), tx \(port.txQueues)"],
                 ["rx", "\(port.counters.rxPackets) packets, \(port.counters.rxBytes) bytes"],
                 [
@@ -89,6 +103,7 @@ struct PortShow: ParsableCommand {
                     "\(port.counters.txPackets) packets, \(port.counters.txBytes) bytes, \(port.counters.txDropped) dropped",
                 ],
             ]
+            if let error = port.error { rows.insert(["error", error], at: 1) }
             if let d = port.driverStats {
                 rows.append([
                     "driver-rx",
@@ -175,5 +190,23 @@ struct PortSet: ParsableCommand {
         let result = try connection.call(
             PortMethods.set, PortSetParams(name: name, settings: .object(settings.values), dryRun: dryRun ? true : nil))
         connection.emit(result) { renderPlan(result) }
+    }
+}
+
+struct PortRetry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Bring up again a port whose device failed (e.g. after a restart from the persisted state).",
+        discussion: """
+            A port of the persisted state whose device could not be attached when sluiced started stays in \
+            the desired state, shown as failed by ports and health. Fix the cause (the socket directory, the \
+            NIC, the file), then retry; or remove the port with port del. A running port is left as it is.
+            """)
+    @OptionGroup var connection: Connection
+    @Argument(help: "The port's name.", completion: portNameCompletion) var name: String
+
+    func run() throws {
+        let port = try connection.call(PortMethods.retry, PortRetryParams(name: name))
+        connection.emit(port) { "port \(port.name): \(linkState(port)) (driver \(port.driver))\n" }
     }
 }

@@ -3,8 +3,9 @@ import ControlProtocol
 import Dataplane
 import Foundation
 
-/// The control methods on ports: their status, and adding, removing and changing one. Each change edits the
-/// running document's `ports` list and goes through `DesiredState` like a whole new document would.
+/// The control methods on ports: their status, adding, removing and changing one, and retrying a failed one.
+/// Each change edits the running document's `ports` list and goes through `DesiredState` like a whole new
+/// document would; a retry changes no document (`Dataplane.retry(port:)`).
 struct PortControl {
     let desiredState: DesiredState
 
@@ -13,6 +14,7 @@ struct PortControl {
         methods.register(PortMethods.add, addPort)
         methods.register(PortMethods.delete, deletePort)
         methods.register(PortMethods.set, setPort)
+        methods.register(PortMethods.retry, retryPort)
     }
 
     func addPort(_ params: PortAddParams) throws(RPCErrorObject) -> ConfigApplyResult {
@@ -70,6 +72,26 @@ struct PortControl {
         document["ports"] = .array(ports)
         let new = try desiredState.validate(document, what: "the configuration with port '\(params.name)' changed")
         return try desiredState.change(to: new, dryRun: params.dryRun ?? false)
+    }
+
+    /// Brings up a failed port again (see `FailedPort`); its status, or -32012 with the error it failed with.
+    func retryPort(_ params: PortRetryParams) throws(RPCErrorObject) -> PortStatus {
+        let dataplane = desiredState.dataplane
+        let wasFailed = dataplane.failedPorts[params.name] != nil
+        do {
+            try dataplane.retry(port: params.name)
+        } catch .unknownPort {
+            throw unknownPort(params.name)
+        } catch {
+            desiredState.logger.error("retry of port \(params.name) failed: \(error)")
+            throw RPCErrorObject(
+                code: RPCErrorObject.applyFailed, message: "\(error); port '\(params.name)' is still not running")
+        }
+        if wasFailed { desiredState.logger.notice("port \(params.name) is running after a retry") }
+        guard let status = dataplane.portStatuses().first(where: { $0.name == params.name }) else {
+            throw RPCErrorObject(code: RPCErrorObject.internalError, message: "port '\(params.name)' has no status")
+        }
+        return status
     }
 
     private func arrayValue(_ value: JSONValue) -> [JSONValue]? {
