@@ -169,7 +169,8 @@ struct Sluiced: ParsableCommand {
             logger.critical(
                 "the PMD on \(lcores) did not stop within \(wedged.timeout.components.seconds) s (stalled): exiting without releasing the ports, the packet pool and EAL"
             )
-            throw ExitCode(1)
+            // _exit, not exit: atexit handlers and DPDK's destructors must not run under the wedged lcore.
+            _exit(1)
         }
         logger.notice("stopped")
     }

@@ -60,8 +60,9 @@ enum EALOptions {
                 + "sluiced --help and --version describe sluiced"),
         Reserved(
             shortNames: [], longNames: ["proc-type"],
-            refusal: "sluiced always runs as DPDK's primary process, the default (it owns the ports and the "
-                + "pool); secondary or auto would attach to another DPDK process's memory"),
+            refusal: "sluiced always runs as DPDK's primary process, which is the default: leave --proc-type out "
+                + "(it owns the ports and the pool; secondary or auto would attach to another DPDK process's "
+                + "memory)"),
     ]
 
     /// DPDK 22.11's other long options. getopt_long accepts any unambiguous abbreviation, so an argument is

@@ -49,6 +49,13 @@ enum Devargs {
         return arguments.last { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
     }
 
+    /// Every value of `key=` in the device arguments after the name, in order: net_pcap opens one queue per
+    /// repeated `rx_pcap=`/`tx_pcap=`, so each of them is a file the port uses.
+    static func arguments(_ key: String, in devargs: String) -> [String] {
+        devargs.split(separator: ",", omittingEmptySubsequences: true).dropFirst()
+            .filter { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
+    }
+
     /// Whether `name` is a syntactically valid virtual device name: `net_` then a driver name, conventionally
     /// followed by an instance number (`net_tap0`). DPDK picks the driver by this prefix.
     static func isVirtualDeviceName(_ name: String) -> Bool {

@@ -22,8 +22,11 @@ extension Validator {
             }
             guard name.hasPrefix(Devargs.pcapPrefix) else { continue }
             // A file written by one port cannot be another's output, nor anyone's input (it is truncated).
-            for (argument, writes) in [("rx_pcap", false), ("tx_pcap", true)] {
-                guard let file = Devargs.argument(argument, in: port.devargs) else { continue }
+            // Every repeated rx_pcap=/tx_pcap= is a queue of its own, with its own file.
+            let files = [("rx_pcap", false), ("tx_pcap", true)].flatMap { argument, writes in
+                Devargs.arguments(argument, in: port.devargs).map { (argument, writes, $0) }
+            }
+            for (argument, writes, file) in files {
                 let key = "\(path) \(argument)="
                 let normalised = NormalisedPath.of(file)
                 if let first = pcapFiles[normalised], writes || first.writes {

@@ -12,15 +12,25 @@ extension HostFacts {
             filePrefixesInUse: filePrefixesInUse())
     }
 
-    /// `Cpus_allowed_list` of /proc/self/status (`0-3,6`): sched_getaffinity's answer in a stable notation.
-    static func allowedCPUs(status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))
-        -> Set<Int>?
-    {
+    /// The CPUs this process may run on: `Cpus_allowed_list` of /proc/self/status (its affinity mask, in a
+    /// stable notation such as `0-3,6`) less the CPUs that are offline (/sys/devices/system/cpu/online), which
+    /// the mask may still name but sched_getaffinity and EAL leave out.
+    static func allowedCPUs(
+        status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        online: String? = try? String(contentsOfFile: "/sys/devices/system/cpu/online", encoding: .utf8)
+    ) -> Set<Int>? {
         guard let status,
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+            var cpus = cpuList(line.dropFirst("Cpus_allowed_list:".count))
         else { return nil }
+        if let online, let onlineCPUs = cpuList(Substring(online)) { cpus.formIntersection(onlineCPUs) }
+        return cpus.isEmpty ? nil : cpus
+    }
+
+    /// A kernel CPU list (`0-3,6`), nil when it is not one.
+    static func cpuList(_ text: Substring) -> Set<Int>? {
         var cpus: Set<Int> = []
-        for part in line.dropFirst("Cpus_allowed_list:".count).split(separator: ",") {
+        for part in text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",") {
             let bounds = part.trimmingCharacters(in: .whitespaces).split(separator: "-").compactMap { Int($0) }
             guard let first = bounds.first, let last = bounds.last, bounds.count <= 2, first <= last else {
                 return nil

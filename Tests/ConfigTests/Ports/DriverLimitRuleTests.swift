@@ -70,5 +70,14 @@ import Testing
             ]
         }
         #expect(parsed(sharedInput.yaml) != nil)
+        // net_pcap opens a queue per repeated tx_pcap=: every one of them is a file the port writes.
+        let repeatedOutput = Doc {
+            $0.ports = [
+                ["name: a", "devargs: net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/a.pcap,tx_pcap=/tmp/b.pcap"],
+                ["name: b", "devargs: net_pcap1,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/a.pcap"],
+            ]
+        }
+        expectSingleProblem(
+            repeatedOutput.yaml, at: "ports[1].devargs", mentioning: ["tx_pcap=\"/tmp/a.pcap\"", "ports[0].devargs"])
     }
 }

@@ -52,11 +52,14 @@ extension SystemTests {
             let directory = try System.scratchDirectory("check-cpu")
             defer { try? FileManager.default.removeItem(at: directory) }
             let cpus = sysconf(Int32(_SC_NPROCESSORS_CONF))
-            let missing = try Self.check(
-                testEAL(pmdCPUMask: "0x8000000000000000") + "\n" + Self.nullPorts, in: directory)
-            #expect(missing.status == 2, "\(missing.output)")
-            #expect(missing.output.contains("eal.pmd-cpu-mask: 0x8000000000000000 selects lcore 63"))
-            #expect(missing.output.contains("this machine has \(cpus) CPUs"), "\(missing.output)")
+            // Lcore 63 runs on CPU 63, which a machine of fewer than 64 CPUs lacks.
+            if cpus < 64 {
+                let missing = try Self.check(
+                    testEAL(pmdCPUMask: "0x8000000000000000") + "\n" + Self.nullPorts, in: directory)
+                #expect(missing.status == 2, "\(missing.output)")
+                #expect(missing.output.contains("eal.pmd-cpu-mask: 0x8000000000000000 selects lcore 63"))
+                #expect(missing.output.contains("this machine has \(cpus) CPUs"), "\(missing.output)")
+            }
             // Run with an affinity of CPU 0 only: the PMD's CPU 1 exists but is not allowed.
             let pinned = try Self.check(
                 testEAL() + "\n" + Self.nullPorts, in: directory, wrapper: ["/usr/bin/taskset", "-c", "0"])
