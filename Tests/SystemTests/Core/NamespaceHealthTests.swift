@@ -7,31 +7,21 @@ extension SystemTests.NamespacePing {
     /// sluiced's namespace, where a moved interface no longer exists; health must read it where it lives:
     /// ok while the namespaces ping, and still "link down" for a tap that is really down in its namespace.
     @Test func healthIsOkWhileTapsInOtherNamespacesPing() throws {
-        let tapA = uniqueName("ha")
-        let tapB = uniqueName("hb")
-        let nsA = try Namespace.create(uniqueName("ma"))
-        let nsB = try Namespace.create(uniqueName("mb"))
-        defer {
-            nsA.delete()
-            nsB.delete()
+        let hosts = try PingingHosts(label: "health", subnet: "10.198.0") { tapA, tapB in
+            """
+            ports:
+              - name: host-a
+                devargs: "net_tap_ha,iface=\(tapA)"
+                vlan: { mode: access, id: 100 }
+              - name: host-b
+                devargs: "net_tap_hb,iface=\(tapB)"
+                vlan: { mode: access, id: 100 }
+            """
         }
-        let daemon = try SluicedProcess(
-            config: """
-                \(testEAL())
-                ports:
-                  - name: host-a
-                    devargs: "net_tap_ha,iface=\(tapA)"
-                    vlan: { mode: access, id: 100 }
-                  - name: host-b
-                    devargs: "net_tap_hb,iface=\(tapB)"
-                    vlan: { mode: access, id: 100 }
-                """, label: "nshealth")
-        defer { daemon.removeDirectory() }
-        try daemon.waitReady()
-        try nsA.adopt(interface: tapA, address: "10.198.0.1/24")
-        try nsB.adopt(interface: tapB, address: "10.198.0.2/24")
+        defer { hosts.remove() }
+        let (daemon, nsB, tapB) = (hosts.daemon, hosts.b, hosts.tapB)
 
-        let ping = try nsA.run(["ping", "-c", "3", "-i", "0.2", "-W", "5", "10.198.0.2"], timeout: .seconds(120))
+        let ping = try hosts.ping(count: 3)
         #expect(ping.status == 0, "ping failed:\n\(ping.output)\nsluiced log:\n\(daemon.log)")
         let client = try daemon.client()
         let health = try client.call(StatusMethods.health)

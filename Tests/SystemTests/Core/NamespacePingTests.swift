@@ -8,31 +8,21 @@ extension SystemTests {
         /// Two namespaces, each with one net_tap interface of sluiced, patched together: the kernels ping
         /// each other across the dataplane (ARP and ICMP both ways) and the counters show it.
         @Test func pingCrossesTheDataplane() throws {
-            let tapA = uniqueName("ta")
-            let tapB = uniqueName("tb")
-            let nsA = try Namespace.create(uniqueName("na"))
-            let nsB = try Namespace.create(uniqueName("nb"))
-            defer {
-                nsA.delete()
-                nsB.delete()
+            let hosts = try PingingHosts(label: "ping", subnet: "10.199.0") { tapA, tapB in
+                """
+                ports:
+                  - name: host-a
+                    devargs: "net_tap_a,iface=\(tapA)"
+                  - name: host-b
+                    devargs: "net_tap_b,iface=\(tapB)"
+                patches:
+                  - [host-a, host-b]
+                """
             }
-            let daemon = try SluicedProcess(
-                config: """
-                    \(testEAL())
-                    ports:
-                      - name: host-a
-                        devargs: "net_tap_a,iface=\(tapA)"
-                      - name: host-b
-                        devargs: "net_tap_b,iface=\(tapB)"
-                    patches:
-                      - [host-a, host-b]
-                    """, label: "ping")
-            defer { daemon.removeDirectory() }
-            try daemon.waitReady()
-            try nsA.adopt(interface: tapA, address: "10.199.0.1/24")
-            try nsB.adopt(interface: tapB, address: "10.199.0.2/24")
+            defer { hosts.remove() }
+            let daemon = hosts.daemon
 
-            let ping = try nsA.run(["ping", "-c", "5", "-i", "0.2", "-W", "5", "10.199.0.2"], timeout: .seconds(120))
+            let ping = try hosts.ping(count: 5)
             #expect(ping.status == 0, "ping failed:\n\(ping.output)\nsluiced log:\n\(daemon.log)")
             #expect(ping.output.contains(" 0% packet loss"))
 
