@@ -1,0 +1,34 @@
+import Config
+import Packet
+
+/// The configuration a scenario adjusts: `config.ports` holds the trace's `source` port (index 0, a net_pcap
+/// port replaying the trace forever) and the `sink` (index 1, net_null); the bench reads the sink's tx
+/// counters, so scenarios keep both in place and may add sections or further ports after them.
+struct BenchSetup {
+    var config: SluiceConfig
+    /// The trace's frames, for scenarios that derive tables from it (known destinations, ...).
+    let frames: [[UInt8]]
+
+    var source: PortConfig {
+        get { config.ports[0] }
+        set { config.ports[0] = newValue }
+    }
+
+    var sink: PortConfig {
+        get { config.ports[1] }
+        set { config.ports[1] = newValue }
+    }
+
+    /// The trace's unicast destination MACs, sorted.
+    var unicastDestinations: [EthernetAddress] {
+        Set(frames.compactMap { $0.count >= 6 ? EthernetAddress(bytes: $0.prefix(6)) : nil })
+            .filter { !$0.isMulticast && !$0.isZero }
+            .sorted()
+    }
+
+    /// Every unicast destination of the trace as a static MAC on the sink (in `vlan`, or the sink's own), as
+    /// if learned: the pipeline then forwards instead of flooding.
+    mutating func knowDestinationsOnSink(vlan: UInt16? = nil) {
+        sink.staticMACs = unicastDestinations.map { StaticMACConfig(mac: $0, vlan: vlan) }
+    }
+}

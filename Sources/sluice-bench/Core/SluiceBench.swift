@@ -1,0 +1,140 @@
+import ArgumentParser
+import Config
+import ControlProtocol
+import DPDK
+import Dataplane
+import Foundation
+import Packet
+import PcapFile
+
+/// Replays a pcap trace through the real PMD loop on one core: a net_pcap port hands out copies of the
+/// trace forever, the PMD runs them through the pipeline, a net_null port swallows the output. The same
+/// invocation first runs the io baseline (no stages) over the same ports, so every report carries its floor.
+@main
+struct SluiceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice-bench",
+        abstract: "Measure Mpps and cycles per packet of Sluice's pipeline on a pcap trace.",
+        version: SluiceVersion.current)
+
+    @Option(name: .shortAndLong, help: "The pcap trace to replay (see tools/gen-traces.py).")
+    var trace: String
+
+    @Option(help: "Seconds to measure each mode.")
+    var duration: Double = 5
+
+    @Option(help: "Seconds to run before measuring (caches, branch predictors, mempool caches warm up).")
+    var warmup: Double = 1
+
+    @Option(help: "The lcore the PMD runs on.")
+    var pmdLcore: Int = 1
+
+    @Option(help: "The main (control) lcore.")
+    var mainLcore: Int = 0
+
+    @Option(help: "Modes to run, in order: io (baseline, no stages) and pipeline.")
+    var modes: [ForwardingMode] = [.ioBaseline, .pipeline]
+
+    @Option(help: ArgumentHelp(BenchScenario.help))
+    var scenario: BenchScenario = .named("l2")!
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup >= 0") }
+        guard pmdLcore != mainLcore, (0..<64).contains(pmdLcore), (0..<64).contains(mainLcore) else {
+            throw ValidationError("--pmd-lcore and --main-lcore must be different lcores in 0...63")
+        }
+    }
+
+    func run() throws {
+        let frames: [[UInt8]]
+        do {
+            frames = try PcapFile.read(path: trace).frames
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard !frames.isEmpty else { throw ValidationError("\(trace): the trace has no packets") }
+        guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
+        let config: SluiceConfig
+        do {
+            config = try benchConfig(frames: frames)
+        } catch {
+            throw ValidationError("scenario \(scenario.name): \(error)")
+        }
+        let dataplane: Dataplane
+        do {
+            dataplane = try Dataplane(config: config, program: "sluice-bench", mode: modes[0])
+        } catch {
+            FileHandle.standardError.write(Data("sluice-bench: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { dataplane.shutdown() }
+
+        var results: [BenchResult] = []
+        for (index, mode) in modes.enumerated() {
+            if index > 0 { dataplane.rebuildPMDs(mode: mode) }
+            results.append(try measure(dataplane, mode: mode))
+        }
+        let report = BenchReport(
+            trace: trace, scenario: scenario.name, tracePackets: frames.count,
+            averageFrameBytes: Double(frames.reduce(0) { $0 + $1.count }) / Double(frames.count),
+            tscHz: EAL.tscHz, durationSeconds: duration, results: results)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.table(), terminator: "")
+        }
+    }
+
+    /// The pcap source and the null sink, set up for the scenario. The mempool holds the whole trace
+    /// (net_pcap preloads it and hands out copies) plus what is in flight.
+    private func benchConfig(frames: [[UInt8]]) throws -> SluiceConfig {
+        let prefix = "sluice-bench-\(getpid())"
+        let source = PortConfig(name: "source", devargs: "net_pcap_bench0,rx_pcap=\(trace),infinite_rx=1")
+        let sink = PortConfig(name: "sink", devargs: "net_null_bench0,no-rx=1")
+        var setup = BenchSetup(
+            config: SluiceConfig(
+                eal: EALConfig(
+                    mainLcore: mainLcore, pmdCPUMask: 1 << UInt64(pmdLcore), filePrefix: prefix, memory: .inMemory,
+                    extraArgs: ["--log-level=lib.eal:error"]),
+                mempool: MempoolConfig(mbufs: frames.count + 16384, cacheSize: 256),
+                l2: L2Config(maxMACsPerPort: 1 << 20, macTableSize: macTableSize(frames: frames)),
+                ports: [source, sink],
+                patches: []),
+            frames: frames)
+        try scenario.configure(&setup)
+        return setup.config
+    }
+
+    /// The MAC table sized as an operator would for the trace's hosts: the next power of two at or above
+    /// four times the number of distinct MACs (at least 1024, the smallest table Sluice allows). An
+    /// oversized table spreads a few hundred entries over megabytes and turns every lookup into a cache miss.
+    private func macTableSize(frames: [[UInt8]]) -> Int {
+        var macs = Set<UInt64>()
+        for frame in frames where frame.count >= 12 {
+            for offset in [0, 6] {
+                macs.insert(frame[offset..<offset + 6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            }
+        }
+        var size = 1024
+        while size < 4 * macs.count { size <<= 1 }
+        return size
+    }
+
+    private func measure(_ dataplane: Dataplane, mode: ForwardingMode) throws -> BenchResult {
+        try dataplane.start()
+        defer { for pmd in dataplane.pmds { pmd.stop() } }
+        Thread.sleep(forTimeInterval: warmup)
+        let thread = PMDThreadClock(lcore: pmdLcore)
+        let before = Sample(dataplane, thread: thread)
+        Thread.sleep(forTimeInterval: duration)
+        let after = Sample(dataplane, thread: thread)
+        return BenchResult(mode: mode, before: before, after: after)
+    }
+}
+
+extension ForwardingMode: ExpressibleByArgument {}
