@@ -138,7 +138,9 @@ import Testing
             let token = try await client.token(for: vmA)
             for uri in [
                 "/nothing", "/2009-04-04/meta-data/", "/latest/meta-data/nothing", "/latest/meta-data//ami-id",
-                "/latest/meta-data/../../i-bbbb/meta-data/secret", "/latest/meta-data/.partial",
+                "/latest/meta-data/../../i-bbbb/meta-data/secret",
+                "/latest/meta-data/%2e%2e/%2e%2e/i-bbbb/meta-data/secret",
+                "/latest/meta-data/..%2F..%2Fi-bbbb%2Fmeta-data%2Fsecret", "/latest/meta-data/.partial",
                 "/latest/meta-data/sluice/nothing", "/latest/api", "/latest/user-data/x",
             ] {
                 #expect(try await client.get(uri, from: vmA, token: token).status == .notFound, "\(uri)")
