@@ -13,6 +13,7 @@ extension ConfigDecoder {
             port.qos = QoSConfig()
             return
         }
+        markUndecodableIfUnknownKeys(node, at: path, allowed: ConfigKeys.qos)
         var config = QoSConfig()
         if let node = qos.optional("from-vm") { config.fromVM = decodeQoSDirection(node, at: qos.path(of: "from-vm")) }
         if let node = qos.optional("to-vm") { config.toVM = decodeQoSDirection(node, at: qos.path(of: "to-vm")) }
@@ -26,6 +27,7 @@ extension ConfigDecoder {
                 node, at: path, allowedKeys: ConfigKeys.qosDirection,
                 expected: "a mapping with bandwidth and/or packets buckets")
         else { return direction }
+        markUndecodableIfUnknownKeys(node, at: path, allowed: ConfigKeys.qosDirection)
         if let node = section.optional("bandwidth") {
             direction.bandwidth = decodeQoSBucket(
                 node, at: section.path(of: "bandwidth"), keys: ConfigKeys.qosBandwidth,
@@ -37,6 +39,13 @@ extension ConfigDecoder {
                 hint: "{packets-per-second: 100000, burst-packets: 1000}")
         }
         return direction
+    }
+
+    /// A mapping with a key that was reported unknown (a misspelt bucket or direction) is not "empty": the
+    /// emptiness rule must not follow up on it.
+    private func markUndecodableIfUnknownKeys(_ node: Node, at path: String, allowed: [String]) {
+        guard let keys = node.mapping?.keys else { return }
+        if keys.contains(where: { !allowed.contains($0.string ?? "") }) { log.markUndecodable(path) }
     }
 
     /// `keys`: the rate, the burst and the one-time burst, in that order.
