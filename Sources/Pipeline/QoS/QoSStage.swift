@@ -94,7 +94,27 @@ public struct QoSStage: PipelineStage, ~Copyable {
             var refused: UInt64 = 0
             var passed: UInt64 = 0
             var passedBytes: UInt64 = 0
+            // The common case first: the buckets have tokens for all of the port's packets at once (what taking
+            // them one by one would end with, since every take but the first starts from a bucket not full).
+            var count: UInt64 = 0
+            var bytes: UInt64 = 0
             for i in 0..<burst.count where burst.meta[i].egress == egress {
+                count &+= 1
+                bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
+            }
+            var all = true
+            if let packets = spec.packets { all = packets.take(count, at: t, emptyTime: &pe, oneTime: &po) }
+            if all, let bucket = spec.bytes { all = bucket.take(bytes, at: t, emptyTime: &be, oneTime: &bo) }
+            if all {
+                passed = count
+                passedBytes = bytes
+            } else {
+                be = be0
+                bo = bo0
+                pe = pe0
+                po = po0
+            }
+            for i in 0..<burst.count where !all && burst.meta[i].egress == egress {
                 let length = UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
                 var nbe = be
                 var nbo = bo
