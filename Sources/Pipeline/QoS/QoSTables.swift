@@ -99,6 +99,12 @@ public struct QoSTables: @unchecked Sendable {
         let spec = spec(slot: slot, .fromVM)
         let t = TokenBucketSpec.scaled(tsc)
         var allowed = UInt64(truncatingIfNeeded: limit)
+        // The common case without a division: the buckets hold a whole burst of full-size frames.
+        if covers(spec.packets, slot: slot, packets: true, allowed, at: t)
+            && covers(spec.bytes, slot: slot, packets: false, allowed &* spec.maxFrame, at: t)
+        {
+            return limit
+        }
         if let packets = spec.packets {
             allowed = min(allowed, bucket(slot: slot, .fromVM, packets: true).available(packets, at: t))
         }
@@ -107,6 +113,15 @@ public struct QoSTables: @unchecked Sendable {
         }
         if allowed == 0 { counters.unsafelyUnwrapped.increment(QoSCounters.index(slot: slot, .fromVM, 2)) }
         return Int(truncatingIfNeeded: allowed)
+    }
+
+    @inlinable @inline(__always)
+    func covers(_ spec: TokenBucketSpec?, slot: Int, packets: Bool, _ cost: UInt64, at t: UInt64) -> Bool {
+        guard let spec else { return true }
+        let state = bucket(slot: slot, .fromVM, packets: packets)
+        return spec.covers(
+            cost, emptyTime: state.emptyTime.pointee.load(ordering: .relaxed),
+            oneTime: state.oneTime.pointee.load(ordering: .relaxed), at: t)
     }
 
     /// Charges what was dequeued (at its real size) to the from-vm buckets.

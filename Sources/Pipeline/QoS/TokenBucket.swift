@@ -71,6 +71,17 @@ public struct TokenBucketSpec: Sendable, Equatable {
         return d <= 0 ? 0 : UInt64(d) / cyclesPerToken
     }
 
+    /// Whether the bucket (one-time burst first) holds `cost` tokens at scaled time `t`: `take` without the
+    /// taking, and without a division (what from-vm asks first: may a whole burst of full frames come in?).
+    @inlinable @inline(__always)
+    public func covers(_ cost: UInt64, emptyTime e: UInt64, oneTime: UInt64, at t: UInt64) -> Bool {
+        if oneTime >= cost { return true }
+        let rest = cost &- oneTime
+        guard rest <= size else { return false }
+        let d = Int64(bitPattern: t &- clamped(e, at: t))
+        return d >= 0 && UInt64(d) >= rest &* cyclesPerToken
+    }
+
     /// Takes `cost` tokens at scaled time `t` if the bucket (one-time burst first) has them: true and the new
     /// state, or false and the state untouched. A cost larger than `size + oneTime` never passes.
     @inlinable @inline(__always)

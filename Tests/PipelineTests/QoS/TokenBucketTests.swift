@@ -170,3 +170,19 @@ import Testing
         #expect(state.available(spec, at: t) == 0)
     }
 }
+
+/// `covers` agrees with `take` (it is take's test without the taking).
+@Suite struct TokenBucketCoversTests {
+    @Test(arguments: [0, 1, 50, 99, 100, 101, 120, 121, 1000] as [UInt64])
+    func coversAgreesWithTake(cost: UInt64) {
+        let spec = TokenBucketSpec(tokens: 1000, size: 100, oneTimeBurst: 20, tscHz: 1_000_000)
+        for elapsed in [0, 999, 1000, 50_000, 10_000_000] as [UInt64] {
+            let now: UInt64 = 5_000_000
+            var e = TokenBucketSpec.scaled(now)  // empty at `now`
+            var oneTime: UInt64 = elapsed == 0 ? 0 : 20
+            let t = TokenBucketSpec.scaled(now + elapsed)
+            let covered = spec.covers(cost, emptyTime: e, oneTime: oneTime, at: t)
+            #expect(covered == spec.take(cost, at: t, emptyTime: &e, oneTime: &oneTime), "cost \(cost), \(elapsed)")
+        }
+    }
+}
