@@ -17,6 +17,7 @@ enum ConfigKeys {
         + vhostUserPort  // VhostUser/VhostUserKeys.swift: path, mode, queues (instead of devargs)
         + ["rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin", "pmd-rxq-affinity"]
         + bridgePort  // Bridge/BridgeKeys.swift: vlan, max-macs, port-security, static-macs
+        + qosPort  // QoS/QoSKeys.swift: qos
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
 }
 
@@ -282,6 +283,7 @@ struct ConfigDecoder {
         }
         // Each feature's keys, one line per feature (its decoder lives in the feature's folder).
         decodeBridgeKeys(of: section, into: &port)
+        decodeQoSKeys(of: section, into: &port)
         return port
     }
 

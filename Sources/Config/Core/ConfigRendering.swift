@@ -99,6 +99,7 @@ extension PortConfig {
                     "pmd-rxq-affinity": rxQueueAffinity.map { .list($0.map(ConfigDocument.int)) },
                 ])
                 + bridgeEntries  // Bridge/BridgeRendering.swift: vlan, max-macs, port-security, static-macs
+                + qosEntries  // QoS/QoSRendering.swift: qos
         )
     }
 }

@@ -262,6 +262,7 @@ struct Validator {
 
             // Each feature's rules on its keys, one line per feature (in the feature's folder).
             validateBridgeKeys(of: port, at: path, patch: patchOfPort[index], staticMACs: &staticMACs)
+            validateQoSKeys(of: port, at: path)
         }
     }
 

@@ -40,6 +40,8 @@ public struct PortConfig: Equatable, Sendable {
     public var portSecurity: PortSecurityConfig?
     /// MAC table entries pointing at this port that never age and never move.
     public var staticMACs: [StaticMACConfig]
+    /// Token-bucket limits in each direction (QoS/QoSConfig.swift); nil: unlimited.
+    public var qos: QoSConfig?
 
     public init(
         name: String,
@@ -54,7 +56,8 @@ public struct PortConfig: Equatable, Sendable {
         vlan: VLANMode? = nil,
         maxMACs: Int? = nil,
         portSecurity: PortSecurityConfig? = nil,
-        staticMACs: [StaticMACConfig] = []
+        staticMACs: [StaticMACConfig] = [],
+        qos: QoSConfig? = nil
     ) {
         self.name = name
         self.devargs = devargs
@@ -69,6 +72,7 @@ public struct PortConfig: Equatable, Sendable {
         self.maxMACs = maxMACs
         self.portSecurity = portSecurity
         self.staticMACs = staticMACs
+        self.qos = qos
     }
 
     /// The devargs up to the first comma: what DPDK names the device.

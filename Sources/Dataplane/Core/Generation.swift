@@ -13,6 +13,8 @@ final class Generation {
     let slots: [Port?]
     /// Rx queue -> lcore per port name.
     let rxAssignment: [String: [Int]]
+    /// Each port's QoS limits (QoS/QoSGeneration.swift).
+    let qos: QoSGeneration
     private let peers: UnsafeMutablePointer<UInt16>
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
@@ -55,6 +57,7 @@ final class Generation {
             if port.admin == .up && slots[slot] != nil { enabled |= UInt64(1) << UInt64(slot) }
         }
         bridge = BridgeTables(ports: specs)
+        qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -98,7 +101,7 @@ final class Generation {
             (tables + pmdIndex).initialize(
                 to: ForwardingTables(
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
-                    rxQueueCount: queues.count, generationID: id))
+                    rxQueueCount: queues.count, generationID: id, qos: qos.tables(pmdIndex: pmdIndex)))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -61,11 +61,19 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
             var received = 0
             for q in 0..<tables.pointee.rxQueueCount {
                 let rxq = queues[q]
-                let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets)
+                // QoS from-vm: a limited port is dequeued only as far as its buckets pay (backpressure).
+                let slot = Int(rxq.portIndex)
+                let limited = tables.pointee.qos.fromVMMask & (UInt64(1) &<< UInt64(slot)) != 0
+                let tsc = limited ? readTSC() : 0
+                let limit =
+                    limited
+                    ? tables.pointee.qos.fromVMAllowance(slot: slot, limit: burst.capacity, tsc: tsc) : burst.capacity
+                let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
                 if n == 0 { continue }
                 received &+= n
                 var bytes: UInt64 = 0
                 for i in 0..<n { bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength) }
+                if limited { tables.pointee.qos.fromVMCharge(slot: slot, packets: n, bytes: bytes, tsc: tsc) }
                 rxq.counters.block.add(PortCounters.rxPackets, UInt64(truncatingIfNeeded: n))
                 rxq.counters.block.add(PortCounters.rxBytes, bytes)
                 burst.beginBurst(ingress: rxq.portIndex)

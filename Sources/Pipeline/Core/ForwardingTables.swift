@@ -41,6 +41,8 @@ public struct ForwardingTables: @unchecked Sendable {
     /// Unique per generation, never reused (unlike addresses: a new generation's tables can land where a
     /// freed one's were, and a PMD that slept through a whole generation must still notice the change).
     public var generationID: UInt64
+    /// QoS: the ports limited in each direction, their buckets and this PMD's QoS counters.
+    public var qos: QoSTables
 
     /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
     /// set) are single 64-bit words.
@@ -48,7 +50,8 @@ public struct ForwardingTables: @unchecked Sendable {
 
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
-        enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64
+        enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
+        qos: QoSTables = .off
     ) {
         self.generationID = generationID
         self.bridge = bridge
@@ -57,5 +60,6 @@ public struct ForwardingTables: @unchecked Sendable {
         self.enabledMask = enabledMask
         self.rxQueues = rxQueues
         self.rxQueueCount = rxQueueCount
+        self.qos = qos
     }
 }

@@ -10,6 +10,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var portSecurity: PortSecurityStage
     public var vlan: VLANStage
     public var l2: L2Stage
+    public var qos: QoSStage
     public var transmit: TransmitStage
     /// Which bursts are timed (stage cycles are sampled; see `StageTimingSampler`).
     public var timing = StageTimingSampler()
@@ -22,6 +23,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
+        qos = QoSStage(capacity: resources.burstCapacity)
         transmit = TransmitStage(
             targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
     }
@@ -38,6 +40,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
         }
+        if burst.count > 0 && qos.isActive { t = qos.run(&burst, since: t, weight: w) }
         if burst.count > 0 { _ = transmit.run(&burst, since: t, weight: w) }
     }
 
@@ -48,13 +51,14 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity.bind(tables)
         vlan.bind(tables)
         l2.bind(tables)
+        qos.bind(tables)
         transmit.bind(tables)
     }
 
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor,
-            transmit.descriptor,
+            qos.descriptor, transmit.descriptor,
         ]
     }
 }

@@ -32,7 +32,14 @@ enum RichConfigs {
                 staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0201), vlan: 200)]),
             PortConfig(
                 name: "p1", devargs: "net_null1", vlan: .access(vlan: 100),
-                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0001))]),
+                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0001))],
+                qos: QoSConfig(
+                    fromVM: QoSDirectionConfig(
+                        bandwidth: QoSBucketConfig(rate: 100_000_000, burst: 1_048_576, oneTimeBurst: 10_000_000),
+                        packets: QoSBucketConfig(rate: 100_000, burst: 1000, oneTimeBurst: 5000)),
+                    toVM: QoSDirectionConfig(
+                        bandwidth: QoSBucketConfig(rate: 50_000_000, burst: 65536, oneTimeBurst: 1_000_000),
+                        packets: QoSBucketConfig(rate: 20_000, burst: 64, oneTimeBurst: 100)))),
             PortConfig(name: "p2", devargs: "net_null2"),
             PortConfig(name: "p3", devargs: "net_null3"),
             PortConfig(name: "p4", devargs: "net_null4"),
@@ -57,7 +64,14 @@ enum RichConfigs {
                 staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0202), vlan: 300)]),
             PortConfig(
                 name: "p1", devargs: "net_null6", vlan: .access(vlan: 200),
-                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0002))]),
+                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0002))],
+                qos: QoSConfig(
+                    fromVM: QoSDirectionConfig(
+                        bandwidth: QoSBucketConfig(rate: 200_000_000, burst: 2_000_000, oneTimeBurst: 20_000_000),
+                        packets: QoSBucketConfig(rate: 200_000, burst: 2000, oneTimeBurst: 6000)),
+                    toVM: QoSDirectionConfig(
+                        bandwidth: QoSBucketConfig(rate: 60_000_000, burst: 70000, oneTimeBurst: 2_000_000),
+                        packets: QoSBucketConfig(rate: 30_000, burst: 128, oneTimeBurst: 200)))),
             PortConfig(name: "p2", devargs: "net_null7", vlan: .access(vlan: 300)),
             PortConfig(name: "p3", devargs: "net_null8"),
             PortConfig(name: "p4", devargs: "net_null9"),

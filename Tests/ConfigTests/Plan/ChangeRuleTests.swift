@@ -108,7 +108,7 @@ import Testing
             "l2.mac-table-size restart byKey", "ports[].vlan inPlace asWhole", "ports[].max-macs inPlace byKey",
             "ports[].port-security inPlace byKey", "ports[].port-security.ips inPlace asSet",
             "ports[].static-macs inPlace asSet",
-            "patches inPlace byKey",
+            "patches inPlace byKey", "ports[].qos inPlace byKey",
         ]
         #expect(Self.table.rows.map { "\($0.path) \($0.kind) \($0.comparison)" } == expected)
     }

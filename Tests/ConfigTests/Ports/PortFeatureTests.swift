@@ -11,6 +11,11 @@ import Testing
         ("control", ConfigKeys.control), ("l2", ConfigKeys.l2), ("ports[]", ConfigKeys.port),
         ("ports[].vlan", ConfigKeys.vlan), ("ports[].port-security", ConfigKeys.portSecurity),
         ("ports[].static-macs[]", ConfigKeys.staticMAC),
+        ("ports[].qos", ConfigKeys.qos), ("ports[].qos.from-vm", ConfigKeys.qosDirection),
+        ("ports[].qos.to-vm", ConfigKeys.qosDirection), ("ports[].qos.from-vm.bandwidth", ConfigKeys.qosBandwidth),
+        ("ports[].qos.from-vm.packets", ConfigKeys.qosPackets),
+        ("ports[].qos.to-vm.bandwidth", ConfigKeys.qosBandwidth),
+        ("ports[].qos.to-vm.packets", ConfigKeys.qosPackets),
     ]
 
     @Test(arguments: RichConfigs.all.indices)

@@ -34,6 +34,7 @@ import Testing
         Names(
             stage: "l2", drops: ["same-port"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
+        Names(stage: "qos", drops: ["qos-to-vm"], events: []),
         Names(
             stage: "transmit",
             drops: [
@@ -47,7 +48,8 @@ import Testing
     func namesArePinned() {
         let stages = [
             Self.names(PatchStage.self), Self.names(ParseStage.self), Self.names(PortSecurityStage.self),
-            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(TransmitStage.self),
+            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(QoSStage.self),
+            Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
         for (stage, pinned) in zip(stages, Self.pinned) { #expect(stage == pinned) }
