@@ -73,6 +73,7 @@ public final class Dataplane {
         config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline,
         portFailures: PortFailurePolicy = .failFast
     ) throws {
+        if let refusal = Self.unsupportedSettings(in: config) { throw DataplaneError(refusal) }  // VXLAN/
         self.config = config
         self.mode = mode
         grace.timeout = .seconds(config.control.pmdStallTimeoutSeconds)

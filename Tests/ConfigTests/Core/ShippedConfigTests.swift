@@ -27,7 +27,8 @@ import Testing
     /// Every key in the schema, for the checks that the reference config and the documentation show them all.
     static let allKeys =
         ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.l2 + ConfigKeys.port
-        + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC
+        + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC + ConfigKeys.vxlan + ConfigKeys.vxlanVNI
+        + ConfigKeys.vxlanRemoteMAC
 
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)

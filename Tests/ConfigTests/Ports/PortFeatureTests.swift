@@ -10,7 +10,8 @@ import Testing
         ("", ConfigKeys.root), ("eal", ConfigKeys.eal), ("mempool", ConfigKeys.mempool),
         ("control", ConfigKeys.control), ("l2", ConfigKeys.l2), ("ports[]", ConfigKeys.port),
         ("ports[].vlan", ConfigKeys.vlan), ("ports[].port-security", ConfigKeys.portSecurity),
-        ("ports[].static-macs[]", ConfigKeys.staticMAC),
+        ("ports[].static-macs[]", ConfigKeys.staticMAC), ("vxlan", ConfigKeys.vxlan),
+        ("vxlan.vnis[]", ConfigKeys.vxlanVNI), ("vxlan.remote-macs[]", ConfigKeys.vxlanRemoteMAC),
     ]
 
     @Test(arguments: RichConfigs.all.indices)
