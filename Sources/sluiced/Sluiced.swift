@@ -152,6 +152,7 @@ struct Sluiced: ParsableCommand {
         var reportedStall: PMDStall?
         server.run(
             periodic: {
+                dataplane.punt.service()  // punted packets to their features' handlers, on every pass
                 guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
                 lastMaintenance = ContinuousClock.now
                 dataplane.watchPMDs()
