@@ -85,6 +85,10 @@ struct Sluiced: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        if let refusal = Dataplane.unsupportedSettings(in: settings) {
+            FileHandle.standardError.write(Data("sluiced: \(config): \(refusal)\n".utf8))
+            throw ExitCode(2)
+        }
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
             return
@@ -149,6 +153,7 @@ struct Sluiced: ParsableCommand {
         var reportedStall: PMDStall?
         server.run(
             periodic: {
+                dataplane.punt.service()  // punted packets to their features' handlers, on every pass
                 guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
                 lastMaintenance = ContinuousClock.now
                 dataplane.watchPMDs()

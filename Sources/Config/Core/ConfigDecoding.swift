@@ -3,7 +3,7 @@ import Yams
 /// The keys of each section, in the order the documentation lists them (also the order shown in
 /// "allowed keys" messages).
 enum ConfigKeys {
-    static let root = ["eal", "mempool", "control", "l2", "ports", "patches"]
+    static let root = ["eal", "mempool", "control", "l2", "ports", "patches", "vxlan"]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
         "extra-args",
@@ -43,7 +43,9 @@ struct ConfigDecoder {
         let portsHint = "a list of \(portCount) ports, each with a name and devargs"
         let ports = decodePorts(root.required("ports", hint: portsHint))
         let patches = decodePatches(root.optional("patches"))
-        return SluiceConfig(eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches)
+        let vxlan = decodeVXLAN(root.optional("vxlan"))  // VXLAN/VXLANDecoding.swift
+        return SluiceConfig(
+            eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches, vxlan: vxlan)
     }
 
     // MARK: eal

@@ -29,6 +29,7 @@ extension SluiceConfig {
             "l2": l2.document,
             "ports": .list(ports.map(\.document)),
             "patches": .list(patches.map(\.document)),
+            "vxlan": vxlan?.document,  // VXLAN/VXLANRendering.swift
         ])
     }
 }

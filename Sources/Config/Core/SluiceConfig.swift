@@ -10,6 +10,8 @@ public struct SluiceConfig: Equatable, Sendable {
     public var l2: L2Config
     public var ports: [PortConfig]
     public var patches: [PatchPair]
+    /// The VXLAN tunnel endpoint; nil when the host has none.
+    public var vxlan: VXLANConfig?
 
     public init(
         eal: EALConfig = EALConfig(),
@@ -17,7 +19,8 @@ public struct SluiceConfig: Equatable, Sendable {
         control: ControlConfig = ControlConfig(),
         l2: L2Config = L2Config(),
         ports: [PortConfig],
-        patches: [PatchPair] = []
+        patches: [PatchPair] = [],
+        vxlan: VXLANConfig? = nil
     ) {
         self.eal = eal
         self.mempool = mempool
@@ -25,6 +28,7 @@ public struct SluiceConfig: Equatable, Sendable {
         self.l2 = l2
         self.ports = ports
         self.patches = patches
+        self.vxlan = vxlan
     }
 
     /// Parses and completely validates a YAML (or JSON) document; throws a ConfigError listing every problem.

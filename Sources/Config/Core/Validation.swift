@@ -27,6 +27,7 @@ struct Validator {
         validateL2()
         validatePorts(mask: mask, mbufDataSize: dataSize)
         validatePatches()
+        validateVXLAN()  // VXLAN/VXLANValidation.swift
         // Rules across sections and against the machine, each in its feature's folder.
         validateLcoresOnHost(mask: mask)
         validateFilePrefixOnHost()

@@ -25,6 +25,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         case updatePort = "update-port"
         case updateL2 = "update-l2"
         case updatePatches = "update-patches"
+        case updateVXLAN = "update-vxlan"
     }
 
     public var action: Action

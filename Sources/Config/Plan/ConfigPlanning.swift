@@ -5,7 +5,7 @@ extension ConfigPlan {
     /// The change that applies a section's runtime settings. A section without one can only change by a
     /// restart, whatever its rows say: the dataplane has no way to apply it. The port list and the patches
     /// have planners of their own (`portChanges`, `patchChange`).
-    static let sectionUpdates: [String: ConfigChange.Action] = ["l2": .updateL2]
+    static let sectionUpdates: [String: ConfigChange.Action] = ["l2": .updateL2, "vxlan": .updateVXLAN]
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {
         let rules = ChangeRules.table
@@ -23,8 +23,10 @@ extension ConfigPlan {
             plan.needsRestart += restart.map(restartLine)
             if let action, !runtime.isEmpty {
                 let fields = runtime.map { String($0.path.dropFirst(key.count + 1)) }
+                // A section added or removed as a whole differs at its own path: no field inside it.
                 let parts = zip(fields, runtime).map {
-                    "\($0) \(ConfigNotation.describe($1.old)) → \(ConfigNotation.describe($1.new))"
+                    ($0.isEmpty ? "" : "\($0) ")
+                        + "\(ConfigNotation.describe($1.old)) → \(ConfigNotation.describe($1.new))"
                 }
                 let summary = "\(key): " + parts.joined(separator: "; ")
                 updates.append(ConfigChange(action: action, target: key, fields: fields, summary: summary))

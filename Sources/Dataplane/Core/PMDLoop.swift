@@ -27,12 +27,16 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let published: UnsafeMutablePointer<Atomic<UInt>>
     @usableFromInline let graceToken: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
+    /// This PMD's rings to and from the control thread: the loop sends what the control thread injects.
+    @usableFromInline let punt: PuntPath
 
     public init(
         processor: consuming Processor, burstSize: Int, counters: CounterBlock,
         stopFlag: UnsafeMutablePointer<Atomic<Bool>>, published: UnsafeMutablePointer<Atomic<UInt>>,
-        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>
+        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>,
+        punt: PuntPath
     ) {
+        self.punt = punt
         self.processor = processor
         burst = PacketBurst(capacity: burstSize)
         self.counters = counters
@@ -82,6 +86,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 // A processor hands every packet on or drops it; free anything left so no mbuf can leak.
                 burst.packets.freeAll()
             }
+            // Packets the control thread injected (replies of punt handlers): nothing queued costs two loads.
+            punt.transmitInjected(tables.pointee.targets, slots: ForwardingTables.maxPorts)
             let now = readTSC()
             counters.increment(PMDCounters.iterations)
             if received > 0 {
@@ -121,7 +127,7 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
 
     public init<P: BurstProcessor & ~Copyable>(
         lcore: UInt32, index: Int, processor: consuming P, tables: UnsafePointer<ForwardingTables>,
-        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, burstSize: Int = 32
+        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, punt: PuntPath, burstSize: Int = 32
     ) {
         self.lcore = lcore
         self.index = index
@@ -138,7 +144,7 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         let holder = LoopHolder(
             PMDLoop(
                 processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
-                published: published, graceToken: graceToken, quiescent: quiescent))
+                published: published, graceToken: graceToken, quiescent: quiescent, punt: punt))
         body = { holder.runOnce() }
     }
 

@@ -16,11 +16,15 @@ public struct PipelineResources {
     public var tscHz: UInt64
     /// Packets per burst: the most any stage must hold for one port.
     public var burstCapacity: Int
+    /// This PMD's punt path (PuntPath.swift): a stage that hands packets to a control-thread handler keeps a
+    /// copy. Nil in tests that run stages without a dataplane.
+    public var punt: PuntPath?
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,
-        burstCapacity: Int
+        burstCapacity: Int, punt: PuntPath? = nil
     ) {
+        self.punt = punt
         self.bridge = bridge
         self.peers = peers
         self.targets = targets

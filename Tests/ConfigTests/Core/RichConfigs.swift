@@ -44,7 +44,14 @@ enum RichConfigs {
             PortConfig(name: "p3", devargs: "net_null3"),
             PortConfig(name: "p4", devargs: "net_null4"),
         ],
-        patches: [PatchPair("p2", "p3")])
+        patches: [PatchPair("p2", "p3")],
+        vxlan: VXLANConfig(
+            uplink: "p1", address: IPv4Address(192, 0, 2, 1), prefixLength: 24, underlayVLAN: 20,
+            gateway: IPv4Address(192, 0, 2, 254), mtu: 1500, ttl: 64,
+            vnis: [
+                VNIConfig(vni: 1000, vlan: 100, flood: [IPv4Address(192, 0, 2, 2), IPv4Address(198, 51, 100, 7)])
+            ],
+            remoteMACs: [RemoteMACConfig(mac: mac(0x5254_0000_1001), vni: 1000, vtep: IPv4Address(192, 0, 2, 2))]))
 
     static let dpdkState = SluiceConfig(
         eal: EALConfig(
@@ -76,7 +83,12 @@ enum RichConfigs {
             PortConfig(name: "p3", devargs: "net_null8"),
             PortConfig(name: "p4", devargs: "net_null9"),
         ],
-        patches: [PatchPair("p3", "p4")])
+        patches: [PatchPair("p3", "p4")],
+        vxlan: VXLANConfig(
+            uplink: "p0", address: IPv4Address(10, 1, 0, 5), prefixLength: 16, underlayVLAN: 30,
+            gateway: IPv4Address(10, 1, 255, 254), mtu: 1600, ttl: 32,
+            vnis: [VNIConfig(vni: 2000, vlan: 300, flood: [IPv4Address(10, 1, 0, 6)])],
+            remoteMACs: [RemoteMACConfig(mac: mac(0x5254_0000_2002), vni: 2000, vtep: IPv4Address(10, 1, 0, 6))]))
 
     /// vhost-user ports (one turns into a DPDK port and back) and no-huge memory.
     static let vhostFile = SluiceConfig(

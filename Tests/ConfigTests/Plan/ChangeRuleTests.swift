@@ -109,6 +109,7 @@ import Testing
             "ports[].port-security inPlace byKey", "ports[].port-security.ips inPlace asSet",
             "ports[].static-macs inPlace asSet",
             "patches inPlace byKey", "ports[].qos inPlace byKey",
+            "vxlan inPlace byKey", "vxlan.vnis inPlace asSet", "vxlan.remote-macs inPlace asSet",
         ]
         #expect(Self.table.rows.map { "\($0.path) \($0.kind) \($0.comparison)" } == expected)
     }

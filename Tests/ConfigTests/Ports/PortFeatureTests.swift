@@ -16,6 +16,8 @@ import Testing
         ("ports[].qos.from-vm.packets", ConfigKeys.qosPackets),
         ("ports[].qos.to-vm.bandwidth", ConfigKeys.qosBandwidth),
         ("ports[].qos.to-vm.packets", ConfigKeys.qosPackets),
+        ("vxlan", ConfigKeys.vxlan), ("vxlan.vnis[]", ConfigKeys.vxlanVNI),
+        ("vxlan.remote-macs[]", ConfigKeys.vxlanRemoteMAC),
     ]
 
     @Test(arguments: RichConfigs.all.indices)
