@@ -74,7 +74,9 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         .executableTarget(
             name: "sluicectl",
-            dependencies: ["ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ControlProtocol", "PcapFile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: dpdkSwiftFlags),
         .executableTarget(
             name: "sluice-bench",

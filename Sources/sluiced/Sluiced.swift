@@ -105,6 +105,7 @@ struct Sluiced: ParsableCommand {
         StatusControl(dataplane: dataplane).register(into: &methods)
         PortControl(desiredState: desiredState).register(into: &methods)
         BridgeControl(dataplane: dataplane).register(into: &methods)
+        TraceControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
         do {

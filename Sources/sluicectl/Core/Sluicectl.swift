@@ -25,6 +25,7 @@ struct Sluicectl: ParsableCommand {
             Ports.self, Port.self, Vhost.self, Queues.self,
             VLANs.self, MACs.self, FlushMACs.self,
             PMDs.self, Stages.self, Stats.self,
+            Trace.self,
             GetConfig.self, Apply.self,
         ])
 }
