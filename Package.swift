@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // sluice-exporter only (never sluiced): the exposition format and the HTTP server.
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
     ],
     targets: [
         // The only place that includes DPDK headers: accessors for what Swift cannot import.
@@ -78,6 +81,20 @@ let package = Package(
                 "ControlProtocol", "PcapFile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: dpdkSwiftFlags),
+        // The metric families sluice-exporter serves, built from control-API snapshots. No DPDK, no HTTP.
+        .target(
+            name: "SluiceMetrics",
+            dependencies: ["ControlProtocol", .product(name: "Prometheus", package: "swift-prometheus")]),
+        // /metrics over HTTP for Prometheus, read from the control socket: an unprivileged process of its own,
+        // so that sluiced opens no TCP port and links no HTTP stack.
+        .executableTarget(
+            name: "sluice-exporter",
+            dependencies: [
+                "SluiceMetrics", "ControlProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
@@ -91,6 +108,7 @@ let package = Package(
         .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "ExporterTests", dependencies: ["SluiceMetrics", "ControlProtocol"]),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
         // The control server in-process with fake method handlers (protocol, abuse, socket permissions), and
         // the sluicectl binary against it (Config: the real rules behind the fake's port.add and port.set).
@@ -102,7 +120,8 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
         .testTarget(
-            name: "SystemTests", dependencies: ["sluiced", "sluicectl", "ControlProtocol", "PcapFile"],
+            name: "SystemTests",
+            dependencies: ["sluiced", "sluicectl", "sluice-exporter", "ControlProtocol", "PcapFile"],
             swiftSettings: dpdkSwiftFlags),
     ]
 )
