@@ -135,7 +135,8 @@ struct SluiceBench: ParsableCommand {
             } catch {
                 throw BenchConfigFile.Problem(description: "invalid configuration \(config):\n\(error.description)")
             }
-            return try BenchConfigFile.map(file, path: config, source: source, sink: sink, bench: setup.config)
+            return try BenchConfigFile.map(
+                file, path: config, source: self.source, sink: self.sink, bench: setup.config)
         }
         try (scenario ?? Self.defaultScenario).configure(&setup)
         return setup.config
