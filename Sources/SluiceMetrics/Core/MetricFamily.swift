@@ -10,14 +10,21 @@ public struct MetricFamily: Sendable {
     public struct Sample: Sendable, Equatable {
         public var labels: [Label]
         public var value: Double
+        /// The exact value of an integer counter (a Double is exact only up to 2^53: a few weeks of cycles).
+        public var integer: UInt64?
 
         public init(_ labels: [Label], _ value: Double) {
             self.labels = labels
             self.value = value
         }
 
-        public init(_ labels: [Label], _ value: UInt64) { self.init(labels, Double(value)) }
-        public init(_ labels: [Label], _ value: Int) { self.init(labels, Double(value)) }
+        public init(_ labels: [Label], _ value: UInt64) {
+            self.labels = labels
+            self.value = Double(value)
+            integer = value
+        }
+
+        public init(_ labels: [Label], _ value: Int) { self.init(labels, UInt64(clamping: value)) }
     }
 
     public struct Label: Sendable, Equatable {
@@ -66,8 +73,12 @@ public enum MetricFamilies {
                 let labels = sample.labels.map { ($0.name, $0.value) }
                 switch family.kind {
                 case .counter:
-                    registry.makeCounter(name: family.name, labels: labels, help: family.help).increment(
-                        by: sample.value)
+                    let counter = registry.makeCounter(name: family.name, labels: labels, help: family.help)
+                    if let integer = sample.integer {
+                        counter.increment(by: Int64(clamping: integer))
+                    } else {
+                        counter.increment(by: sample.value)
+                    }
                 case .gauge:
                     registry.makeGauge(name: family.name, labels: labels, help: family.help).set(sample.value)
                 }
