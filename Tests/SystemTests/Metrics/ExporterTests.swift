@@ -32,7 +32,7 @@ extension SystemTests {
             let file = directory.appendingPathComponent("metrics.txt").path
             let ctl = System.binary("sluicectl")
             func portsJSON() throws -> [String: PortStatus] {
-                let output = try System.must([ctl, "--socket", daemon.socketPath, "ports", "--json"])
+                let output = try System.must([ctl, "ports", "--json", "--socket", daemon.socketPath])
                 let ports = try JSONDecoder().decode([PortStatus].self, from: Data(output.utf8))
                 return Dictionary(uniqueKeysWithValues: ports.map { ($0.name, $0) })
             }

@@ -30,7 +30,7 @@ extension SystemTests {
 
             let stagesBefore = try daemon.stages()
             let portsBefore = try daemon.ports()
-            let json = try System.must([ctl, "--socket", socket, "--json", "trace", "--port", "host-a", "--frame", hex])
+            let json = try System.must([ctl, "trace", "--socket", socket, "--json", "--port", "host-a", "--frame", hex])
             let result = try JSONDecoder().decode(PacketTraceResult.self, from: Data(json.utf8))
             #expect(result.verdict == "output", "\(json)")
             #expect(result.outputs == [TracedOutput(port: "host-b", tagging: "as-is")], "\(json)")
@@ -43,16 +43,16 @@ extension SystemTests {
             let pcap = directory.appendingPathComponent("frames.pcap").path
             try PcapFile(frames: [Array(frame.prefix(20)), frame]).write(path: pcap)
             let text = try System.must([
-                ctl, "--socket", socket, "trace", "--port", "host-b", "--pcap", pcap, "--index", "2",
+                ctl, "trace", "--socket", socket, "--port", "host-b", "--pcap", pcap, "--index", "2",
             ])
             #expect(text.contains("verdict: dropped by l2 (same-port)"), "\(text)")
-            let short = try System.must([ctl, "--socket", socket, "trace", "--port", "host-a", "--pcap", pcap])
+            let short = try System.must([ctl, "trace", "--socket", socket, "--port", "host-a", "--pcap", pcap])
             #expect(short.contains("verdict: dropped by parse (truncated-ipv4)"), "\(short)")
 
             // Errors: an unknown port, a frame that is not hex.
-            let unknown = try System.run([ctl, "--socket", socket, "trace", "--port", "nope", "--frame", hex])
+            let unknown = try System.run([ctl, "trace", "--socket", socket, "--port", "nope", "--frame", hex])
             #expect(unknown.status != 0 && unknown.output.contains("no port named 'nope'"), "\(unknown.output)")
-            let notHex = try System.run([ctl, "--socket", socket, "trace", "--port", "host-a", "--frame", "0g"])
+            let notHex = try System.run([ctl, "trace", "--socket", socket, "--port", "host-a", "--frame", "0g"])
             #expect(notHex.status == 64 && notHex.output.contains("not a hex digit"), "\(notHex.output)")
 
             // No side effects: no stage or port counter moved because of the traces (the hosts are quiet
