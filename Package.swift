@@ -31,14 +31,18 @@ let package = Package(
         .executable(name: "sluiced", targets: ["sluiced"]),
         .executable(name: "sluicectl", targets: ["sluicectl"]),
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+        .executable(name: "sluice-metadata", targets: ["sluice-metadata"]),
+        .executable(name: "sluice-exporter", targets: ["sluice-exporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        // sluice-exporter only (never sluiced): the exposition format and the HTTP server.
-        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        // HTTP servers and formats beside the dataplane (sluice-metadata, sluice-exporter); never in sluiced's
+        // dependency graph.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // The only place that includes DPDK headers: accessors for what Swift cannot import.
@@ -102,6 +106,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: dpdkSwiftFlags),
+        // The IMDSv2-compatible metadata service: HTTP semantics, tokens, documents, caller identity through
+        // the control socket. Hummingbird and swift-crypto stay here, out of sluiced.
+        .target(
+            name: "MetadataService",
+            dependencies: [
+                "ControlProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
+        .executableTarget(
+            name: "sluice-metadata",
+            dependencies: [
+                "MetadataService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
 
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Packet"], swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "PacketTests", dependencies: ["Packet"]),
@@ -116,6 +139,16 @@ let package = Package(
             name: "ControlTests",
             dependencies: [
                 "Control", "ControlProtocol", "Config", "sluicectl", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
+        // The metadata service's HTTP semantics on a virtual clock (Hummingbird's test client), and its caller
+        // resolution against the real control server with a test registry, and the sluice-metadata binary with curl.
+        .testTarget(
+            name: "MetadataServiceTests",
+            dependencies: [
+                "MetadataService", "Control", "ControlProtocol", "sluice-metadata",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
