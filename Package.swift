@@ -32,14 +32,17 @@ let package = Package(
         .executable(name: "sluicectl", targets: ["sluicectl"]),
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
         .executable(name: "sluice-metadata", targets: ["sluice-metadata"]),
+        .executable(name: "sluice-exporter", targets: ["sluice-exporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        // HTTP servers beside the dataplane (sluice-metadata); never in sluiced's dependency graph.
+        // HTTP servers and formats beside the dataplane (sluice-metadata, sluice-exporter); never in sluiced's
+        // dependency graph.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // The only place that includes DPDK headers: accessors for what Swift cannot import.
@@ -78,8 +81,24 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         .executableTarget(
             name: "sluicectl",
-            dependencies: ["ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ControlProtocol", "PcapFile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: dpdkSwiftFlags),
+        // The metric families sluice-exporter serves, built from control-API snapshots. No DPDK, no HTTP.
+        .target(
+            name: "SluiceMetrics",
+            dependencies: ["ControlProtocol", .product(name: "Prometheus", package: "swift-prometheus")]),
+        // /metrics over HTTP for Prometheus, read from the control socket: an unprivileged process of its own,
+        // so that sluiced opens no TCP port and links no HTTP stack.
+        .executableTarget(
+            name: "sluice-exporter",
+            dependencies: [
+                "SluiceMetrics", "ControlProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
@@ -112,6 +131,7 @@ let package = Package(
         .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "ExporterTests", dependencies: ["SluiceMetrics", "ControlProtocol"]),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
         // The control server in-process with fake method handlers (protocol, abuse, socket permissions), and
         // the sluicectl binary against it (Config: the real rules behind the fake's port.add and port.set).
@@ -133,7 +153,8 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
         .testTarget(
-            name: "SystemTests", dependencies: ["sluiced", "sluicectl", "ControlProtocol", "PcapFile"],
+            name: "SystemTests",
+            dependencies: ["sluiced", "sluicectl", "sluice-exporter", "ControlProtocol", "PcapFile"],
             swiftSettings: dpdkSwiftFlags),
     ]
 )

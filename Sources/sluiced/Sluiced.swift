@@ -110,6 +110,7 @@ struct Sluiced: ParsableCommand {
         PortControl(desiredState: desiredState).register(into: &methods)
         BridgeControl(dataplane: dataplane).register(into: &methods)
         QoSControl(dataplane: dataplane).register(into: &methods)
+        TraceControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
         do {

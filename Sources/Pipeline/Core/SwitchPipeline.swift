@@ -55,6 +55,32 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         transmit.bind(tables)
     }
 
+    /// What `process` would do with one frame arriving on `ingress`, stage by stage, against `context`:
+    /// the same stages in the same order, each explaining itself (`PipelineStage.trace`), without side
+    /// effects. Never runs on a PMD. A new stage adds one line here too, where `process` calls it.
+    public static func trace(_ frame: [UInt8], ingress: UInt16, in context: TraceContext) -> PacketTrace {
+        // Padded, so that even an empty frame has an address; stages see exactly `frame.count` bytes.
+        let padded = frame + [UInt8](repeating: 0, count: 16)
+        return padded.withUnsafeBytes { bytes in
+            trace(UnsafeRawBufferPointer(rebasing: bytes[0..<frame.count]), ingress: ingress, in: context)
+        }
+    }
+
+    static func trace(_ frame: UnsafeRawBufferPointer, ingress: UInt16, in context: TraceContext) -> PacketTrace {
+        var run = TraceRun(frame: frame, ingress: ingress, context: context)
+        if context.isPatched(ingress) {
+            run.step(PatchStage.self)
+        } else {
+            run.step(ParseStage.self)
+            run.step(PortSecurityStage.self)
+            run.step(VLANStage.self)
+            run.step(L2Stage.self)
+        }
+        run.step(QoSStage.self)
+        run.step(TransmitStage.self)
+        return run.trace
+    }
+
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor,

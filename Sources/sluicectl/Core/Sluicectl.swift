@@ -26,6 +26,7 @@ struct Sluicectl: ParsableCommand {
             VLANs.self, MACs.self, FlushMACs.self,
             QoS.self,
             PMDs.self, Stages.self, Stats.self,
+            Trace.self,
             GetConfig.self, Apply.self,
         ])
 }
