@@ -32,7 +32,7 @@ import Testing
             drops: ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"], events: []),
         Names(stage: "vlan", drops: ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"], events: []),
         Names(
-            stage: "l2", drops: ["same-port"],
+            stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(
             stage: "transmit",
