@@ -18,6 +18,13 @@ import Testing
     static let pinned: [Names] = [
         Names(stage: "patch", drops: [], events: []),
         Names(
+            stage: "vxlan-decap",
+            drops: [
+                "truncated-outer", "bad-outer-length", "outer-fragment", "flag-i-clear", "truncated-inner",
+                "inner-vlan-tag", "unknown-vni", "unknown-vtep",
+            ],
+            events: ["decapsulated"]),
+        Names(
             stage: "parse",
             drops: [
                 "truncated-ethernet", "truncated-vlan", "stacked-vlan", "truncated-arp", "bad-arp", "truncated-ipv4",
@@ -46,7 +53,8 @@ import Testing
     @Test("every stage's drop reasons and events have today's names, in today's order")
     func namesArePinned() {
         let stages = [
-            Self.names(PatchStage.self), Self.names(ParseStage.self), Self.names(PortSecurityStage.self),
+            Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
+            Self.names(PortSecurityStage.self),
             Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
@@ -89,6 +97,7 @@ import Testing
             for index in 0..<StageCounters.firstDrop { #expect(counters.block.load(index) == 0, "\(Stage.name)") }
         }
         check(PatchStage.self)
+        check(VXLANDecapStage.self)
         check(ParseStage.self)
         check(PortSecurityStage.self)
         check(VLANStage.self)

@@ -1,0 +1,102 @@
+import Packet
+
+/// The tunnel endpoint as the VXLAN stages need it, built from the configuration by the dataplane off the
+/// fast path; read-only while PMDs run.
+public struct VXLANSpec: Sendable, Equatable {
+    /// The uplink's port slot: the only port whose bursts are decapsulated.
+    public var uplink: UInt16
+    /// The local VTEP address: the outer destination of the packets decapsulated here.
+    public var local: IPv4Address
+    /// The underlay's 802.1Q tag on the uplink, 0 for none.
+    public var underlayVLAN: UInt16
+    /// Each VNI with the bridge VLAN (1...4094) it extends.
+    public var vnis: [(vni: UInt32, vlan: UInt16)]
+    /// The remote VTEPs, by slot: the owner of the MACs learned behind remote VTEP `i` is
+    /// `MACOwner.remoteVTEP(i)`. At most `MACOwner.maxRemoteVTEPs`, unique.
+    public var remotes: [IPv4Address]
+
+    public init(
+        uplink: UInt16, local: IPv4Address, underlayVLAN: UInt16 = 0, vnis: [(vni: UInt32, vlan: UInt16)],
+        remotes: [IPv4Address]
+    ) {
+        self.uplink = uplink
+        self.local = local
+        self.underlayVLAN = underlayVLAN
+        self.vnis = vnis
+        self.remotes = remotes
+    }
+
+    public static func == (a: VXLANSpec, b: VXLANSpec) -> Bool {
+        a.uplink == b.uplink && a.local == b.local && a.underlayVLAN == b.underlayVLAN && a.remotes == b.remotes
+            && a.vnis.map(\.vni) == b.vnis.map(\.vni) && a.vnis.map(\.vlan) == b.vnis.map(\.vlan)
+    }
+}
+
+/// One configured VNI as the fast path reads it.
+@frozen
+public struct VXLANVNIRow: Sendable {
+    public var vni: UInt32
+    public var vlan: UInt16
+}
+
+/// The VXLAN tables in the form the fast path reads: plain pointers, no reference counting. `enabled` is
+/// false when there is no `vxlan` section: the stages then pass every burst through untouched.
+@frozen
+public struct VXLANView: @unchecked Sendable {
+    public var enabled: Bool
+    public var uplink: UInt16
+    public var local: IPv4Address
+    public var underlayVLAN: UInt16
+    public var vnis: UnsafePointer<VXLANVNIRow>
+    public var vniCount: Int
+    /// Remote VTEP addresses (raw, network order as `IPv4Address.rawValue`) by slot.
+    public var remotes: UnsafePointer<UInt32>
+    public var remoteCount: Int
+
+    /// The bridge VLAN of `vni`, 0 when the VNI is not configured. A linear scan: a VTEP carries a few
+    /// VNIs, and the rows fit a cache line or two.
+    @inlinable @inline(__always)
+    public func vlan(ofVNI vni: UInt32) -> UInt16 {
+        for i in 0..<vniCount where vnis[i].vni == vni { return vnis[i].vlan }
+        return 0
+    }
+
+    /// The slot of the remote VTEP with address `address`, or -1.
+    @inlinable @inline(__always)
+    public func remoteSlot(of address: IPv4Address) -> Int {
+        let raw = address.rawValue
+        for i in 0..<remoteCount where remotes[i] == raw { return i }
+        return -1
+    }
+}
+
+/// Owns the memory of one set of VXLAN tables (one per generation). Immutable after init.
+public final class VXLANTables: @unchecked Sendable {
+    // @unchecked: immutable after init; PMDs only read through `view`.
+    public let view: VXLANView
+    private let vniRows: UnsafeMutablePointer<VXLANVNIRow>
+    private let remoteRows: UnsafeMutablePointer<UInt32>
+
+    /// Tables with VXLAN off (no `vxlan` section).
+    public convenience init() { self.init(nil) }
+
+    public init(_ spec: VXLANSpec?) {
+        let vnis = spec?.vnis ?? []
+        let remotes = spec?.remotes ?? []
+        precondition(remotes.count <= MACOwner.maxRemoteVTEPs, "at most \(MACOwner.maxRemoteVTEPs) remote VTEPs")
+        vniRows = .allocate(capacity: max(vnis.count, 1))
+        for (i, row) in vnis.enumerated() { (vniRows + i).initialize(to: VXLANVNIRow(vni: row.vni, vlan: row.vlan)) }
+        remoteRows = .allocate(capacity: max(remotes.count, 1))
+        for (i, address) in remotes.enumerated() { (remoteRows + i).initialize(to: address.rawValue) }
+        view = VXLANView(
+            enabled: spec != nil, uplink: spec?.uplink ?? PacketMeta.noEgress,
+            local: spec?.local ?? IPv4Address(rawValue: 0),
+            underlayVLAN: spec?.underlayVLAN ?? 0, vnis: vniRows, vniCount: vnis.count, remotes: remoteRows,
+            remoteCount: remotes.count)
+    }
+
+    deinit {
+        vniRows.deallocate()
+        remoteRows.deallocate()
+    }
+}
