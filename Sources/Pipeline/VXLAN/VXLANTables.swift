@@ -14,11 +14,21 @@ public struct VXLANSpec: Sendable, Equatable {
     /// The remote VTEPs, by slot: the owner of the MACs learned behind remote VTEP `i` is
     /// `MACOwner.remoteVTEP(i)`. At most `MACOwner.maxRemoteVTEPs`, unique.
     public var remotes: [IPv4Address]
+    /// The uplink's MAC: the outer source address of encapsulated frames.
+    public var sourceMAC: EthernetAddress
+    /// Outer TTL.
+    public var ttl: UInt8
+    /// The underlay's IPv4 MTU: an encapsulated packet (inner frame + 36) may not exceed it.
+    public var mtu: Int
 
     public init(
         uplink: UInt16, local: IPv4Address, underlayVLAN: UInt16 = 0, vnis: [(vni: UInt32, vlan: UInt16)],
-        remotes: [IPv4Address]
+        remotes: [IPv4Address], sourceMAC: EthernetAddress = EthernetAddress(rawValue: 0), ttl: UInt8 = 64,
+        mtu: Int = 1500
     ) {
+        self.sourceMAC = sourceMAC
+        self.ttl = ttl
+        self.mtu = mtu
         self.uplink = uplink
         self.local = local
         self.underlayVLAN = underlayVLAN
@@ -27,7 +37,8 @@ public struct VXLANSpec: Sendable, Equatable {
     }
 
     public static func == (a: VXLANSpec, b: VXLANSpec) -> Bool {
-        a.uplink == b.uplink && a.local == b.local && a.underlayVLAN == b.underlayVLAN && a.remotes == b.remotes
+        a.uplink == b.uplink && a.local == b.local && a.sourceMAC == b.sourceMAC && a.ttl == b.ttl && a.mtu == b.mtu
+            && a.underlayVLAN == b.underlayVLAN && a.remotes == b.remotes
             && a.vnis.map(\.vni) == b.vnis.map(\.vni) && a.vnis.map(\.vlan) == b.vnis.map(\.vlan)
     }
 }
@@ -52,6 +63,11 @@ public struct VXLANView: @unchecked Sendable {
     /// Remote VTEP addresses (raw, network order as `IPv4Address.rawValue`) by slot.
     public var remotes: UnsafePointer<UInt32>
     public var remoteCount: Int
+    /// The VNI of each bridge VLAN (4096 entries), 0 for a VLAN no VNI extends.
+    public var vniOfVLAN: UnsafePointer<UInt32>
+    public var sourceMAC: EthernetAddress
+    public var ttl: UInt8
+    public var mtu: Int
 
     /// The bridge VLAN of `vni`, 0 when the VNI is not configured. A linear scan: a VTEP carries a few
     /// VNIs, and the rows fit a cache line or two.
@@ -76,6 +92,7 @@ public final class VXLANTables: @unchecked Sendable {
     public let view: VXLANView
     private let vniRows: UnsafeMutablePointer<VXLANVNIRow>
     private let remoteRows: UnsafeMutablePointer<UInt32>
+    private let vniByVLAN: UnsafeMutablePointer<UInt32>
 
     /// Tables with VXLAN off (no `vxlan` section).
     public convenience init() { self.init(nil) }
@@ -88,15 +105,19 @@ public final class VXLANTables: @unchecked Sendable {
         for (i, row) in vnis.enumerated() { (vniRows + i).initialize(to: VXLANVNIRow(vni: row.vni, vlan: row.vlan)) }
         remoteRows = .allocate(capacity: max(remotes.count, 1))
         for (i, address) in remotes.enumerated() { (remoteRows + i).initialize(to: address.rawValue) }
+        vniByVLAN = .allocate(capacity: 4096)
+        vniByVLAN.initialize(repeating: 0, count: 4096)
+        for row in vnis where row.vlan < 4096 { vniByVLAN[Int(row.vlan)] = row.vni }
         view = VXLANView(
             enabled: spec != nil, uplink: spec?.uplink ?? PacketMeta.noEgress,
-            local: spec?.local ?? IPv4Address(rawValue: 0),
-            underlayVLAN: spec?.underlayVLAN ?? 0, vnis: vniRows, vniCount: vnis.count, remotes: remoteRows,
-            remoteCount: remotes.count)
+            local: spec?.local ?? IPv4Address(rawValue: 0), underlayVLAN: spec?.underlayVLAN ?? 0, vnis: vniRows,
+            vniCount: vnis.count, remotes: remoteRows, remoteCount: remotes.count, vniOfVLAN: vniByVLAN,
+            sourceMAC: spec?.sourceMAC ?? EthernetAddress(rawValue: 0), ttl: spec?.ttl ?? 64, mtu: spec?.mtu ?? 1500)
     }
 
     deinit {
         vniRows.deallocate()
         remoteRows.deallocate()
+        vniByVLAN.deallocate()
     }
 }

@@ -42,6 +42,10 @@ import Testing
             stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(
+            stage: "vxlan-encap",
+            drops: ["next-hop-unresolved", "exceeds-underlay-mtu", "no-headroom", "stale-destination"],
+            events: ["encapsulated"]),
+        Names(
             stage: "transmit",
             drops: [
                 "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed",
@@ -55,7 +59,8 @@ import Testing
         let stages = [
             Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
             Self.names(PortSecurityStage.self),
-            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(TransmitStage.self),
+            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(VXLANEncapStage.self),
+            Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
         for (stage, pinned) in zip(stages, Self.pinned) { #expect(stage == pinned) }
@@ -102,6 +107,7 @@ import Testing
         check(PortSecurityStage.self)
         check(VLANStage.self)
         check(L2Stage.self)
+        check(VXLANEncapStage.self)
         check(TransmitStage.self)
     }
 
