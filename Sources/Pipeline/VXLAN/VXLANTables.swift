@@ -14,6 +14,9 @@ public struct VXLANSpec: Sendable, Equatable {
     /// The remote VTEPs, by slot: the owner of the MACs learned behind remote VTEP `i` is
     /// `MACOwner.remoteVTEP(i)`. At most `MACOwner.maxRemoteVTEPs`, unique.
     public var remotes: [IPv4Address]
+    /// Head-end replication: for each bridge VLAN a VNI extends, the remote VTEP slots (indexes in
+    /// `remotes`) that get a copy of its broadcast, multicast and unknown unicast.
+    public var flood: [UInt16: [Int]]
     /// The uplink's MAC: the outer source address of encapsulated frames.
     public var sourceMAC: EthernetAddress
     /// Outer TTL.
@@ -23,9 +26,11 @@ public struct VXLANSpec: Sendable, Equatable {
 
     public init(
         uplink: UInt16, local: IPv4Address, underlayVLAN: UInt16 = 0, vnis: [(vni: UInt32, vlan: UInt16)],
-        remotes: [IPv4Address], sourceMAC: EthernetAddress = EthernetAddress(rawValue: 0), ttl: UInt8 = 64,
+        remotes: [IPv4Address], flood: [UInt16: [Int]] = [:], sourceMAC: EthernetAddress = EthernetAddress(rawValue: 0),
+        ttl: UInt8 = 64,
         mtu: Int = 1500
     ) {
+        self.flood = flood
         self.sourceMAC = sourceMAC
         self.ttl = ttl
         self.mtu = mtu
@@ -38,7 +43,7 @@ public struct VXLANSpec: Sendable, Equatable {
 
     public static func == (a: VXLANSpec, b: VXLANSpec) -> Bool {
         a.uplink == b.uplink && a.local == b.local && a.sourceMAC == b.sourceMAC && a.ttl == b.ttl && a.mtu == b.mtu
-            && a.underlayVLAN == b.underlayVLAN && a.remotes == b.remotes
+            && a.underlayVLAN == b.underlayVLAN && a.remotes == b.remotes && a.flood == b.flood
             && a.vnis.map(\.vni) == b.vnis.map(\.vni) && a.vnis.map(\.vlan) == b.vnis.map(\.vlan)
     }
 }
@@ -65,6 +70,8 @@ public struct VXLANView: @unchecked Sendable {
     public var remoteCount: Int
     /// The VNI of each bridge VLAN (4096 entries), 0 for a VLAN no VNI extends.
     public var vniOfVLAN: UnsafePointer<UInt32>
+    /// The flood list of each bridge VLAN (4096 entries) as a mask of remote VTEP slots.
+    public var floodOfVLAN: UnsafePointer<UInt64>
     public var sourceMAC: EthernetAddress
     public var ttl: UInt8
     public var mtu: Int
@@ -93,6 +100,7 @@ public final class VXLANTables: @unchecked Sendable {
     private let vniRows: UnsafeMutablePointer<VXLANVNIRow>
     private let remoteRows: UnsafeMutablePointer<UInt32>
     private let vniByVLAN: UnsafeMutablePointer<UInt32>
+    private let floodByVLAN: UnsafeMutablePointer<UInt64>
 
     /// Tables with VXLAN off (no `vxlan` section).
     public convenience init() { self.init(nil) }
@@ -108,10 +116,17 @@ public final class VXLANTables: @unchecked Sendable {
         vniByVLAN = .allocate(capacity: 4096)
         vniByVLAN.initialize(repeating: 0, count: 4096)
         for row in vnis where row.vlan < 4096 { vniByVLAN[Int(row.vlan)] = row.vni }
+        floodByVLAN = .allocate(capacity: 4096)
+        floodByVLAN.initialize(repeating: 0, count: 4096)
+        for (vlan, slots) in spec?.flood ?? [:] {
+            precondition(vlan < 4096 && slots.allSatisfy { $0 >= 0 && $0 < remotes.count }, "VXLAN: bad flood list")
+            for slot in slots { floodByVLAN[Int(vlan)] |= 1 << UInt64(slot) }
+        }
         view = VXLANView(
             enabled: spec != nil, uplink: spec?.uplink ?? PacketMeta.noEgress,
             local: spec?.local ?? IPv4Address(rawValue: 0), underlayVLAN: spec?.underlayVLAN ?? 0, vnis: vniRows,
             vniCount: vnis.count, remotes: remoteRows, remoteCount: remotes.count, vniOfVLAN: vniByVLAN,
+            floodOfVLAN: floodByVLAN,
             sourceMAC: spec?.sourceMAC ?? EthernetAddress(rawValue: 0), ttl: spec?.ttl ?? 64, mtu: spec?.mtu ?? 1500)
     }
 
@@ -119,5 +134,6 @@ public final class VXLANTables: @unchecked Sendable {
         vniRows.deallocate()
         remoteRows.deallocate()
         vniByVLAN.deallocate()
+        floodByVLAN.deallocate()
     }
 }

@@ -43,8 +43,11 @@ import Testing
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(
             stage: "vxlan-encap",
-            drops: ["next-hop-unresolved", "exceeds-underlay-mtu", "no-headroom", "stale-destination"],
-            events: ["encapsulated"]),
+            drops: [
+                "next-hop-unresolved", "exceeds-underlay-mtu", "no-headroom", "stale-destination", "copy-failed",
+                "tx-queue-full", "uplink-down",
+            ],
+            events: ["encapsulated", "replicated"]),
         Names(
             stage: "transmit",
             drops: [

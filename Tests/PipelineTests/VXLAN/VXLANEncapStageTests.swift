@@ -86,8 +86,8 @@ extension DPDKBackedTests {
                         Out(bytes: local, egress: PacketMeta.flood, vlan: 100),
                     ])
                 #expect(out[0].bytes[22] == 17 && out[0].bytes[20] == 0x40)  // TTL, DF
-                #expect(stage.snapshot.events == [2])
-                #expect(stage.snapshot.drops == [0, 0, 0, 0])
+                #expect(stage.snapshot.events == [2, 0])
+                #expect(stage.snapshot.drops == [0, 0, 0, 0, 0, 0, 0])
                 // A tagged inner frame (from a trunk) travels untagged; the underlay tag is added.
                 let tagged = VXLANTables(Self.spec(underlayVLAN: 20))
                 defer { withExtendedLifetime(tagged) {} }
@@ -151,12 +151,74 @@ extension DPDKBackedTests {
                 // Forgotten next hop: dropped again.
                 hops.forget(slot: 0)
                 #expect(Self.run(&stage, [fits], egress: [x], env: env).isEmpty)
-                #expect(stage.snapshot.drops == [2, 1, 0, 2])
+                #expect(stage.snapshot.drops == [2, 1, 0, 2, 0, 0, 0])
+            }
+        }
+
+        @Test("head-end replication: a flood of a VNI's VLAN stays for the local ports, one copy per resolved VTEP")
+        func replication() throws {
+            try TestDPDK.run { env in
+                var spec = Self.spec()
+                spec.flood = [100: [0, 1]]
+                let tables = VXLANTables(spec)
+                let hops = VXLANNextHops()
+                defer { withExtendedLifetime((tables, hops)) {} }
+                hops.resolve(slot: 0, mac: Self.xMAC)
+                let uplink = env.targets()[Int(Self.uplink)]
+                var stage = VXLANEncapStage(vxlan: tables.view, nextHops: hops.view, uplink: uplink, capacity: 2)
+                let broadcast = F.arpRequest(from: Host.a, for: Host.b.ipv4)
+                let unknown = F.udp4(from: Host.a, to: Host.c)
+                let fromVTEP = F.arpRequest(from: Host.d, for: Host.b.ipv4)
+                let frames = [broadcast, unknown, fromVTEP, F.udp4(from: Host.a, to: Host.b)]
+                var burst = PacketBurst(capacity: 8)
+                env.fill(&burst, frames: frames, ingress: 0)
+                for i in 0..<burst.count { burst.meta[i].vlan = 100 }
+                for i in 0..<3 { burst.meta[i].egress = PacketMeta.flood }
+                burst.meta[2].source = MACOwner.remoteVTEP(1)  // decapsulated: split horizon
+                burst.meta[3].egress = 1
+                _ = stage.run(&burst, since: 0)
+                // Every frame stays in the burst as it was, for the transmit stage.
+                #expect((0..<burst.count).map { bytes(of: burst.packets[$0]) } == frames)
+                #expect(
+                    (0..<burst.count).map { burst.meta[$0].egress } == [
+                        PacketMeta.flood, PacketMeta.flood, PacketMeta.flood, 1,
+                    ])
+                burst.packets.freeAll()
+                // X (resolved) gets a copy of the two floods of a local station; Y (unresolved) none.
+                #expect(
+                    env.drainBytes(port: Int(Self.uplink)) == [
+                        Self.expected(broadcast, to: Self.x, via: Self.xMAC),
+                        Self.expected(unknown, to: Self.x, via: Self.xMAC),
+                    ])
+                #expect(stage.snapshot.drops == [2, 0, 0, 0, 0, 0, 0])
+                #expect(stage.snapshot.events == [0, 2])
+                // Y resolved (through the gateway): both get a copy, in slot order.
+                hops.resolve(slot: 1, mac: Self.gatewayMAC)
+                env.fill(&burst, frames: [broadcast], ingress: 0)
+                burst.meta[0].vlan = 100
+                burst.meta[0].egress = PacketMeta.flood
+                _ = stage.run(&burst, since: 0)
+                burst.packets.freeAll()
+                #expect(
+                    env.drainBytes(port: Int(Self.uplink)) == [
+                        Self.expected(broadcast, to: Self.x, via: Self.xMAC),
+                        Self.expected(broadcast, to: Self.y, via: Self.gatewayMAC),
+                    ])
+                // A VLAN without a VNI: no copies.
+                env.fill(&burst, frames: [broadcast], ingress: 0)
+                burst.meta[0].vlan = 200
+                burst.meta[0].egress = PacketMeta.flood
+                _ = stage.run(&burst, since: 0)
+                burst.packets.freeAll()
+                #expect(env.drainBytes(port: Int(Self.uplink)).isEmpty)
+                #expect(stage.snapshot.events == [0, 4])
                 #expect(
                     stage.descriptor.dropReasons == [
                         "next-hop-unresolved", "exceeds-underlay-mtu", "no-headroom", "stale-destination",
+                        "copy-failed",
+                        "tx-queue-full", "uplink-down",
                     ])
-                #expect(stage.descriptor.eventNames == ["encapsulated"])
+                #expect(stage.descriptor.eventNames == ["encapsulated", "replicated"])
             }
         }
 
