@@ -142,6 +142,75 @@ extension DPDKBackedTests {
             }
         }
 
+        @Test("random outer and inner corruption: no crash, each frame decapsulated as classified, passed or counted")
+        func randomCorruption() throws {
+            try TestDPDK.run { env in
+                let tables = VXLANTables(Self.spec)
+                defer { withExtendedLifetime(tables) {} }
+                var stage = VXLANDecapStage(vxlan: tables.view)
+                var random = FuzzRandom(seed: 0x7e57_0012)
+                let inners = [
+                    F.udp4(from: Host.a, to: Host.b), F.arpRequest(from: Host.c, for: Host.d.ipv4),
+                    F.ping4(from: Host.e, to: Host.f), F.pushTag(F.udp4(from: Host.a, to: Host.b), tci: 100),
+                    Array(F.udp4(from: Host.a, to: Host.b)[0..<10]),  // shorter than an Ethernet header
+                ]
+                var decapsulated = 0
+                var passed = 0
+                for round in 0..<200 {
+                    var frames: [[UInt8]] = []
+                    for _ in 0..<8 {
+                        let inner = inners[Int(random.next() % UInt64(inners.count))]
+                        var frame = Self.tunnelled(
+                            inner, vni: random.next() % 4 == 0 ? 3000 : 1000,
+                            from: random.next() % 5 == 0 ? IPv4Address(192, 0, 2, 7) : Self.x)
+                        // Flip bytes in the outer headers and the first inner bytes, then maybe cut the frame.
+                        for _ in 0..<Int(random.next() % 4) {
+                            frame[Int(random.next() % UInt64(min(70, frame.count)))] ^= UInt8(
+                                truncatingIfNeeded: random.next() | 1)
+                        }
+                        if random.next() % 4 == 0 {
+                            frame = Array(frame[0..<max(1, Int(random.next() % UInt64(frame.count)))])
+                        }
+                        frames.append(frame)
+                    }
+                    let before = stage.snapshot
+                    let out = Self.run(&stage, frames, env: env)
+                    // The expectation, from the classifier (golden-tested in PacketTests) and the tables.
+                    var expected: [Out] = []
+                    var drops = 0
+                    for frame in frames {
+                        let verdict = frame.withUnsafeBytes {
+                            VXLANDecap.classify(
+                                $0.baseAddress!, length: frame.count, local: Self.local, underlayVLAN: 0)
+                        }
+                        switch verdict {
+                        case .notTunnel:
+                            expected.append(Out(bytes: frame, vlan: 0, source: PacketMeta.burstIngress))
+                        case .drop:
+                            drops += 1
+                        case .tunnel(let vni, let offset, let source):
+                            let vlan = tables.view.vlan(ofVNI: vni)
+                            let slot = tables.view.remoteSlot(of: source)
+                            if vlan == 0 || slot < 0 {
+                                drops += 1
+                            } else {
+                                expected.append(
+                                    Out(bytes: Array(frame[offset...]), vlan: vlan, source: MACOwner.remoteVTEP(slot)))
+                            }
+                        }
+                    }
+                    #expect(out == expected, "round \(round)")
+                    let after = stage.snapshot
+                    #expect(after.drops.reduce(0, +) - before.drops.reduce(0, +) == UInt64(drops), "round \(round)")
+                    decapsulated += out.filter { $0.source != PacketMeta.burstIngress }.count
+                    passed += out.filter { $0.source == PacketMeta.burstIngress }.count
+                }
+                // The corpus reaches every outcome.
+                #expect(decapsulated > 100 && passed > 10)
+                #expect(stage.snapshot.drops.allSatisfy { $0 > 0 }, "\(stage.snapshot.drops)")
+            }
+        }
+
         @Test("followed by the bridge stages: the inner frame keeps its VLAN, skips port security, is learned behind X")
         func throughTheBridge() throws {
             try TestDPDK.run { env in
