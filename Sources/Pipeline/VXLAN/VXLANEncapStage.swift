@@ -159,7 +159,7 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     func encapsulate(_ mbuf: Mbuf, _ meta: PacketMeta, slot: Int, _ v: VXLANView) -> Drop? {
         let vni = meta.vlan < 4096 ? v.vniOfVLAN[Int(meta.vlan)] : 0
-        guard slot < v.remoteCount, vni != 0 else { return .staleDestination }
+        guard slot < v.remoteCount, v.remotes[slot] != 0, vni != 0 else { return .staleDestination }
         guard let nextHop = nextHops.nextHop(slot: slot) else { return .nextHopUnresolved }
         let innerLength = mbuf.packetLength - (meta.tagged ? 4 : 0)
         guard innerLength + VXLANWire.ipOverhead <= v.mtu else { return .exceedsUnderlayMTU }

@@ -12,7 +12,7 @@ public struct VXLANSpec: Sendable, Equatable {
     /// Each VNI with the bridge VLAN (1...4094) it extends.
     public var vnis: [(vni: UInt32, vlan: UInt16)]
     /// The remote VTEPs, by slot: the owner of the MACs learned behind remote VTEP `i` is
-    /// `MACOwner.remoteVTEP(i)`. At most `MACOwner.maxRemoteVTEPs`, unique.
+    /// `MACOwner.remoteVTEP(i)`. At most `MACOwner.maxRemoteVTEPs`, unique; 0.0.0.0 marks a free slot.
     public var remotes: [IPv4Address]
     /// Head-end replication: for each bridge VLAN a VNI extends, the remote VTEP slots (indexes in
     /// `remotes`) that get a copy of its broadcast, multicast and unknown unicast.
@@ -84,10 +84,11 @@ public struct VXLANView: @unchecked Sendable {
         return 0
     }
 
-    /// The slot of the remote VTEP with address `address`, or -1.
+    /// The slot of the remote VTEP with address `address`, or -1 (always for 0.0.0.0, a free slot's).
     @inlinable @inline(__always)
     public func remoteSlot(of address: IPv4Address) -> Int {
         let raw = address.rawValue
+        if raw == 0 { return -1 }
         for i in 0..<remoteCount where remotes[i] == raw { return i }
         return -1
     }
