@@ -133,6 +133,7 @@ public final class Dataplane {
 
     /// The name of the port in `slot` (for tables that store slots), or "#slot" if it has none.
     public func portName(slot: Int) -> String {
+        if let vtep = MACOwner.remoteVTEPSlot(of: UInt16(truncatingIfNeeded: slot)) { return "vtep#\(vtep)" }
         if slot < slots.count, let port = slots[slot] { return port.name }
         return failedPorts.first { $0.value.slot == slot }?.key ?? "#\(slot)"
     }
@@ -168,12 +169,14 @@ public final class Dataplane {
 
     private func buildMACTable() {
         let l2 = config.l2
+        // Owners: the port slots, then the remote VTEPs (MACOwner), which take the bridge-wide limit.
         var limits = [Int](repeating: 0, count: ForwardingTables.maxPorts)
         for portConfig in config.ports {
             if let slot = slot(of: portConfig.name) { limits[slot] = portConfig.effectiveMaxMACs(l2) }
         }
+        limits += [Int](repeating: l2.maxMACsPerPort, count: MACOwner.maxRemoteVTEPs)
         macTable = MACTable(
-            capacity: l2.macTableSize, ports: ForwardingTables.maxPorts, limits: limits,
+            capacity: l2.macTableSize, ports: MACOwner.count, limits: limits,
             allocate: TableMemory.allocate, deallocate: TableMemory.deallocate)
         for portConfig in config.ports {
             // A failed port's static entries too: traffic to them is dropped (port-down), not flooded.

@@ -227,6 +227,10 @@ extension Dataplane {
         struct StaticEntry: Hashable { var slot: Int, vlan: UInt16, mac: UInt64 }
         var before = Set<StaticEntry>()
         var after = Set<StaticEntry>()
+        // Remote VTEPs (MACOwner) are limited like a port without its own max-macs.
+        for vtep in 0..<MACOwner.maxRemoteVTEPs {
+            macTable.setLimit(new.l2.maxMACsPerPort, port: Int(MACOwner.remoteVTEP(vtep)))
+        }
         for portConfig in new.ports {
             guard let slot = slot(of: portConfig.name) else { continue }
             macTable.setLimit(portConfig.effectiveMaxMACs(new.l2), port: slot)

@@ -4,15 +4,24 @@ import Packet
 /// MAC learning and forwarding per VLAN: learns each frame's source MAC on its ingress port, then sends
 /// known unicast to the port that owns the destination and floods broadcast, multicast and unknown unicast
 /// to the VLAN's other ports (the transmit stage expands floods). The table is shared by all PMDs.
+///
+/// Owners: a packet's source owner is its ingress port, or the remote VTEP it was decapsulated from
+/// (`PacketMeta.source`, set by the VXLAN decap stage); a destination learned behind a remote VTEP gets that
+/// VTEP's owner (`MACOwner.remoteVTEP`) as egress, for the VXLAN encap stage. Between two remote VTEPs the
+/// frame is dropped (`split-horizon`).
 public struct L2Stage: PipelineStage, ~Copyable {
     public static let name = "l2"
     public enum Drop: Int, StageReason {
         /// The destination was learned on the ingress port itself (it hears its own segment).
         case samePort
+        /// A frame from a remote VTEP whose destination is learned behind a remote VTEP: a frame that came
+        /// through the tunnel never goes back into it (split horizon; the VTEPs form a full mesh).
+        case splitHorizon
 
         public var name: String {
             switch self {
             case .samePort: "same-port"
+            case .splitHorizon: "split-horizon"
             }
         }
     }
@@ -92,21 +101,28 @@ public struct L2Stage: PipelineStage, ~Copyable {
         for i in 0..<count {
             let frame = UnsafeRawPointer(burst.packets[i].data)
             let vlan = burst.meta[i].vlan
+            let marked = burst.meta[i].source
+            let owner = marked == PacketMeta.burstIngress ? ingress : marked
             // Parsed frames are at least 14 bytes: both 8-byte loads stay inside the Ethernet header.
             let source = MACTableKey.make(vlan: vlan, mac: MACTableKey.mac(fromBytesFollowedByTwoMore: frame + 6))
             let destination = MACTableKey.make(vlan: vlan, mac: MACTableKey.mac(fromBytesFollowedByTwoMore: frame))
             let sourceHome = t.homeSlot(of: source)
             let destinationHome = t.homeSlot(of: destination)
             if MACTableKey.isLearnableSource(source) {
-                let learned = t.learn(key: source, home: sourceHome, port: ingress, now: now)
+                let learned = t.learn(key: source, home: sourceHome, port: owner, now: now)
                 if _slowPath(learned != .unchanged) { countEvent(of: learned) }
             }
             if destination & MACTableKey.groupBit != 0 {
                 burst.meta[i].egress = PacketMeta.flood
                 flooded &+= 1
             } else if let port = t.lookup(key: destination, home: destinationHome) {
-                if port == ingress {
+                if port == owner {
                     counters.drop(.samePort)
+                    burst.drop(i)
+                    continue
+                }
+                if _slowPath(MACOwner.isRemoteVTEP(port) && MACOwner.isRemoteVTEP(owner)) {
+                    counters.drop(.splitHorizon)
                     burst.drop(i)
                     continue
                 }

@@ -38,6 +38,11 @@ public struct PortSecurityStage: PipelineStage, ~Copyable {
         let row = bridge.ports[port]
         var kept = 0
         for i in 0..<burst.count {
+            // Frames decapsulated from a remote VTEP: the port's policy is about the underlay's stations.
+            if _slowPath(burst.meta[i].source != PacketMeta.burstIngress) {
+                burst.keep(i, at: &kept)
+                continue
+            }
             if let reason = violation(burst.packets[i].data, burst.meta[i].headers, port: port, row: row) {
                 counters.drop(reason)
                 burst.drop(i)

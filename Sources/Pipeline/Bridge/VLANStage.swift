@@ -42,7 +42,9 @@ public struct VLANStage: PipelineStage, ~Copyable {
             // An access port (a VM's): its frames are untagged, so they all get the port's VLAN, and nothing
             // is dropped until a tagged one appears — from there on, the general loop below.
             let vlan = row.untaggedVLAN
-            while first < count && !burst.meta[first].headers.flags.contains(.vlanTagged) {
+            while first < count && !burst.meta[first].headers.flags.contains(.vlanTagged)
+                && burst.meta[first].source == PacketMeta.burstIngress
+            {
                 burst.meta[first].vlan = vlan
                 burst.meta[first].tagged = false
                 first &+= 1
@@ -52,6 +54,11 @@ public struct VLANStage: PipelineStage, ~Copyable {
         // Nothing before `first` was dropped: compaction starts there.
         var kept = first
         for i in first..<count {
+            // Decapsulated from a remote VTEP: the VXLAN decap stage already set the VNI's VLAN.
+            if _slowPath(burst.meta[i].source != PacketMeta.burstIngress) {
+                burst.keep(i, at: &kept)
+                continue
+            }
             let headers = burst.meta[i].headers
             let tagged = headers.flags.contains(.vlanTagged)
             let tagVLAN = headers.vlanID

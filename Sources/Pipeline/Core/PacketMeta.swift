@@ -14,7 +14,13 @@ public struct PacketMeta: Sendable {
     /// Whether the packet's data currently carries an 802.1Q tag: the transmit stage adds or removes one
     /// per output port as that port's VLAN mode requires.
     public var tagged: Bool
+    /// The MAC owner the packet comes from when it is not the burst's ingress port: a remote VTEP
+    /// (`MACOwner.remoteVTEP`) for a decapsulated frame. `PacketMeta.burstIngress` (the default) means the
+    /// burst's ingress port. The L2 stage learns the source MAC on this owner and applies split horizon.
+    public var source: UInt16
 
+    /// `source` of a packet that comes from the burst's ingress port.
+    public static let burstIngress: UInt16 = .max
     /// No stage has chosen an output port: the transmit stage drops the packet.
     public static let noEgress: UInt16 = .max
     /// Every port of the packet's VLAN except the one it came from.
@@ -26,5 +32,6 @@ public struct PacketMeta: Sendable {
         self.egress = egress
         vlan = 0
         tagged = false
+        source = PacketMeta.burstIngress
     }
 }

@@ -101,7 +101,7 @@ extension DPDKBackedTests {
                 #expect(
                     stage.snapshot.ignoringCycles()
                         == StageSnapshot(
-                            calls: 7, packetsIn: 13, packetsOut: 12, drops: [1],
+                            calls: 7, packetsIn: 13, packetsOut: 12, drops: [1, 0],
                             events: Self.events(learned: 3, moved: 1, flooded: 4, unknownUnicast: 1)))
             }
         }
@@ -155,7 +155,7 @@ extension DPDKBackedTests {
                 #expect(
                     stage.snapshot.ignoringCycles()
                         == StageSnapshot(
-                            calls: 4, packetsIn: 7, packetsOut: 6, drops: [1],
+                            calls: 4, packetsIn: 7, packetsOut: 6, drops: [1, 0],
                             events: Self.events(learned: 3, moved: 1, limit: 2, flooded: 5, unknownUnicast: 2)))
                 #expect(table.limitReachedCount(port: 0) == 2)
             }
@@ -178,20 +178,20 @@ extension DPDKBackedTests {
             }
         }
 
-        @Test("descriptor names the stage, its drop reason and its events in code order")
+        @Test("descriptor names the stage, its drop reasons and its events in code order")
         func descriptor() {
             let table = MACTable(capacity: 8, ports: 1, seed: 7)
             defer { withExtendedLifetime(table) {} }
             let stage = L2Stage(table: table.view, tscHz: 1)
             #expect(stage.descriptor.name == "l2")
-            #expect(stage.descriptor.dropReasons == ["same-port"])
+            #expect(stage.descriptor.dropReasons == ["same-port", "split-horizon"])
             #expect(
                 stage.descriptor.eventNames == [
                     "learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast",
                 ])
             let events: [Event] = [.learned, .moved, .limit, .tableFull, .staticConflict, .flooded, .unknownUnicast]
             #expect(events.map(\.rawValue) == Array(0..<7))
-            #expect(stage.counters.block.count == StageCounters.firstDrop + 1 + 7)
+            #expect(stage.counters.block.count == StageCounters.firstDrop + 2 + 7)
         }
     }
 }

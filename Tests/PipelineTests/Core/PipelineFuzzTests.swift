@@ -193,7 +193,7 @@ struct BridgeModel {
     var parse = Counters(drops: ParseStage.dropReasons.count)
     var portSecurity = Counters(drops: 5)
     var vlan = Counters(drops: 3)
-    var l2 = Counters(drops: 1, events: 7)
+    var l2 = Counters(drops: 2, events: 7)  // same-port, split-horizon (no VTEPs here: always 0)
     var transmit = Counters(drops: 7)
     /// Flood copies made: the `copies` of the transmit identity.
     var copies: UInt64 = 0

@@ -18,6 +18,13 @@ import Testing
     static let pinned: [Names] = [
         Names(stage: "patch", drops: [], events: []),
         Names(
+            stage: "vxlan-decap",
+            drops: [
+                "truncated-outer", "bad-outer-length", "outer-fragment", "flag-i-clear", "truncated-inner",
+                "inner-vlan-tag", "unknown-vni", "unknown-vtep",
+            ],
+            events: ["decapsulated"]),
+        Names(
             stage: "parse",
             drops: [
                 "truncated-ethernet", "truncated-vlan", "stacked-vlan", "truncated-arp", "bad-arp", "truncated-ipv4",
@@ -32,9 +39,16 @@ import Testing
             drops: ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"], events: []),
         Names(stage: "vlan", drops: ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"], events: []),
         Names(
-            stage: "l2", drops: ["same-port"],
+            stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(stage: "qos", drops: ["qos-to-vm"], events: []),
+        Names(
+            stage: "vxlan-encap",
+            drops: [
+                "next-hop-unresolved", "exceeds-underlay-mtu", "no-headroom", "stale-destination", "copy-failed",
+                "tx-queue-full", "uplink-down",
+            ],
+            events: ["encapsulated", "replicated"]),
         Names(
             stage: "transmit",
             drops: [
@@ -47,8 +61,9 @@ import Testing
     @Test("every stage's drop reasons and events have today's names, in today's order")
     func namesArePinned() {
         let stages = [
-            Self.names(PatchStage.self), Self.names(ParseStage.self), Self.names(PortSecurityStage.self),
-            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(QoSStage.self),
+            Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
+            Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(L2Stage.self),
+            Self.names(QoSStage.self), Self.names(VXLANEncapStage.self),
             Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
@@ -91,10 +106,12 @@ import Testing
             for index in 0..<StageCounters.firstDrop { #expect(counters.block.load(index) == 0, "\(Stage.name)") }
         }
         check(PatchStage.self)
+        check(VXLANDecapStage.self)
         check(ParseStage.self)
         check(PortSecurityStage.self)
         check(VLANStage.self)
         check(L2Stage.self)
+        check(VXLANEncapStage.self)
         check(TransmitStage.self)
     }
 

@@ -1,0 +1,177 @@
+import DPDK
+import Packet
+
+/// VXLAN encapsulation (issue 12), after the L2 stage: a frame whose destination is learned (or static)
+/// behind a remote VTEP (`MACOwner.remoteVTEP` as egress) gets the outer Ethernet (the resolved next hop,
+/// the underlay tag), IPv4 (DF, the TTL), UDP (entropy source port from the inner flow, checksum 0) and
+/// VXLAN (the VLAN's VNI) headers in its headroom, and leaves on the uplink, once.
+///
+/// Head-end replication: a flooded frame (broadcast, multicast, unknown unicast) of a VLAN a VNI extends
+/// stays in the burst for the local ports (the transmit stage floods it as before) and one encapsulated
+/// copy per VTEP of the VLAN's flood list is sent on the uplink by this stage, in bulk at the end of the
+/// burst. A frame that came from a remote VTEP (`PacketMeta.source`) gets no copies (split horizon).
+/// Every other packet passes through untouched.
+public struct VXLANEncapStage: PipelineStage, ~Copyable {
+    public static let name = "vxlan-encap"
+    public enum Drop: Int, StageReason {
+        /// The remote VTEP's next hop (itself, or the gateway) has no ARP resolution (yet).
+        case nextHopUnresolved
+        /// Inner frame + 36 bytes above the underlay MTU: never fragmented.
+        case exceedsUnderlayMTU
+        /// Not enough headroom in the mbuf for the outer headers.
+        case noHeadroom
+        /// The destination's VTEP or its VLAN's VNI is not in the tables any more (a configuration change
+        /// the MAC table has not caught up with).
+        case staleDestination
+        /// A flood copy could not be made (the packet pool is empty).
+        case copyFailed
+        /// The uplink's tx queue did not take a flood copy.
+        case txQueueFull
+        /// The uplink is administratively down: no flood copies.
+        case uplinkDown
+
+        public var name: String {
+            switch self {
+            case .nextHopUnresolved: "next-hop-unresolved"
+            case .exceedsUnderlayMTU: "exceeds-underlay-mtu"
+            case .noHeadroom: "no-headroom"
+            case .staleDestination: "stale-destination"
+            case .copyFailed: "copy-failed"
+            case .txQueueFull: "tx-queue-full"
+            case .uplinkDown: "uplink-down"
+            }
+        }
+    }
+    public enum Event: Int, StageReason {
+        /// Frames encapsulated toward a remote VTEP.
+        case encapsulated
+        /// Flood copies sent to remote VTEPs (head-end replication).
+        case replicated
+
+        public var name: String {
+            switch self {
+            case .encapsulated: "encapsulated"
+            case .replicated: "replicated"
+            }
+        }
+    }
+
+    public let counters: Counters
+    @usableFromInline var vxlan: VXLANView
+    @usableFromInline let nextHops: VXLANNextHopsView
+    /// This PMD's tx queue on the uplink: where flood copies go.
+    @usableFromInline var uplink: TxTarget?
+    /// Flood copies of the current burst, sent when full and at the end of the burst.
+    @usableFromInline var copies: MbufBurst
+
+    /// - Parameters:
+    ///   - uplink: this PMD's tx queue on the uplink, for flood copies (nil: no copies are made).
+    ///   - capacity: flood copies held before they are sent (at least 1).
+    public init(vxlan: VXLANView, nextHops: VXLANNextHopsView, uplink: TxTarget? = nil, capacity: Int = 32) {
+        self.vxlan = vxlan
+        self.nextHops = nextHops
+        self.uplink = uplink
+        copies = MbufBurst(capacity: max(capacity, 1))
+        counters = Self.allocateCounters()
+    }
+
+    /// Generations do not carry VXLAN tables yet: the tables given at init stay.
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        let v = vxlan
+        guard v.enabled else { return }
+        let count = burst.count
+        var kept = 0
+        var encapsulated: UInt64 = 0
+        for i in 0..<count {
+            let meta = burst.meta[i]
+            guard let slot = MACOwner.remoteVTEPSlot(of: meta.egress) else {
+                if meta.egress == PacketMeta.flood && meta.source == PacketMeta.burstIngress && meta.vlan < 4096 {
+                    let floodSlots = v.floodOfVLAN[Int(meta.vlan)]
+                    if floodSlots != 0 { replicate(burst.packets[i], meta, to: floodSlots, v) }
+                }
+                burst.keep(i, at: &kept)
+                continue
+            }
+            if let reason = encapsulate(burst.packets[i], meta, slot: slot, v) {
+                counters.drop(reason)
+                burst.drop(i)
+                continue
+            }
+            burst.meta[i].egress = v.uplink
+            // Leaves as written: the transmit stage neither checks VLAN membership nor tags it.
+            burst.meta[i].vlan = 0
+            burst.meta[i].tagged = false
+            encapsulated &+= 1
+            burst.keep(i, at: &kept)
+        }
+        burst.endCompaction(keeping: kept)
+        if encapsulated > 0 { counters.event(.encapsulated, count: encapsulated) }
+        if copies.count > 0 { sendCopies() }
+    }
+
+    /// One encapsulated copy of the flooded `mbuf` per remote VTEP slot in `slots`.
+    @inlinable
+    mutating func replicate(_ mbuf: Mbuf, _ meta: PacketMeta, to slots: UInt64, _ v: VXLANView) {
+        guard uplink != nil else { return }
+        var remaining = slots
+        while remaining != 0 {
+            let slot = remaining.trailingZeroBitCount
+            remaining &= remaining &- 1
+            // Checked before copying: an unresolved VTEP or an oversized frame costs no copy.
+            if nextHops.nextHop(slot: slot) == nil {
+                counters.drop(.nextHopUnresolved)
+                continue
+            }
+            guard let copy = mbuf.copy() else {
+                counters.drop(.copyFailed)
+                continue
+            }
+            if let reason = encapsulate(copy, meta, slot: slot, v) {
+                counters.drop(reason)
+                copy.free()
+                continue
+            }
+            copies.append(copy)
+            if copies.isFull { sendCopies() }
+        }
+    }
+
+    /// Sends the flood copies on the uplink; what its queue does not take is counted and freed.
+    @inlinable
+    mutating func sendCopies() {
+        let n = copies.count
+        copies.count = 0
+        guard let target = uplink, target.enabled else {
+            Mbuf.freeBulk(copies.slots, count: n)
+            counters.drop(.uplinkDown, count: UInt64(truncatingIfNeeded: n))
+            return
+        }
+        let sent = target.send(copies.slots, count: n)
+        counters.event(.replicated, count: UInt64(truncatingIfNeeded: sent))
+        if sent < n { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: n - sent)) }
+    }
+
+    /// Writes the outer headers in front of the packet; the reason it cannot, or nil.
+    @inlinable @inline(__always)
+    func encapsulate(_ mbuf: Mbuf, _ meta: PacketMeta, slot: Int, _ v: VXLANView) -> Drop? {
+        let vni = meta.vlan < 4096 ? v.vniOfVLAN[Int(meta.vlan)] : 0
+        guard slot < v.remoteCount, v.remotes[slot] != 0, vni != 0 else { return .staleDestination }
+        guard let nextHop = nextHops.nextHop(slot: slot) else { return .nextHopUnresolved }
+        let innerLength = mbuf.packetLength - (meta.tagged ? 4 : 0)
+        guard innerLength + VXLANWire.ipOverhead <= v.mtu else { return .exceedsUnderlayMTU }
+        let header = VXLANEncapHeader(
+            destinationMAC: nextHop, sourceMAC: v.sourceMAC, underlayVLAN: v.underlayVLAN,
+            source: v.local, destination: IPv4Address(rawValue: v.remotes[slot]), ttl: v.ttl, vni: vni)
+        guard mbuf.headroom >= header.length else { return .noHeadroom }
+        // VXLAN carries the VLAN's frames untagged.
+        if meta.tagged { mbuf.popVLANTag() }
+        let port = VXLANEncap.sourcePort(inner: UnsafeRawPointer(mbuf.data), length: mbuf.dataLength)
+        guard let outer = mbuf.prepend(header.length) else { return .noHeadroom }
+        VXLANEncap.write(header, at: outer, innerLength: innerLength, sourcePort: port)
+        return nil
+    }
+}
