@@ -76,7 +76,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(VLANStage.self)
             run.step(L2Stage.self)
         }
-        run.step(QoSStage.self)
+        // As in `process`: the policer runs only while some port is limited to-vm.
+        if context.qosToVMMask != 0 { run.step(QoSStage.self) }
         run.step(TransmitStage.self)
         return run.trace
     }
