@@ -3,7 +3,7 @@ import Yams
 /// The keys of each section, in the order the documentation lists them (also the order shown in
 /// "allowed keys" messages).
 enum ConfigKeys {
-    static let root = ["eal", "mempool", "control", "l2", "ports", "patches"]
+    static let root = ["eal", "mempool", "control", "l2", "ports", "patches", "security-groups", "conntrack"]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
         "extra-args",
@@ -17,6 +17,7 @@ enum ConfigKeys {
         + vhostUserPort  // VhostUser/VhostUserKeys.swift: path, mode, queues (instead of devargs)
         + ["rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin", "pmd-rxq-affinity"]
         + bridgePort  // Bridge/BridgeKeys.swift: vlan, max-macs, port-security, static-macs
+        + securityGroupsPort  // SecurityGroups/SecurityGroupsKeys.swift: security-groups
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
 }
 
@@ -42,7 +43,11 @@ struct ConfigDecoder {
         let portsHint = "a list of \(portCount) ports, each with a name and devargs"
         let ports = decodePorts(root.required("ports", hint: portsHint))
         let patches = decodePatches(root.optional("patches"))
-        return SluiceConfig(eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches)
+        var config = SluiceConfig(
+            eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches)
+        config.securityGroups = decodeSecurityGroups(root.optional("security-groups"))
+        config.conntrack = decodeConntrack(root.optional("conntrack"))
+        return config
     }
 
     // MARK: eal
@@ -282,6 +287,7 @@ struct ConfigDecoder {
         }
         // Each feature's keys, one line per feature (its decoder lives in the feature's folder).
         decodeBridgeKeys(of: section, into: &port)
+        decodeSecurityGroupsKeys(of: section, into: &port)
         return port
     }
 

@@ -55,6 +55,8 @@ public final class Dataplane {
     private(set) var generation: Generation!
     /// The MAC learning table all PMDs share.
     public private(set) var macTable: MACTable!
+    /// The connection table and rule hit counters of the security groups (SecurityGroups/Conntrack.swift).
+    var conntrack: ConntrackState!
     let grace = GracePeriods()
     /// Generations unpublished while a PMD was stalled, with the token every PMD must pass before they may be
     /// freed: a stalled PMD may still be reading one (`reclaimRetainedGenerations` frees them).
@@ -110,6 +112,7 @@ public final class Dataplane {
                 }
             }
             buildMACTable()
+            conntrack = ConntrackState.make(config: config)
             generation = Generation(
                 config: config, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment)
             buildPMDs()
@@ -197,7 +200,7 @@ public final class Dataplane {
                 let pipeline = SwitchPipeline(
                     PipelineResources(
                         bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
-                        burstCapacity: Self.burstSize))
+                        burstCapacity: Self.burstSize, connTable: conntrack.table.view))
                 pmds.append(
                     PMDThread(
                         lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
@@ -304,6 +307,7 @@ public final class Dataplane {
             slots[slot] = nil
         }
         macTable = nil  // its hugepage memory must go back before EAL releases the heap
+        conntrack = nil  // likewise
         pool.free()
         EAL.cleanup()
         return nil

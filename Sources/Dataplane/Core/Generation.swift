@@ -9,6 +9,7 @@ import Pipeline
 final class Generation {
     let config: SluiceConfig
     let bridge: BridgeTables
+    let securityGroups: SecurityGroupTables
     /// Port slot -> port, as of this generation.
     let slots: [Port?]
     /// Rx queue -> lcore per port name.
@@ -55,6 +56,7 @@ final class Generation {
             if port.admin == .up && slots[slot] != nil { enabled |= UInt64(1) << UInt64(slot) }
         }
         bridge = BridgeTables(ports: specs)
+        securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -98,7 +100,8 @@ final class Generation {
             (tables + pmdIndex).initialize(
                 to: ForwardingTables(
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
-                    rxQueueCount: queues.count, generationID: id))
+                    rxQueueCount: queues.count, generationID: id,
+                    securityGroups: securityGroups.view(pmd: pmdIndex)))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -14,6 +14,9 @@ public struct PacketMeta: Sendable {
     /// Whether the packet's data currently carries an 802.1Q tag: the transmit stage adds or removes one
     /// per output port as that port's VLAN mode requires.
     public var tagged: Bool
+    /// Ports a flood must skip (bit i = port i): the security-group stage sets the filtered ports whose rules
+    /// refuse the packet.
+    public var floodExclude: UInt64
 
     /// No stage has chosen an output port: the transmit stage drops the packet.
     public static let noEgress: UInt16 = .max
@@ -26,5 +29,6 @@ public struct PacketMeta: Sendable {
         self.egress = egress
         vlan = 0
         tagged = false
+        floodExclude = 0
     }
 }

@@ -16,11 +16,18 @@ public struct PipelineResources {
     public var tscHz: UInt64
     /// Packets per burst: the most any stage must hold for one port.
     public var burstCapacity: Int
+    /// The connection table shared by every PMD (SecurityGroups/).
+    public var connTable: ConnTableView
+    /// The security groups until a generation is bound.
+    public var securityGroups: SecurityGroupView
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,
-        burstCapacity: Int
+        burstCapacity: Int, connTable: ConnTableView = ConnTable.placeholder.view,
+        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView
     ) {
+        self.connTable = connTable
+        self.securityGroups = securityGroups
         self.bridge = bridge
         self.peers = peers
         self.targets = targets

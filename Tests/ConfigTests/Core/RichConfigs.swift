@@ -12,57 +12,59 @@ enum RichConfigs {
     static func mac(_ raw: UInt64) -> EthernetAddress { EthernetAddress(rawValue: raw) }
 
     /// DPDK ports with every bridge key, patches, and every eal, mempool, control and l2 key but no-huge-mb.
-    static let dpdkFile = SluiceConfig(
-        eal: EALConfig(
-            mainLcore: 0, pmdCPUMask: 0x2, socketMem: "512", filePrefix: "sluice", memory: .hugeUnlink,
-            extraArgs: ["--log-level", "lib.eal:debug 8"], lcoreCPUs: [0: 0, 1: 1]),
-        mempool: MempoolConfig(),
-        control: ControlConfig(
-            socketPath: "/run/sluice/sluice.sock", socketGroup: "netops", socketMode: 0o660,
-            pmdStallTimeoutSeconds: 5),
-        l2: L2Config(macAgingSeconds: 300, maxMACsPerPort: 4096, macTableSize: 262144),
-        ports: [
-            PortConfig(
-                name: "p0", devargs: "net_null0", rxQueues: 1, txQueues: 2, rxDescriptors: 1024,
-                txDescriptors: 1024, mtu: 1500, admin: .up, rxQueueAffinity: [1],
-                vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1), maxMACs: 16,
-                portSecurity: PortSecurityConfig(
-                    mac: mac(0x5254_0012_3456), ipv4: [IPv4Address(10, 0, 100, 5)],
-                    ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }),
-                staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0201), vlan: 200)]),
-            PortConfig(
-                name: "p1", devargs: "net_null1", vlan: .access(vlan: 100),
-                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0001))]),
-            PortConfig(name: "p2", devargs: "net_null2"),
-            PortConfig(name: "p3", devargs: "net_null3"),
-            PortConfig(name: "p4", devargs: "net_null4"),
-        ],
-        patches: [PatchPair("p2", "p3")])
+    static let dpdkFile = SecurityGroupsRich.file(
+        SluiceConfig(
+            eal: EALConfig(
+                mainLcore: 0, pmdCPUMask: 0x2, socketMem: "512", filePrefix: "sluice", memory: .hugeUnlink,
+                extraArgs: ["--log-level", "lib.eal:debug 8"], lcoreCPUs: [0: 0, 1: 1]),
+            mempool: MempoolConfig(),
+            control: ControlConfig(
+                socketPath: "/run/sluice/sluice.sock", socketGroup: "netops", socketMode: 0o660,
+                pmdStallTimeoutSeconds: 5),
+            l2: L2Config(macAgingSeconds: 300, maxMACsPerPort: 4096, macTableSize: 262144),
+            ports: [
+                PortConfig(
+                    name: "p0", devargs: "net_null0", rxQueues: 1, txQueues: 2, rxDescriptors: 1024,
+                    txDescriptors: 1024, mtu: 1500, admin: .up, rxQueueAffinity: [1],
+                    vlan: .trunk(allowed: VLANSet([100] + Array(200...210)), native: 1), maxMACs: 16,
+                    portSecurity: PortSecurityConfig(
+                        mac: mac(0x5254_0012_3456), ipv4: [IPv4Address(10, 0, 100, 5)],
+                        ipv6: [IPv6Address("fd00:100::5")].compactMap { $0 }),
+                    staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0201), vlan: 200)]),
+                PortConfig(
+                    name: "p1", devargs: "net_null1", vlan: .access(vlan: 100),
+                    staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0001))]),
+                PortConfig(name: "p2", devargs: "net_null2"),
+                PortConfig(name: "p3", devargs: "net_null3"),
+                PortConfig(name: "p4", devargs: "net_null4"),
+            ],
+            patches: [PatchPair("p2", "p3")]))
 
-    static let dpdkState = SluiceConfig(
-        eal: EALConfig(
-            mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,
-            extraArgs: ["--log-level", "7"], lcoreCPUs: [1: 0, 2: 1, 3: 0]),
-        mempool: MempoolConfig(mbufs: 32767, cacheSize: 512, mbufDataSize: 4096),
-        control: ControlConfig(
-            socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600,
-            pmdStallTimeoutSeconds: 30),
-        l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 100, macTableSize: 1024),
-        ports: [
-            PortConfig(
-                name: "p0", devargs: "net_null5", rxQueues: 2, txQueues: 3, rxDescriptors: 512,
-                txDescriptors: 2048, mtu: 2000, admin: .down, rxQueueAffinity: [1, 1],
-                vlan: .trunk(allowed: VLANSet([300]), native: 5), maxMACs: 32,
-                portSecurity: PortSecurityConfig(mac: mac(0x5254_0000_0009), ipv4: [IPv4Address(10, 0, 0, 9)]),
-                staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0202), vlan: 300)]),
-            PortConfig(
-                name: "p1", devargs: "net_null6", vlan: .access(vlan: 200),
-                staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0002))]),
-            PortConfig(name: "p2", devargs: "net_null7", vlan: .access(vlan: 300)),
-            PortConfig(name: "p3", devargs: "net_null8"),
-            PortConfig(name: "p4", devargs: "net_null9"),
-        ],
-        patches: [PatchPair("p3", "p4")])
+    static let dpdkState = SecurityGroupsRich.state(
+        SluiceConfig(
+            eal: EALConfig(
+                mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,
+                extraArgs: ["--log-level", "7"], lcoreCPUs: [1: 0, 2: 1, 3: 0]),
+            mempool: MempoolConfig(mbufs: 32767, cacheSize: 512, mbufDataSize: 4096),
+            control: ControlConfig(
+                socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600,
+                pmdStallTimeoutSeconds: 30),
+            l2: L2Config(macAgingSeconds: 60, maxMACsPerPort: 100, macTableSize: 1024),
+            ports: [
+                PortConfig(
+                    name: "p0", devargs: "net_null5", rxQueues: 2, txQueues: 3, rxDescriptors: 512,
+                    txDescriptors: 2048, mtu: 2000, admin: .down, rxQueueAffinity: [1, 1],
+                    vlan: .trunk(allowed: VLANSet([300]), native: 5), maxMACs: 32,
+                    portSecurity: PortSecurityConfig(mac: mac(0x5254_0000_0009), ipv4: [IPv4Address(10, 0, 0, 9)]),
+                    staticMACs: [StaticMACConfig(mac: mac(0x0200_0000_0202), vlan: 300)]),
+                PortConfig(
+                    name: "p1", devargs: "net_null6", vlan: .access(vlan: 200),
+                    staticMACs: [StaticMACConfig(mac: mac(0x5254_0000_0002))]),
+                PortConfig(name: "p2", devargs: "net_null7", vlan: .access(vlan: 300)),
+                PortConfig(name: "p3", devargs: "net_null8"),
+                PortConfig(name: "p4", devargs: "net_null9"),
+            ],
+            patches: [PatchPair("p3", "p4")]))
 
     /// vhost-user ports (one turns into a DPDK port and back) and no-huge memory.
     static let vhostFile = SluiceConfig(

@@ -28,6 +28,7 @@ import Testing
     static let allKeys =
         ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.l2 + ConfigKeys.port
         + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC
+        + ConfigKeys.securityGroup + ConfigKeys.securityGroupRule + ConfigKeys.conntrack + ConfigKeys.conntrackTimeouts
 
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)

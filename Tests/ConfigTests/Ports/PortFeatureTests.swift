@@ -11,6 +11,9 @@ import Testing
         ("control", ConfigKeys.control), ("l2", ConfigKeys.l2), ("ports[]", ConfigKeys.port),
         ("ports[].vlan", ConfigKeys.vlan), ("ports[].port-security", ConfigKeys.portSecurity),
         ("ports[].static-macs[]", ConfigKeys.staticMAC),
+        ("security-groups[]", ConfigKeys.securityGroup), ("security-groups[].ingress[]", ConfigKeys.securityGroupRule),
+        ("security-groups[].egress[]", ConfigKeys.securityGroupRule), ("conntrack", ConfigKeys.conntrack),
+        ("conntrack.timeouts", ConfigKeys.conntrackTimeouts),
     ]
 
     @Test(arguments: RichConfigs.all.indices)

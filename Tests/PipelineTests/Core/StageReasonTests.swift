@@ -35,6 +35,10 @@ import Testing
             stage: "l2", drops: ["same-port"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(
+            stage: "security-groups",
+            drops: ["sg-no-rule", "ct-invalid", "ct-table-full", "ct-port-limit", "sg-fragment"],
+            events: ["ct-new", "ct-tracked", "ct-related", "sg-exempt", "ct-reopened"]),
+        Names(
             stage: "transmit",
             drops: [
                 "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed",
@@ -47,7 +51,8 @@ import Testing
     func namesArePinned() {
         let stages = [
             Self.names(PatchStage.self), Self.names(ParseStage.self), Self.names(PortSecurityStage.self),
-            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(TransmitStage.self),
+            Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(SecurityGroupStage.self),
+            Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
         for (stage, pinned) in zip(stages, Self.pinned) { #expect(stage == pinned) }
@@ -93,6 +98,7 @@ import Testing
         check(PortSecurityStage.self)
         check(VLANStage.self)
         check(L2Stage.self)
+        check(SecurityGroupStage.self)
         check(TransmitStage.self)
     }
 
