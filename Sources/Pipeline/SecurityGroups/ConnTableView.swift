@@ -165,7 +165,10 @@ public struct ConnTableView: @unchecked Sendable {
     public enum InsertFailure: Error { case tableFull, portLimit }
 
     /// Inserts a new connection; returns its slot. `owner` is the port whose limit it counts against.
-    @inlinable
+    /// Out of line on purpose: its compare-and-swap and the owner's count increment are the fast path's
+    /// only locked instructions besides the MAC table's (once per new connection; `tools/check-fastpath`
+    /// allows them here and nowhere else).
+    @inline(never)
     public func insert(
         _ key: ConnKey, info: UInt64, owner: Int, limit: UInt64, now: UInt64
     ) -> Result<Int, InsertFailure> {
@@ -217,7 +220,8 @@ public struct ConnTableView: @unchecked Sendable {
 
     /// Replaces the state byte (bits 32-39 of `info`) if the entry still holds `old`; false when another PMD
     /// changed it first.
-    @inlinable
+    /// Out of line for the same reason as `insert`: one compare-and-swap per state change (handshake, close).
+    @inline(never)
     public func exchangeInfo(_ slot: Int, _ old: UInt64, _ new: UInt64) -> Bool {
         old == new
             || word(slot, Word.info).pointee.compareExchange(
