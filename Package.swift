@@ -31,11 +31,18 @@ let package = Package(
         .executable(name: "sluiced", targets: ["sluiced"]),
         .executable(name: "sluicectl", targets: ["sluicectl"]),
         .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+        .executable(name: "sluice-metadata", targets: ["sluice-metadata"]),
+        .executable(name: "sluice-exporter", targets: ["sluice-exporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // HTTP servers and formats beside the dataplane (sluice-metadata, sluice-exporter); never in sluiced's
+        // dependency graph.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // The only place that includes DPDK headers: accessors for what Swift cannot import.
@@ -74,13 +81,48 @@ let package = Package(
             swiftSettings: dpdkSwiftFlags),
         .executableTarget(
             name: "sluicectl",
-            dependencies: ["ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ControlProtocol", "PcapFile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: dpdkSwiftFlags),
+        // The metric families sluice-exporter serves, built from control-API snapshots. No DPDK, no HTTP.
+        .target(
+            name: "SluiceMetrics",
+            dependencies: ["ControlProtocol", .product(name: "Prometheus", package: "swift-prometheus")]),
+        // /metrics over HTTP for Prometheus, read from the control socket: an unprivileged process of its own,
+        // so that sluiced opens no TCP port and links no HTTP stack.
+        .executableTarget(
+            name: "sluice-exporter",
+            dependencies: [
+                "SluiceMetrics", "ControlProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
                 "Dataplane", "Pipeline", "DPDK", "Config", "Packet", "PcapFile", "ControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
+        // The IMDSv2-compatible metadata service: HTTP semantics, tokens, documents, caller identity through
+        // the control socket. Hummingbird and swift-crypto stay here, out of sluiced.
+        .target(
+            name: "MetadataService",
+            dependencies: [
+                "ControlProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
+        .executableTarget(
+            name: "sluice-metadata",
+            dependencies: [
+                "MetadataService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: dpdkSwiftFlags),
 
@@ -89,6 +131,7 @@ let package = Package(
         .testTarget(name: "MACTableTests", dependencies: ["Pipeline"], swiftSettings: dpdkSwiftFlags),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "DPDK", "Packet"], swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "ExporterTests", dependencies: ["SluiceMetrics", "ControlProtocol"]),
         .testTarget(name: "DataplaneTests", dependencies: ["Dataplane", "Config"], swiftSettings: dpdkSwiftFlags),
         // The control server in-process with fake method handlers (protocol, abuse, socket permissions), and
         // the sluicectl binary against it (Config: the real rules behind the fake's port.add and port.set).
@@ -98,9 +141,20 @@ let package = Package(
                 "Control", "ControlProtocol", "Config", "sluicectl", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: dpdkSwiftFlags),
+        // The metadata service's HTTP semantics on a virtual clock (Hummingbird's test client), and its caller
+        // resolution against the real control server with a test registry, and the sluice-metadata binary with curl.
+        .testTarget(
+            name: "MetadataServiceTests",
+            dependencies: [
+                "MetadataService", "Control", "ControlProtocol", "sluice-metadata",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dpdkSwiftFlags),
         // Starts the real binaries (sluiced, sluicectl) with real DPDK ports: pcap, net_tap in namespaces.
         .testTarget(
-            name: "SystemTests", dependencies: ["sluiced", "sluicectl", "ControlProtocol", "PcapFile"],
+            name: "SystemTests",
+            dependencies: ["sluiced", "sluicectl", "sluice-exporter", "ControlProtocol", "PcapFile"],
             swiftSettings: dpdkSwiftFlags),
     ]
 )

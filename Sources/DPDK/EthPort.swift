@@ -152,6 +152,16 @@ public struct EthPort: Sendable, Hashable {
         return Int(n)
     }
 
+    /// Receives at most `limit` packets (and at most what `burst` has room for): QoS dequeues only what it
+    /// can pay for.
+    @inlinable @inline(__always)
+    public func receive(queue: UInt16, into burst: inout MbufBurst, limit: Int) -> Int {
+        let room = min(burst.capacity - burst.count, limit)
+        let n = rte_eth_rx_burst(id, queue, burst.slots + burst.count, UInt16(truncatingIfNeeded: room))
+        burst.count &+= Int(n)
+        return Int(n)
+    }
+
     /// Hands up to `count` buffers starting at `packets` to the driver; the number it took. Ownership of
     /// those buffers passes to the driver, the rest stay with the caller.
     @inlinable @inline(__always)

@@ -85,6 +85,10 @@ struct Sluiced: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        if let refusal = Dataplane.unsupportedSettings(in: settings) {
+            FileHandle.standardError.write(Data("sluiced: \(config): \(refusal)\n".utf8))
+            throw ExitCode(2)
+        }
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
             return
@@ -106,6 +110,8 @@ struct Sluiced: ParsableCommand {
         PortControl(desiredState: desiredState).register(into: &methods)
         BridgeControl(dataplane: dataplane).register(into: &methods)
         SecurityGroupsControl(dataplane: dataplane).register(into: &methods)
+        QoSControl(dataplane: dataplane).register(into: &methods)
+        TraceControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
         do {
@@ -149,6 +155,7 @@ struct Sluiced: ParsableCommand {
         var reportedStall: PMDStall?
         server.run(
             periodic: {
+                dataplane.punt.service()  // punted packets to their features' handlers, on every pass
                 guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
                 lastMaintenance = ContinuousClock.now
                 dataplane.watchPMDs()

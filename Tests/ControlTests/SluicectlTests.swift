@@ -73,7 +73,12 @@ struct SluicectlTests {
             [MACEntry].self, from: Data(try Self.ctl(server, ["macs", "--vlan", "100", "--json"]).stdout.utf8))
         #expect(macsJSON.map(\.mac) == ["02:00:00:00:00:01", "02:00:00:00:00:02"])
 
-        #expect(try Self.ctl(server, ["pmds"]).stdout.contains("p0/0 p1/0"))
+        let pmds = try Self.ctl(server, ["pmds"]).stdout
+        #expect(pmds.contains("p0/0 p1/0"))
+        // The punt path: punted, injected, lost (ring full 2 + unhandled 1).
+        let pmdLines = pmds.split(separator: "\n")
+        #expect(pmdLines.first?.hasSuffix("punted  injected  punt-lost") == true, "\(pmds)")
+        #expect(pmdLines.dropFirst().first?.split(separator: " ").suffix(3) == ["7", "3", "3"], "\(pmds)")
 
         let stages = Self.lines(try Self.ctl(server, ["stages"]).stdout)
         #expect(

@@ -127,7 +127,11 @@ final class FakeHandler: Sendable {
     static let pmdList = [
         PMDStatus(
             lcore: 1, numaSocket: 0, rxQueues: ["p0/0", "p1/0"], iterations: 1000, busyCycles: 250, idleCycles: 750,
-            rxPackets: 10)
+            rxPackets: 10,
+            punt: [
+                "punted": 7, "punt-ring-full": 2, "handled": 6, "unhandled": 1, "injected": 3, "inject-ring-full": 0,
+                "inject-sent": 3, "inject-port-down": 0,
+            ])
     ]
 
     static func stageList(call: Int) -> [StageStatus] {

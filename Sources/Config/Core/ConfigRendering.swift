@@ -31,6 +31,7 @@ extension SluiceConfig {
             "patches": .list(patches.map(\.document)),
             "security-groups": .list(securityGroups.map(\.document)),
             "conntrack": conntrack.document,
+            "vxlan": vxlan?.document,  // VXLAN/VXLANRendering.swift
         ])
     }
 }
@@ -102,6 +103,7 @@ extension PortConfig {
                 ])
                 + bridgeEntries  // Bridge/BridgeRendering.swift: vlan, max-macs, port-security, static-macs
                 + securityGroupsEntries  // SecurityGroups/SecurityGroupsRendering.swift: security-groups
+                + qosEntries  // QoS/QoSRendering.swift: qos
         )
     }
 }

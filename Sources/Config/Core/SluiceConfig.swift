@@ -14,6 +14,8 @@ public struct SluiceConfig: Equatable, Sendable {
     public var securityGroups: [SecurityGroupConfig] = []
     /// The connection tracker behind the security groups.
     public var conntrack = ConntrackConfig()
+    /// The VXLAN tunnel endpoint; nil when the host has none.
+    public var vxlan: VXLANConfig?
 
     public init(
         eal: EALConfig = EALConfig(),
@@ -21,7 +23,8 @@ public struct SluiceConfig: Equatable, Sendable {
         control: ControlConfig = ControlConfig(),
         l2: L2Config = L2Config(),
         ports: [PortConfig],
-        patches: [PatchPair] = []
+        patches: [PatchPair] = [],
+        vxlan: VXLANConfig? = nil
     ) {
         self.eal = eal
         self.mempool = mempool
@@ -29,6 +32,7 @@ public struct SluiceConfig: Equatable, Sendable {
         self.l2 = l2
         self.ports = ports
         self.patches = patches
+        self.vxlan = vxlan
     }
 
     /// Parses and completely validates a YAML (or JSON) document; throws a ConfigError listing every problem.

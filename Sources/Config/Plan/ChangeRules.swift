@@ -66,6 +66,8 @@ struct ChangeRules: Sendable {
             ChangeRules.bridge,  // Bridge/BridgeChangeRules.swift: l2 and each port's bridge keys
             ChangeRules.patches,  // Patch/PatchChangeRules.swift
             ChangeRules.securityGroups,  // SecurityGroups/SecurityGroupsChangeRules.swift
+            ChangeRules.qos,  // QoS/QoSChangeRules.swift: each port's qos
+            ChangeRules.vxlan,  // VXLAN/VXLANChangeRules.swift
         ].flatMap { $0 })
 
     /// The prefix of the rows about one port's keys.

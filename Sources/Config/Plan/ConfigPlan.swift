@@ -27,6 +27,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         case updatePatches = "update-patches"
         case updateSecurityGroups = "update-security-groups"
         case updateConntrack = "update-conntrack"
+        case updateVXLAN = "update-vxlan"
     }
 
     public var action: Action

@@ -9,6 +9,7 @@ extension ConfigPlan {
         "l2": .updateL2,
         "security-groups": .updateSecurityGroups,
         "conntrack": .updateConntrack,
+        "vxlan": .updateVXLAN,
     ]
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {
@@ -26,10 +27,12 @@ extension ConfigPlan {
             let (runtime, restart) = partition(differences) { action != nil && rules.kind(of: $0.path) != .restart }
             plan.needsRestart += restart.map(restartLine)
             if let action, !runtime.isEmpty {
-                // Relative to the section: `mac-aging-seconds` in a mapping, `[0].name` in a list.
+                // Relative to the section: `mac-aging-seconds` in a mapping, `[0].name` in a list. A section
+                // added or removed as a whole differs at its own path: no field inside it.
                 let fields = runtime.map { String($0.path.dropFirst(key.count).drop { $0 == "." }) }
                 let parts = zip(fields, runtime).map {
-                    "\($0) \(ConfigNotation.describe($1.old)) → \(ConfigNotation.describe($1.new))"
+                    ($0.isEmpty ? "" : "\($0) ")
+                        + "\(ConfigNotation.describe($1.old)) → \(ConfigNotation.describe($1.new))"
                 }
                 let summary = "\(key): " + parts.joined(separator: "; ")
                 updates.append(ConfigChange(action: action, target: key, fields: fields, summary: summary))

@@ -42,6 +42,8 @@ public struct PortConfig: Equatable, Sendable {
     public var staticMACs: [StaticMACConfig]
     /// The security groups the port belongs to; nil: unfiltered (SecurityGroups/SecurityGroupsConfig.swift).
     public var securityGroups: [String]? = nil
+    /// Token-bucket limits in each direction (QoS/QoSConfig.swift); nil: unlimited.
+    public var qos: QoSConfig?
 
     public init(
         name: String,
@@ -56,7 +58,8 @@ public struct PortConfig: Equatable, Sendable {
         vlan: VLANMode? = nil,
         maxMACs: Int? = nil,
         portSecurity: PortSecurityConfig? = nil,
-        staticMACs: [StaticMACConfig] = []
+        staticMACs: [StaticMACConfig] = [],
+        qos: QoSConfig? = nil
     ) {
         self.name = name
         self.devargs = devargs
@@ -71,6 +74,7 @@ public struct PortConfig: Equatable, Sendable {
         self.maxMACs = maxMACs
         self.portSecurity = portSecurity
         self.staticMACs = staticMACs
+        self.qos = qos
     }
 
     /// The devargs up to the first comma: what DPDK names the device.

@@ -15,11 +15,16 @@ public struct PMDStatus: Codable, Sendable, Equatable {
     public var busyPercent: Double
     /// Busy cycles per received packet (0 when nothing was received).
     public var cyclesPerPacket: Double
+    /// The PMD's punt path (packets to and from the control thread's handlers): punted, punt-ring-full,
+    /// handled, unhandled, injected, inject-ring-full, inject-sent, inject-port-down. Nil from daemons that
+    /// have none.
+    public var punt: [String: UInt64]?
 
     public init(
         lcore: Int, numaSocket: Int, rxQueues: [String], iterations: UInt64, busyCycles: UInt64, idleCycles: UInt64,
-        rxPackets: UInt64
+        rxPackets: UInt64, punt: [String: UInt64]? = nil
     ) {
+        self.punt = punt
         self.lcore = lcore
         self.numaSocket = numaSocket
         self.rxQueues = rxQueues

@@ -57,6 +57,9 @@ public final class Dataplane {
     public private(set) var macTable: MACTable!
     /// The connection table and rule hit counters of the security groups (SecurityGroups/Conntrack.swift).
     var conntrack: ConntrackState!
+    /// The punt and inject rings of every PMD and the handlers of punted packets (PuntDispatcher.swift):
+    /// the control loop services it on every pass.
+    public let punt: PuntDispatcher
     let grace = GracePeriods()
     /// Generations unpublished while a PMD was stalled, with the token every PMD must pass before they may be
     /// freed: a stalled PMD may still be reading one (`reclaimRetainedGenerations` frees them).
@@ -75,8 +78,10 @@ public final class Dataplane {
         config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline,
         portFailures: PortFailurePolicy = .failFast
     ) throws {
+        if let refusal = Self.unsupportedSettings(in: config) { throw DataplaneError(refusal) }  // VXLAN/
         self.config = config
         self.mode = mode
+        punt = PuntDispatcher(pmdCount: config.pmdLcores.count)
         grace.timeout = .seconds(config.control.pmdStallTimeoutSeconds)
         do {
             try EAL.initialize(arguments: config.ealArguments(program: program))
@@ -200,11 +205,11 @@ public final class Dataplane {
                 let pipeline = SwitchPipeline(
                     PipelineResources(
                         bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
-                        burstCapacity: Self.burstSize, connTable: conntrack.table.view))
+                        burstCapacity: Self.burstSize, connTable: conntrack.table.view, punt: punt.paths[pmdIndex]))
                 pmds.append(
                     PMDThread(
                         lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
-                        burstSize: Self.burstSize))
+                        punt: punt.paths[pmdIndex], burstSize: Self.burstSize))
             case .ioBaseline:
                 // Peers: the patch pairs, and otherwise ports paired in configuration order, as testpmd does.
                 var ioPeers = [UInt16?](repeating: nil, count: ForwardingTables.maxPorts)
@@ -223,7 +228,7 @@ public final class Dataplane {
                 pmds.append(
                     PMDThread(
                         lcore: lcore, index: pmdIndex, processor: forwarder, tables: tables, graceToken: grace.token,
-                        burstSize: Self.burstSize))
+                        punt: punt.paths[pmdIndex], burstSize: Self.burstSize))
             }
         }
     }
@@ -308,6 +313,7 @@ public final class Dataplane {
         }
         macTable = nil  // its hugepage memory must go back before EAL releases the heap
         conntrack = nil  // likewise
+        punt.drain()  // packets still in the rings go back to the pool before it is freed
         pool.free()
         EAL.cleanup()
         return nil

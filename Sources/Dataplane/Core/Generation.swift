@@ -14,6 +14,8 @@ final class Generation {
     let slots: [Port?]
     /// Rx queue -> lcore per port name.
     let rxAssignment: [String: [Int]]
+    /// Each port's QoS limits (QoS/QoSGeneration.swift).
+    let qos: QoSGeneration
     private let peers: UnsafeMutablePointer<UInt16>
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
@@ -57,6 +59,7 @@ final class Generation {
         }
         bridge = BridgeTables(ports: specs)
         securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
+        qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -101,7 +104,7 @@ final class Generation {
                 to: ForwardingTables(
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
-                    securityGroups: securityGroups.view(pmd: pmdIndex)))
+                    securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex)))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -27,12 +27,16 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let published: UnsafeMutablePointer<Atomic<UInt>>
     @usableFromInline let graceToken: UnsafeMutablePointer<Atomic<UInt64>>
     @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
+    /// This PMD's rings to and from the control thread: the loop sends what the control thread injects.
+    @usableFromInline let punt: PuntPath
 
     public init(
         processor: consuming Processor, burstSize: Int, counters: CounterBlock,
         stopFlag: UnsafeMutablePointer<Atomic<Bool>>, published: UnsafeMutablePointer<Atomic<UInt>>,
-        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>
+        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>,
+        punt: PuntPath
     ) {
+        self.punt = punt
         self.processor = processor
         burst = PacketBurst(capacity: burstSize)
         self.counters = counters
@@ -61,11 +65,19 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
             var received = 0
             for q in 0..<tables.pointee.rxQueueCount {
                 let rxq = queues[q]
-                let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets)
+                // QoS from-vm: a limited port is dequeued only as far as its buckets pay (backpressure).
+                let slot = Int(rxq.portIndex)
+                let limited = tables.pointee.qos.fromVMMask & (UInt64(1) &<< UInt64(slot)) != 0
+                let tsc = limited ? readTSC() : 0
+                let limit =
+                    limited
+                    ? tables.pointee.qos.fromVMAllowance(slot: slot, limit: burst.capacity, tsc: tsc) : burst.capacity
+                let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
                 if n == 0 { continue }
                 received &+= n
                 var bytes: UInt64 = 0
                 for i in 0..<n { bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength) }
+                if limited { tables.pointee.qos.fromVMCharge(slot: slot, packets: n, bytes: bytes, tsc: tsc) }
                 rxq.counters.block.add(PortCounters.rxPackets, UInt64(truncatingIfNeeded: n))
                 rxq.counters.block.add(PortCounters.rxBytes, bytes)
                 burst.beginBurst(ingress: rxq.portIndex)
@@ -74,6 +86,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 // A processor hands every packet on or drops it; free anything left so no mbuf can leak.
                 burst.packets.freeAll()
             }
+            // Packets the control thread injected (replies of punt handlers): nothing queued costs two loads.
+            punt.transmitInjected(tables.pointee.targets, slots: ForwardingTables.maxPorts)
             let now = readTSC()
             counters.increment(PMDCounters.iterations)
             if received > 0 {
@@ -113,7 +127,7 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
 
     public init<P: BurstProcessor & ~Copyable>(
         lcore: UInt32, index: Int, processor: consuming P, tables: UnsafePointer<ForwardingTables>,
-        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, burstSize: Int = 32
+        graceToken: UnsafeMutablePointer<Atomic<UInt64>>, punt: PuntPath, burstSize: Int = 32
     ) {
         self.lcore = lcore
         self.index = index
@@ -130,7 +144,7 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         let holder = LoopHolder(
             PMDLoop(
                 processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
-                published: published, graceToken: graceToken, quiescent: quiescent))
+                published: published, graceToken: graceToken, quiescent: quiescent, punt: punt))
         body = { holder.runOnce() }
     }
 

@@ -47,7 +47,10 @@ extension Dataplane {
                 lcore: Int(pmd.lcore), numaSocket: Int(EAL.socket(ofLcore: pmd.lcore)),
                 rxQueues: generation.queues(ofPMD: pmdIndex).map { "\(portName(slot: Int($0.portIndex)))/\($0.queue)" },
                 iterations: c.load(PMDCounters.iterations), busyCycles: c.load(PMDCounters.busyCycles),
-                idleCycles: c.load(PMDCounters.idleCycles), rxPackets: c.load(PMDCounters.rxPackets))
+                idleCycles: c.load(PMDCounters.idleCycles), rxPackets: c.load(PMDCounters.rxPackets),
+                punt: punt.paths.indices.contains(pmdIndex)
+                    ? Dictionary(uniqueKeysWithValues: punt.counters(ofPMD: pmdIndex).map { ($0.name, $0.value) }) : nil
+            )
         }
     }
 

@@ -51,7 +51,14 @@ public struct PortSecurityStage: PipelineStage, ~Copyable {
     /// The drop reason for a packet that breaks the port's policy, or nil.
     @inlinable @inline(__always)
     func violation(_ data: UnsafeMutableRawPointer, _ headers: PacketHeaders, port: Int, row: BridgePort) -> Drop? {
-        let frame = UnsafeRawPointer(data)
+        Self.violation(UnsafeRawPointer(data), headers, port: port, row: row, bridge: bridge)
+    }
+
+    /// The drop reason for a frame that breaks `port`'s policy in `bridge`, or nil (also what a trace asks).
+    @inlinable @inline(__always)
+    static func violation(
+        _ frame: UnsafeRawPointer, _ headers: PacketHeaders, port: Int, row: BridgePort, bridge: BridgeView
+    ) -> Drop? {
         if EthernetAddress(frame + 6).rawValue != row.allowedMAC { return .sourceMAC }
         let l3 = frame + Int(headers.l3Offset)
         if headers.flags.contains(.ipv4) {

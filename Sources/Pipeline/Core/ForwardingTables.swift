@@ -43,6 +43,8 @@ public struct ForwardingTables: @unchecked Sendable {
     public var generationID: UInt64
     /// The security groups' compiled rules and this PMD's hit counters (SecurityGroups/).
     public var securityGroups: SecurityGroupView
+    /// QoS: the ports limited in each direction, their buckets and this PMD's QoS counters.
+    public var qos: QoSTables
 
     /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
     /// set) are single 64-bit words.
@@ -51,7 +53,7 @@ public struct ForwardingTables: @unchecked Sendable {
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
         enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
-        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView
+        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off
     ) {
         self.securityGroups = securityGroups
         self.generationID = generationID
@@ -61,5 +63,6 @@ public struct ForwardingTables: @unchecked Sendable {
         self.enabledMask = enabledMask
         self.rxQueues = rxQueues
         self.rxQueueCount = rxQueueCount
+        self.qos = qos
     }
 }

@@ -28,6 +28,21 @@ public protocol PipelineStage: ~Copyable {
     /// reading a freed generation by forgetting it: stages that read no configuration say so with an empty
     /// body.
     mutating func bind(_ tables: borrowing ForwardingTables)
+
+    /// Explains what the stage would do with one packet (`sluicectl trace`), against `context` (the current
+    /// generation's tables and the shared MAC table), without any side effect: nothing is learned, counted
+    /// or sent. It updates `packet.meta` as `process` would, so that later stages see the decision, and
+    /// returns the step to show. Static: tracing runs on the control thread and never touches a PMD's stage.
+    /// Never called from the PMD loop. A stage that does not implement it shows as passing the packet
+    /// unchanged with a note saying so (the default below).
+    static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep
+}
+
+extension PipelineStage where Self: ~Copyable {
+    /// The default explanation: the stage is listed, passes the packet and says it cannot explain itself.
+    public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
+        TraceStep(stage: name, facts: [TraceFact("note", "this stage does not explain its decisions")])
+    }
 }
 
 extension PipelineStage where Self: ~Copyable {

@@ -11,6 +11,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var vlan: VLANStage
     public var l2: L2Stage
     public var securityGroups: SecurityGroupStage
+    public var qos: QoSStage
     public var transmit: TransmitStage
     /// Which bursts are timed (stage cycles are sampled; see `StageTimingSampler`).
     public var timing = StageTimingSampler()
@@ -26,6 +27,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         securityGroups = SecurityGroupStage(
             groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
             tscHz: resources.tscHz)
+        qos = QoSStage(capacity: resources.burstCapacity)
         transmit = TransmitStage(
             targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
     }
@@ -43,6 +45,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
+        if burst.count > 0 && qos.isActive { t = qos.run(&burst, since: t, weight: w) }
         if burst.count > 0 { _ = transmit.run(&burst, since: t, weight: w) }
     }
 
@@ -54,13 +57,41 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         vlan.bind(tables)
         l2.bind(tables)
         securityGroups.bind(tables)
+        qos.bind(tables)
         transmit.bind(tables)
+    }
+
+    /// What `process` would do with one frame arriving on `ingress`, stage by stage, against `context`:
+    /// the same stages in the same order, each explaining itself (`PipelineStage.trace`), without side
+    /// effects. Never runs on a PMD. A new stage adds one line here too, where `process` calls it.
+    public static func trace(_ frame: [UInt8], ingress: UInt16, in context: TraceContext) -> PacketTrace {
+        // Padded, so that even an empty frame has an address; stages see exactly `frame.count` bytes.
+        let padded = frame + [UInt8](repeating: 0, count: 16)
+        return padded.withUnsafeBytes { bytes in
+            trace(UnsafeRawBufferPointer(rebasing: bytes[0..<frame.count]), ingress: ingress, in: context)
+        }
+    }
+
+    static func trace(_ frame: UnsafeRawBufferPointer, ingress: UInt16, in context: TraceContext) -> PacketTrace {
+        var run = TraceRun(frame: frame, ingress: ingress, context: context)
+        if context.isPatched(ingress) {
+            run.step(PatchStage.self)
+        } else {
+            run.step(ParseStage.self)
+            run.step(PortSecurityStage.self)
+            run.step(VLANStage.self)
+            run.step(L2Stage.self)
+            run.step(SecurityGroupStage.self)
+        }
+        run.step(QoSStage.self)
+        run.step(TransmitStage.self)
+        return run.trace
     }
 
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor,
-            securityGroups.descriptor, transmit.descriptor,
+            securityGroups.descriptor, qos.descriptor, transmit.descriptor,
         ]
     }
 }

@@ -23,6 +23,7 @@ struct BenchScenario: Sendable {
         patchScenarios
         + bridgeScenarios
         + securityGroupsScenarios
+        + qosScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

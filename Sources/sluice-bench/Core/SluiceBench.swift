@@ -35,8 +35,26 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Modes to run, in order: io (baseline, no stages) and pipeline.")
     var modes: [ForwardingMode] = [.ioBaseline, .pipeline]
 
-    @Option(help: ArgumentHelp(BenchScenario.help))
-    var scenario: BenchScenario = .named("l2")!
+    @Option(help: ArgumentHelp(BenchScenario.help + ". Default: l2."))
+    var scenario: BenchScenario?
+
+    @Option(
+        help: ArgumentHelp(
+            "A full sluiced configuration to measure instead of a scenario: its pipeline as configured, "
+                + "its ports mapped onto the trace's source and sink.",
+            valueName: "file"))
+    var config: String?
+
+    @Option(help: "With --config: the port the trace arrives on (default: the first).")
+    var source: String?
+
+    @Option(help: "With --config: the port whose sent packets are counted (default: the first other port).")
+    var sink: String?
+
+    /// What the report calls the set-up: the scenario's name, or `config:FILE`.
+    var setupName: String { config.map { "config:\($0)" } ?? (scenario ?? Self.defaultScenario).name }
+
+    static let defaultScenario = BenchScenario.named("l2")!
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -45,6 +63,10 @@ struct SluiceBench: ParsableCommand {
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup >= 0") }
         guard pmdLcore != mainLcore, (0..<64).contains(pmdLcore), (0..<64).contains(mainLcore) else {
             throw ValidationError("--pmd-lcore and --main-lcore must be different lcores in 0...63")
+        }
+        if config != nil && scenario != nil { throw ValidationError("--config and --scenario: give one of them") }
+        if config == nil && (source != nil || sink != nil) {
+            throw ValidationError("--source and --sink need --config")
         }
     }
 
@@ -57,15 +79,15 @@ struct SluiceBench: ParsableCommand {
         }
         guard !frames.isEmpty else { throw ValidationError("\(trace): the trace has no packets") }
         guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
-        let config: SluiceConfig
+        let settings: SluiceConfig
         do {
-            config = try benchConfig(frames: frames)
+            settings = try benchConfig(frames: frames)
         } catch {
-            throw ValidationError("scenario \(scenario.name): \(error)")
+            throw ValidationError("\(setupName): \(error)")
         }
         let dataplane: Dataplane
         do {
-            dataplane = try Dataplane(config: config, program: "sluice-bench", mode: modes[0])
+            dataplane = try Dataplane(config: settings, program: "sluice-bench", mode: modes[0])
         } catch {
             FileHandle.standardError.write(Data("sluice-bench: \(error)\n".utf8))
             throw ExitCode(1)
@@ -78,7 +100,7 @@ struct SluiceBench: ParsableCommand {
             results.append(try measure(dataplane, mode: mode))
         }
         let report = BenchReport(
-            trace: trace, scenario: scenario.name, tracePackets: frames.count,
+            trace: trace, scenario: setupName, tracePackets: frames.count,
             averageFrameBytes: Double(frames.reduce(0) { $0 + $1.count }) / Double(frames.count),
             tscHz: EAL.tscHz, durationSeconds: duration, results: results)
         if json {
@@ -106,7 +128,17 @@ struct SluiceBench: ParsableCommand {
                 ports: [source, sink],
                 patches: []),
             frames: frames)
-        try scenario.configure(&setup)
+        if let config {
+            let file: SluiceConfig
+            do {
+                file = try SluiceConfig.load(path: config)
+            } catch {
+                throw BenchConfigFile.Problem(description: "invalid configuration \(config):\n\(error.description)")
+            }
+            return try BenchConfigFile.map(
+                file, path: config, source: self.source, sink: self.sink, bench: setup.config)
+        }
+        try (scenario ?? Self.defaultScenario).configure(&setup)
         return setup.config
     }
 

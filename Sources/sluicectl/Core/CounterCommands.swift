@@ -11,15 +11,27 @@ struct PMDs: ParsableCommand {
         let pmds = try connection.call(StatusMethods.pmdList)
         connection.emit(pmds) {
             Table(
-                ["lcore", "numa", "rx-queues", "rx-pkts", "busy", "cycles/pkt"],
+                ["lcore", "numa", "rx-queues", "rx-pkts", "busy", "cycles/pkt", "punted", "injected", "punt-lost"],
                 pmds.map { p in
                     [
                         "\(p.lcore)", "\(p.numaSocket)", p.rxQueues.joined(separator: " "), "\(p.rxPackets)",
                         String(format: "%.1f%%", p.busyPercent), String(format: "%.1f", p.cyclesPerPacket),
-                    ]
+                    ] + Self.puntColumns(p.punt)
                 }
             ).render()
         }
+    }
+}
+
+extension PMDs {
+    /// Packets handed to the control thread's handlers, packets they sent back, and packets the punt path
+    /// lost: rings full either way, kinds no handler took, injections for a port that was down.
+    static func puntColumns(_ punt: [String: UInt64]?) -> [String] {
+        guard let punt else { return ["-", "-", "-"] }
+        let lost = ["punt-ring-full", "inject-ring-full", "unhandled", "inject-port-down"].reduce(0) {
+            $0 + (punt[$1] ?? 0)
+        }
+        return ["\(punt["punted"] ?? 0)", "\(punt["injected"] ?? 0)", "\(lost)"]
     }
 }
 

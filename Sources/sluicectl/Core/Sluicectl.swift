@@ -25,7 +25,9 @@ struct Sluicectl: ParsableCommand {
             Ports.self, Port.self, Vhost.self, Queues.self,
             VLANs.self, MACs.self, FlushMACs.self,
             SecurityGroups.self, Conntrack.self,
+            QoS.self,
             PMDs.self, Stages.self, Stats.self,
+            Trace.self,
             GetConfig.self, Apply.self,
         ])
 }

@@ -19,8 +19,9 @@ struct PortSettings: ParsableArguments {
     @OptionGroup var macLimit: MACLimitOptions
     @OptionGroup var portSecurity: PortSecurityOptions
     @OptionGroup var staticMACs: StaticMACOptions
+    @OptionGroup var qos: QoSOptions
 
-    private var groups: [any PortSettingOptions] { [admin, vlan, macLimit, portSecurity, staticMACs] }
+    private var groups: [any PortSettingOptions] { [admin, vlan, macLimit, portSecurity, staticMACs, qos] }
 
     /// The keys the given flags set (null: back to the default); empty when no setting flag was given.
     var values: [String: JSONValue] {

@@ -29,6 +29,9 @@ import Testing
         ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.l2 + ConfigKeys.port
         + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC
         + ConfigKeys.securityGroup + ConfigKeys.securityGroupRule + ConfigKeys.conntrack + ConfigKeys.conntrackTimeouts
+        + ConfigKeys.qos + ConfigKeys.qosDirection
+        + ConfigKeys.qosBandwidth + ConfigKeys.qosPackets
+        + ConfigKeys.vxlan + ConfigKeys.vxlanVNI + ConfigKeys.vxlanRemoteMAC
 
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)

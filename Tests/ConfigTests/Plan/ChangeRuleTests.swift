@@ -112,7 +112,8 @@ import Testing
             "patches inPlace byKey",
             "security-groups inPlace byKey", "conntrack.max-connections restart byKey",
             "conntrack.max-connections-per-port inPlace byKey", "conntrack.timeouts inPlace byKey",
-            "ports[].security-groups inPlace byKey",
+            "ports[].security-groups inPlace byKey", "ports[].qos inPlace byKey",
+            "vxlan inPlace byKey", "vxlan.vnis inPlace asSet", "vxlan.remote-macs inPlace asSet",
         ]
         #expect(Self.table.rows.map { "\($0.path) \($0.kind) \($0.comparison)" } == expected)
     }

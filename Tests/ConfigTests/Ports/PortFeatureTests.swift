@@ -14,6 +14,13 @@ import Testing
         ("security-groups[]", ConfigKeys.securityGroup), ("security-groups[].ingress[]", ConfigKeys.securityGroupRule),
         ("security-groups[].egress[]", ConfigKeys.securityGroupRule), ("conntrack", ConfigKeys.conntrack),
         ("conntrack.timeouts", ConfigKeys.conntrackTimeouts),
+        ("ports[].qos", ConfigKeys.qos), ("ports[].qos.from-vm", ConfigKeys.qosDirection),
+        ("ports[].qos.to-vm", ConfigKeys.qosDirection), ("ports[].qos.from-vm.bandwidth", ConfigKeys.qosBandwidth),
+        ("ports[].qos.from-vm.packets", ConfigKeys.qosPackets),
+        ("ports[].qos.to-vm.bandwidth", ConfigKeys.qosBandwidth),
+        ("ports[].qos.to-vm.packets", ConfigKeys.qosPackets),
+        ("vxlan", ConfigKeys.vxlan), ("vxlan.vnis[]", ConfigKeys.vxlanVNI),
+        ("vxlan.remote-macs[]", ConfigKeys.vxlanRemoteMAC),
     ]
 
     @Test(arguments: RichConfigs.all.indices)

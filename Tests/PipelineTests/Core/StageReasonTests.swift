@@ -38,6 +38,7 @@ import Testing
             stage: "security-groups",
             drops: ["sg-no-rule", "ct-invalid", "ct-table-full", "ct-port-limit", "sg-fragment"],
             events: ["ct-new", "ct-tracked", "ct-related", "sg-exempt", "ct-reopened"]),
+        Names(stage: "qos", drops: ["qos-to-vm"], events: []),
         Names(
             stage: "transmit",
             drops: [
@@ -52,7 +53,7 @@ import Testing
         let stages = [
             Self.names(PatchStage.self), Self.names(ParseStage.self), Self.names(PortSecurityStage.self),
             Self.names(VLANStage.self), Self.names(L2Stage.self), Self.names(SecurityGroupStage.self),
-            Self.names(TransmitStage.self),
+            Self.names(QoSStage.self), Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
         for (stage, pinned) in zip(stages, Self.pinned) { #expect(stage == pinned) }

@@ -1,0 +1,148 @@
+import DPDK
+import Packet
+import Synchronization
+
+/// The to-vm policer: packets bound for a port limited to-vm pass while its buckets have tokens for them and
+/// are dropped (`qos-to-vm`) otherwise, before transmit copies them into the guest. Bursts bound only for
+/// unlimited ports pass with one mask test per packet; the stage is not even called while no port is limited.
+///
+/// A port's buckets may be shared by every PMD (any PMD may send to any port): each port's packets of a burst
+/// are decided in order against one snapshot of its buckets, which is then published with one compare-and-swap
+/// per bucket (and recomputed in the rare case another PMD got there first). Floods are not policed: their
+/// copies are made by transmit (see docs/qos.md).
+public struct QoSStage: PipelineStage, ~Copyable {
+    public static let name = "qos"
+    public enum Drop: Int, StageReason {
+        case toVM
+
+        public var name: String {
+            switch self {
+            case .toVM: "qos-to-vm"
+            }
+        }
+    }
+
+    public let counters: Counters
+    @usableFromInline var tables: QoSTables = .off
+
+    public init(capacity: Int) {
+        precondition(capacity <= 64, "the policer keeps one bit per packet of a burst in a 64-bit word")
+        counters = Self.allocateCounters()
+    }
+
+    /// Whether any port is limited to-vm in the bound generation (otherwise the pipeline skips the stage).
+    @inlinable @inline(__always)
+    public var isActive: Bool { tables.toVMMask != 0 }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        self.tables = tables.qos
+    }
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        let count = burst.count
+        var limited: UInt64 = 0
+        for i in 0..<count {
+            let egress = burst.meta[i].egress
+            if Int(egress) < PortLimit.maxPorts { limited |= (UInt64(1) &<< UInt64(egress)) & tables.toVMMask }
+        }
+        guard limited != 0 else { return }
+        let t = TokenBucketSpec.scaled(readTSC())
+        var refused: UInt64 = 0
+        while limited != 0 {
+            let slot = limited.trailingZeroBitCount
+            limited &= limited &- 1
+            refused |= police(slot: slot, &burst, at: t)
+        }
+        guard refused != 0 else { return }
+        let block = tables.counters.unsafelyUnwrapped
+        var kept = 0
+        for i in 0..<count {
+            if refused & (UInt64(1) &<< UInt64(i)) != 0 {
+                let slot = Int(burst.meta[i].egress)
+                block.increment(QoSCounters.index(slot: slot, .toVM, QoSCounters.heldOrDropped))
+                block.add(
+                    QoSCounters.index(slot: slot, .toVM, QoSCounters.droppedBytes),
+                    UInt64(truncatingIfNeeded: burst.packets[i].packetLength))
+                counters.drop(.toVM)
+                burst.drop(i)
+            } else {
+                burst.keep(i, at: &kept)
+            }
+        }
+        burst.endCompaction(keeping: kept)
+    }
+
+    /// Decides the packets of the burst bound for `slot`, in order; returns the refused ones (bit i: packet
+    /// i) after publishing the buckets' new state.
+    @inlinable @inline(__always)
+    func police(slot: Int, _ burst: inout PacketBurst, at t: UInt64) -> UInt64 {
+        let spec = tables.spec(slot: slot, .toVM)
+        let bytesBucket = tables.bucket(slot: slot, .toVM, packets: false)
+        let packetBucket = tables.bucket(slot: slot, .toVM, packets: true)
+        let egress = UInt16(truncatingIfNeeded: slot)
+        while true {
+            let be0 = bytesBucket.emptyTime.pointee.load(ordering: .relaxed)
+            let bo0 = bytesBucket.oneTime.pointee.load(ordering: .relaxed)
+            let pe0 = packetBucket.emptyTime.pointee.load(ordering: .relaxed)
+            let po0 = packetBucket.oneTime.pointee.load(ordering: .relaxed)
+            var be = be0
+            var bo = bo0
+            var pe = pe0
+            var po = po0
+            var refused: UInt64 = 0
+            var passed: UInt64 = 0
+            var passedBytes: UInt64 = 0
+            // The common case first: the buckets have tokens for all of the port's packets at once (what taking
+            // them one by one would end with, since every take but the first starts from a bucket not full).
+            var count: UInt64 = 0
+            var bytes: UInt64 = 0
+            for i in 0..<burst.count where burst.meta[i].egress == egress {
+                count &+= 1
+                bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
+            }
+            var all = true
+            if let packets = spec.packets { all = packets.take(count, at: t, emptyTime: &pe, oneTime: &po) }
+            if all, let bucket = spec.bytes { all = bucket.take(bytes, at: t, emptyTime: &be, oneTime: &bo) }
+            if all {
+                passed = count
+                passedBytes = bytes
+            } else {
+                be = be0
+                bo = bo0
+                pe = pe0
+                po = po0
+            }
+            for i in 0..<burst.count where !all && burst.meta[i].egress == egress {
+                let length = UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
+                var nbe = be
+                var nbo = bo
+                var npe = pe
+                var npo = po
+                var ok = true
+                if let packets = spec.packets { ok = packets.take(1, at: t, emptyTime: &npe, oneTime: &npo) }
+                if ok, let bytes = spec.bytes { ok = bytes.take(length, at: t, emptyTime: &nbe, oneTime: &nbo) }
+                if ok {
+                    be = nbe
+                    bo = nbo
+                    pe = npe
+                    po = npo
+                    passed &+= 1
+                    passedBytes &+= length
+                } else {
+                    refused |= UInt64(1) &<< UInt64(i)
+                }
+            }
+            guard bytesBucket.commit(from: be0, bo0, to: be, bo) else { continue }
+            guard packetBucket.commit(from: pe0, po0, to: pe, po) else {
+                bytesBucket.refund(from: be0, bo0, to: be, bo)
+                continue
+            }
+            let block = tables.counters.unsafelyUnwrapped
+            block.add(QoSCounters.index(slot: slot, .toVM, QoSCounters.passedPackets), passed)
+            block.add(QoSCounters.index(slot: slot, .toVM, QoSCounters.passedBytes), passedBytes)
+            return refused
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Packet
+
+extension TransmitStage {
+    /// The ports the frame would leave on and how its tag changes on each, or why it is dropped: the same
+    /// checks as `process` (port down, VLAN membership, a flood with no port). What only the moment of
+    /// sending decides (a full tx queue, a failed copy, missing headroom) is not predicted.
+    public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
+        let meta = packet.meta
+        let bridge = context.bridge
+        let egress = Int(meta.egress)
+        if egress < ForwardingTables.maxPorts {
+            let bit = UInt64(1) << UInt64(egress)
+            let facts = [TraceFact("egress", context.portName(egress))]
+            if context.enabledMask & bit == 0 { return .drop(Self.self, .portDown, facts) }
+            if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
+                return .drop(Self.self, .notMember, facts + [TraceFact("vlan", "\(meta.vlan)")])
+            }
+            return TraceStep(
+                stage: name, verdict: .output, facts: facts, outputs: [output(meta, port: egress, context)])
+        }
+        guard meta.egress == PacketMeta.flood else {
+            return .drop(Self.self, .noEgress, [TraceFact("egress", "none")])
+        }
+        let ingressBit = UInt64(1) << UInt64(packet.ingress)
+        let ports = bridge.vlanMembers[Int(meta.vlan)] & context.enabledMask & ~ingressBit
+        let facts = [TraceFact("egress", "flood vlan \(meta.vlan)")]
+        if ports == 0 { return .drop(Self.self, .floodNoPorts, facts) }
+        let outputs = (0..<ForwardingTables.maxPorts).filter { ports & (UInt64(1) << UInt64($0)) != 0 }.map {
+            output(meta, port: $0, context)
+        }
+        return TraceStep(stage: name, verdict: .output, facts: facts, outputs: outputs)
+    }
+
+    /// The tagging `fitTag` gives the frame on `port`.
+    static func output(_ meta: PacketMeta, port: Int, _ context: TraceContext) -> TraceOutput {
+        var tagging = TraceOutput.Tagging.asIs
+        if meta.vlan != 0 {
+            let untagged = context.bridge.vlanUntagged[Int(meta.vlan)] & (UInt64(1) << UInt64(port)) != 0
+            if untagged {
+                if meta.tagged { tagging = .pop }
+            } else if meta.tagged {
+                if meta.headers.vlanID != meta.vlan { tagging = .setVLAN(meta.vlan) }
+            } else {
+                tagging = .push(meta.vlan)
+            }
+        }
+        return TraceOutput(port: UInt16(port), portName: context.portName(port), tagging: tagging)
+    }
+}
