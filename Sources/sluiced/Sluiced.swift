@@ -109,6 +109,7 @@ struct Sluiced: ParsableCommand {
         StatusControl(dataplane: dataplane).register(into: &methods)
         PortControl(desiredState: desiredState).register(into: &methods)
         BridgeControl(dataplane: dataplane).register(into: &methods)
+        SecurityGroupsControl(dataplane: dataplane).register(into: &methods)
         QoSControl(dataplane: dataplane).register(into: &methods)
         TraceControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
@@ -165,6 +166,10 @@ struct Sluiced: ParsableCommand {
                 }
                 let (aged, recycled) = dataplane.maintainMACTable()
                 if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
+                let ct = dataplane.maintainConntrack()
+                if ct.expired + ct.revoked > 0 {
+                    logger.debug("conntrack: \(ct.expired) expired, \(ct.revoked) revoked, \(ct.recycled) recycled")
+                }
             }, until: { StopSignal.received })
 
         logger.notice("stopping")

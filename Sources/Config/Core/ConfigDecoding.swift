@@ -3,7 +3,9 @@ import Yams
 /// The keys of each section, in the order the documentation lists them (also the order shown in
 /// "allowed keys" messages).
 enum ConfigKeys {
-    static let root = ["eal", "mempool", "control", "l2", "ports", "patches", "vxlan"]
+    static let root = [
+        "eal", "mempool", "control", "l2", "ports", "patches", "security-groups", "conntrack", "vxlan",
+    ]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
         "extra-args",
@@ -17,6 +19,7 @@ enum ConfigKeys {
         + vhostUserPort  // VhostUser/VhostUserKeys.swift: path, mode, queues (instead of devargs)
         + ["rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "admin", "pmd-rxq-affinity"]
         + bridgePort  // Bridge/BridgeKeys.swift: vlan, max-macs, port-security, static-macs
+        + securityGroupsPort  // SecurityGroups/SecurityGroupsKeys.swift: security-groups
         + qosPort  // QoS/QoSKeys.swift: qos
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
 }
@@ -44,8 +47,11 @@ struct ConfigDecoder {
         let ports = decodePorts(root.required("ports", hint: portsHint))
         let patches = decodePatches(root.optional("patches"))
         let vxlan = decodeVXLAN(root.optional("vxlan"))  // VXLAN/VXLANDecoding.swift
-        return SluiceConfig(
+        var config = SluiceConfig(
             eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches, vxlan: vxlan)
+        config.securityGroups = decodeSecurityGroups(root.optional("security-groups"))
+        config.conntrack = decodeConntrack(root.optional("conntrack"))
+        return config
     }
 
     // MARK: eal
@@ -285,6 +291,7 @@ struct ConfigDecoder {
         }
         // Each feature's keys, one line per feature (its decoder lives in the feature's folder).
         decodeBridgeKeys(of: section, into: &port)
+        decodeSecurityGroupsKeys(of: section, into: &port)
         decodeQoSKeys(of: section, into: &port)
         return port
     }

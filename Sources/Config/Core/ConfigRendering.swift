@@ -29,6 +29,8 @@ extension SluiceConfig {
             "l2": l2.document,
             "ports": .list(ports.map(\.document)),
             "patches": .list(patches.map(\.document)),
+            "security-groups": .list(securityGroups.map(\.document)),
+            "conntrack": conntrack.document,
             "vxlan": vxlan?.document,  // VXLAN/VXLANRendering.swift
         ])
     }
@@ -100,6 +102,7 @@ extension PortConfig {
                     "pmd-rxq-affinity": rxQueueAffinity.map { .list($0.map(ConfigDocument.int)) },
                 ])
                 + bridgeEntries  // Bridge/BridgeRendering.swift: vlan, max-macs, port-security, static-macs
+                + securityGroupsEntries  // SecurityGroups/SecurityGroupsRendering.swift: security-groups
                 + qosEntries  // QoS/QoSRendering.swift: qos
         )
     }

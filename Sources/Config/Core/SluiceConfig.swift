@@ -10,6 +10,10 @@ public struct SluiceConfig: Equatable, Sendable {
     public var l2: L2Config
     public var ports: [PortConfig]
     public var patches: [PatchPair]
+    /// Named groups of allow rules that ports list (SecurityGroups/SecurityGroupsConfig.swift).
+    public var securityGroups: [SecurityGroupConfig] = []
+    /// The connection tracker behind the security groups.
+    public var conntrack = ConntrackConfig()
     /// The VXLAN tunnel endpoint; nil when the host has none.
     public var vxlan: VXLANConfig?
 

@@ -27,6 +27,7 @@ struct Validator {
         validateL2()
         validatePorts(mask: mask, mbufDataSize: dataSize)
         validatePatches()
+        validateSecurityGroups()
         validateVXLAN()  // VXLAN/VXLANValidation.swift
         // Rules across sections and against the machine, each in its feature's folder.
         validateLcoresOnHost(mask: mask)
@@ -263,6 +264,7 @@ struct Validator {
 
             // Each feature's rules on its keys, one line per feature (in the feature's folder).
             validateBridgeKeys(of: port, at: path, patch: patchOfPort[index], staticMACs: &staticMACs)
+            validateSecurityGroupsKeys(of: port, at: path, patched: patchOfPort[index] != nil)
             validateQoSKeys(of: port, at: path)
         }
     }

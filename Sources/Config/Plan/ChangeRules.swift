@@ -65,6 +65,7 @@ struct ChangeRules: Sendable {
             ChangeRules.vhostUser,  // VhostUser/VhostUserChangeRules.swift
             ChangeRules.bridge,  // Bridge/BridgeChangeRules.swift: l2 and each port's bridge keys
             ChangeRules.patches,  // Patch/PatchChangeRules.swift
+            ChangeRules.securityGroups,  // SecurityGroups/SecurityGroupsChangeRules.swift
             ChangeRules.qos,  // QoS/QoSChangeRules.swift: each port's qos
             ChangeRules.vxlan,  // VXLAN/VXLANChangeRules.swift
         ].flatMap { $0 })

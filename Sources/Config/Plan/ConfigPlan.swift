@@ -25,6 +25,8 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         case updatePort = "update-port"
         case updateL2 = "update-l2"
         case updatePatches = "update-patches"
+        case updateSecurityGroups = "update-security-groups"
+        case updateConntrack = "update-conntrack"
         case updateVXLAN = "update-vxlan"
     }
 

@@ -5,7 +5,12 @@ extension ConfigPlan {
     /// The change that applies a section's runtime settings. A section without one can only change by a
     /// restart, whatever its rows say: the dataplane has no way to apply it. The port list and the patches
     /// have planners of their own (`portChanges`, `patchChange`).
-    static let sectionUpdates: [String: ConfigChange.Action] = ["l2": .updateL2, "vxlan": .updateVXLAN]
+    static let sectionUpdates: [String: ConfigChange.Action] = [
+        "l2": .updateL2,
+        "security-groups": .updateSecurityGroups,
+        "conntrack": .updateConntrack,
+        "vxlan": .updateVXLAN,
+    ]
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {
         let rules = ChangeRules.table
@@ -22,8 +27,9 @@ extension ConfigPlan {
             let (runtime, restart) = partition(differences) { action != nil && rules.kind(of: $0.path) != .restart }
             plan.needsRestart += restart.map(restartLine)
             if let action, !runtime.isEmpty {
-                let fields = runtime.map { String($0.path.dropFirst(key.count + 1)) }
-                // A section added or removed as a whole differs at its own path: no field inside it.
+                // Relative to the section: `mac-aging-seconds` in a mapping, `[0].name` in a list. A section
+                // added or removed as a whole differs at its own path: no field inside it.
+                let fields = runtime.map { String($0.path.dropFirst(key.count).drop { $0 == "." }) }
                 let parts = zip(fields, runtime).map {
                     ($0.isEmpty ? "" : "\($0) ")
                         + "\(ConfigNotation.describe($1.old)) → \(ConfigNotation.describe($1.new))"

@@ -40,6 +40,8 @@ public struct PortConfig: Equatable, Sendable {
     public var portSecurity: PortSecurityConfig?
     /// MAC table entries pointing at this port that never age and never move.
     public var staticMACs: [StaticMACConfig]
+    /// The security groups the port belongs to; nil: unfiltered (SecurityGroups/SecurityGroupsConfig.swift).
+    public var securityGroups: [String]? = nil
     /// Token-bucket limits in each direction (QoS/QoSConfig.swift); nil: unlimited.
     public var qos: QoSConfig?
 

@@ -55,6 +55,8 @@ public final class Dataplane {
     private(set) var generation: Generation!
     /// The MAC learning table all PMDs share.
     public private(set) var macTable: MACTable!
+    /// The connection table and rule hit counters of the security groups (SecurityGroups/Conntrack.swift).
+    var conntrack: ConntrackState!
     /// The punt and inject rings of every PMD and the handlers of punted packets (PuntDispatcher.swift):
     /// the control loop services it on every pass.
     public let punt: PuntDispatcher
@@ -115,6 +117,7 @@ public final class Dataplane {
                 }
             }
             buildMACTable()
+            conntrack = ConntrackState.make(config: config)
             generation = Generation(
                 config: config, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment)
             buildPMDs()
@@ -205,7 +208,7 @@ public final class Dataplane {
                 let pipeline = SwitchPipeline(
                     PipelineResources(
                         bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
-                        burstCapacity: Self.burstSize, punt: punt.paths[pmdIndex]))
+                        burstCapacity: Self.burstSize, connTable: conntrack.table.view, punt: punt.paths[pmdIndex]))
                 pmds.append(
                     PMDThread(
                         lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,
@@ -312,6 +315,7 @@ public final class Dataplane {
             slots[slot] = nil
         }
         macTable = nil  // its hugepage memory must go back before EAL releases the heap
+        conntrack = nil  // likewise
         punt.drain()  // packets still in the rings go back to the pool before it is freed
         pool.free()
         EAL.cleanup()

@@ -9,6 +9,7 @@ import Pipeline
 final class Generation {
     let config: SluiceConfig
     let bridge: BridgeTables
+    let securityGroups: SecurityGroupTables
     /// Port slot -> port, as of this generation.
     let slots: [Port?]
     /// Rx queue -> lcore per port name.
@@ -57,6 +58,7 @@ final class Generation {
             if port.admin == .up && slots[slot] != nil { enabled |= UInt64(1) << UInt64(slot) }
         }
         bridge = BridgeTables(ports: specs)
+        securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
         qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
 
         peers = .allocate(capacity: maxPorts)
@@ -101,7 +103,8 @@ final class Generation {
             (tables + pmdIndex).initialize(
                 to: ForwardingTables(
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
-                    rxQueueCount: queues.count, generationID: id, qos: qos.tables(pmdIndex: pmdIndex)))
+                    rxQueueCount: queues.count, generationID: id,
+                    securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex)))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -41,6 +41,8 @@ public struct ForwardingTables: @unchecked Sendable {
     /// Unique per generation, never reused (unlike addresses: a new generation's tables can land where a
     /// freed one's were, and a PMD that slept through a whole generation must still notice the change).
     public var generationID: UInt64
+    /// The security groups' compiled rules and this PMD's hit counters (SecurityGroups/).
+    public var securityGroups: SecurityGroupView
     /// QoS: the ports limited in each direction, their buckets and this PMD's QoS counters.
     public var qos: QoSTables
 
@@ -51,8 +53,9 @@ public struct ForwardingTables: @unchecked Sendable {
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
         enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
-        qos: QoSTables = .off
+        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off
     ) {
+        self.securityGroups = securityGroups
         self.generationID = generationID
         self.bridge = bridge
         self.peers = peers

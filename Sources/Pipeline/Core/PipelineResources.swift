@@ -16,14 +16,21 @@ public struct PipelineResources {
     public var tscHz: UInt64
     /// Packets per burst: the most any stage must hold for one port.
     public var burstCapacity: Int
+    /// The connection table shared by every PMD (SecurityGroups/).
+    public var connTable: ConnTableView
+    /// The security groups until a generation is bound.
+    public var securityGroups: SecurityGroupView
     /// This PMD's punt path (PuntPath.swift): a stage that hands packets to a control-thread handler keeps a
     /// copy. Nil in tests that run stages without a dataplane.
     public var punt: PuntPath?
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,
-        burstCapacity: Int, punt: PuntPath? = nil
+        burstCapacity: Int, connTable: ConnTableView = ConnTable.placeholder.view,
+        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, punt: PuntPath? = nil
     ) {
+        self.connTable = connTable
+        self.securityGroups = securityGroups
         self.punt = punt
         self.bridge = bridge
         self.peers = peers

@@ -1,15 +1,16 @@
 import DPDK
 
 /// Sluice's pipeline: patched ports go straight to transmit; bridged ports go through parse → port
-/// security → VLAN → L2 learning/forwarding → transmit. Stages are stored as concrete types and called in a
-/// fixed order, so the compiler sees (and inlines) the whole per-burst path. Whether a burst takes the
-/// bridge path is decided once per burst (a burst comes from one port).
+/// security → VLAN → L2 learning/forwarding → security groups → transmit. Stages are stored as concrete
+/// types and called in a fixed order, so the compiler sees (and inlines) the whole per-burst path. Whether
+/// a burst takes the bridge path is decided once per burst (a burst comes from one port).
 public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var patch: PatchStage
     public var parse: ParseStage
     public var portSecurity: PortSecurityStage
     public var vlan: VLANStage
     public var l2: L2Stage
+    public var securityGroups: SecurityGroupStage
     public var qos: QoSStage
     public var transmit: TransmitStage
     /// Which bursts are timed (stage cycles are sampled; see `StageTimingSampler`).
@@ -23,6 +24,9 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
+        securityGroups = SecurityGroupStage(
+            groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
+            tscHz: resources.tscHz)
         qos = QoSStage(capacity: resources.burstCapacity)
         transmit = TransmitStage(
             targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
@@ -39,6 +43,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
+            if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
         if burst.count > 0 && qos.isActive { t = qos.run(&burst, since: t, weight: w) }
         if burst.count > 0 { _ = transmit.run(&burst, since: t, weight: w) }
@@ -51,6 +56,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity.bind(tables)
         vlan.bind(tables)
         l2.bind(tables)
+        securityGroups.bind(tables)
         qos.bind(tables)
         transmit.bind(tables)
     }
@@ -75,6 +81,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(PortSecurityStage.self)
             run.step(VLANStage.self)
             run.step(L2Stage.self)
+            run.step(SecurityGroupStage.self)
         }
         // As in `process`: the policer runs only while some port is limited to-vm.
         if context.qosToVMMask != 0 { run.step(QoSStage.self) }
@@ -85,7 +92,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor,
-            qos.descriptor, transmit.descriptor,
+            securityGroups.descriptor, qos.descriptor, transmit.descriptor,
         ]
     }
 }

@@ -105,7 +105,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                     queued &+= 1
                 }
             } else if meta.egress == PacketMeta.flood {
-                var ports = bridge.vlanMembers[Int(meta.vlan)] & enabledMask & ~ingressBit
+                var ports = bridge.vlanMembers[Int(meta.vlan)] & enabledMask & ~ingressBit & ~meta.floodExclude
                 if ports == 0 {
                     counters.drop(.floodNoPorts)
                     burst.drop(i)

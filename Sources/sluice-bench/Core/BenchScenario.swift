@@ -22,6 +22,7 @@ struct BenchScenario: Sendable {
     static let all: [BenchScenario] =
         patchScenarios
         + bridgeScenarios
+        + securityGroupsScenarios
         + qosScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }

@@ -24,6 +24,7 @@ struct Sluicectl: ParsableCommand {
             Version.self, Health.self,
             Ports.self, Port.self, Vhost.self, Queues.self,
             VLANs.self, MACs.self, FlushMACs.self,
+            SecurityGroups.self, Conntrack.self,
             QoS.self,
             PMDs.self, Stages.self, Stats.self,
             Trace.self,

@@ -27,7 +27,9 @@ import Testing
     /// Every key in the schema, for the checks that the reference config and the documentation show them all.
     static let allKeys =
         ConfigKeys.root + ConfigKeys.eal + ConfigKeys.mempool + ConfigKeys.control + ConfigKeys.l2 + ConfigKeys.port
-        + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC + ConfigKeys.qos + ConfigKeys.qosDirection
+        + ConfigKeys.vlan + ConfigKeys.portSecurity + ConfigKeys.staticMAC
+        + ConfigKeys.securityGroup + ConfigKeys.securityGroupRule + ConfigKeys.conntrack + ConfigKeys.conntrackTimeouts
+        + ConfigKeys.qos + ConfigKeys.qosDirection
         + ConfigKeys.qosBandwidth + ConfigKeys.qosPackets
         + ConfigKeys.vxlan + ConfigKeys.vxlanVNI + ConfigKeys.vxlanRemoteMAC
 

@@ -46,8 +46,9 @@ import Testing
             } else if path.hasPrefix("patches") {
                 #expect(plan.changes.contains { $0.action == .updatePatches }, "\(path): \(plan.changes)")
             } else {
-                let section = String(path.prefix { $0 != "." })
-                let relative = String(path.dropFirst(section.count + 1))
+                // A section is a mapping (`l2.mac-aging-seconds`) or a list (`security-groups[0].name`).
+                let section = String(path.prefix { $0 != "." && $0 != "[" })
+                let relative = String(path.dropFirst(section.count).drop { $0 == "." })
                 let change = plan.changes.first { $0.target == section }
                 #expect(change?.fields.contains { covers($0, relative) } == true, "\(path): \(plan.changes)")
             }
@@ -108,7 +109,10 @@ import Testing
             "l2.mac-table-size restart byKey", "ports[].vlan inPlace asWhole", "ports[].max-macs inPlace byKey",
             "ports[].port-security inPlace byKey", "ports[].port-security.ips inPlace asSet",
             "ports[].static-macs inPlace asSet",
-            "patches inPlace byKey", "ports[].qos inPlace byKey",
+            "patches inPlace byKey",
+            "security-groups inPlace byKey", "conntrack.max-connections restart byKey",
+            "conntrack.max-connections-per-port inPlace byKey", "conntrack.timeouts inPlace byKey",
+            "ports[].security-groups inPlace byKey", "ports[].qos inPlace byKey",
             "vxlan inPlace byKey", "vxlan.vnis inPlace asSet", "vxlan.remote-macs inPlace asSet",
         ]
         #expect(Self.table.rows.map { "\($0.path) \($0.kind) \($0.comparison)" } == expected)

@@ -80,6 +80,23 @@ import Testing
                     admin: "up"
                     static-macs: []
                 patches: []
+                security-groups: []
+                conntrack:
+                  max-connections: 262144
+                  max-connections-per-port: 65536
+                  timeouts:
+                    syn-sent: 120
+                    syn-recv: 60
+                    established: 432000
+                    fin-wait: 120
+                    close-wait: 60
+                    last-ack: 30
+                    time-wait: 120
+                    close: 10
+                    udp: 30
+                    udp-stream: 120
+                    icmp: 30
+                    generic: 600
 
                 """)
         #expect(
@@ -89,7 +106,10 @@ import Testing
                 "control":{"socket":"/run/sluice/sluice.sock","socket-mode":"0660","pmd-stall-timeout-seconds":5},\
                 "l2":{"mac-aging-seconds":300,"max-macs-per-port":4096,"mac-table-size":262144},\
                 "ports":[{"name":"tap0","devargs":"net_tap0","rx-queues":1,"rx-descriptors":1024,"tx-descriptors":1024,\
-                "mtu":1500,"admin":"up","static-macs":[]}],"patches":[]}
+                "mtu":1500,"admin":"up","static-macs":[]}],"patches":[],"security-groups":[],\
+                "conntrack":{"max-connections":262144,"max-connections-per-port":65536,"timeouts":{"syn-sent":120,\
+                "syn-recv":60,"established":432000,"fin-wait":120,"close-wait":60,"last-ack":30,"time-wait":120,\
+                "close":10,"udp":30,"udp-stream":120,"icmp":30,"generic":600}}}
                 """)
     }
 

@@ -41,6 +41,10 @@ import Testing
         Names(
             stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
+        Names(
+            stage: "security-groups",
+            drops: ["sg-no-rule", "ct-invalid", "ct-table-full", "ct-port-limit", "sg-fragment"],
+            events: ["ct-new", "ct-tracked", "ct-related", "sg-exempt", "ct-reopened"]),
         Names(stage: "qos", drops: ["qos-to-vm"], events: []),
         Names(
             stage: "vxlan-encap",
@@ -63,7 +67,7 @@ import Testing
         let stages = [
             Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
             Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(L2Stage.self),
-            Self.names(QoSStage.self), Self.names(VXLANEncapStage.self),
+            Self.names(SecurityGroupStage.self), Self.names(QoSStage.self), Self.names(VXLANEncapStage.self),
             Self.names(TransmitStage.self),
         ]
         #expect(stages.count == Self.pinned.count)
@@ -112,6 +116,7 @@ import Testing
         check(VLANStage.self)
         check(L2Stage.self)
         check(VXLANEncapStage.self)
+        check(SecurityGroupStage.self)
         check(TransmitStage.self)
     }
 

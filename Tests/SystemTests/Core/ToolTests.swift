@@ -72,7 +72,7 @@ extension SystemTests {
             #expect(report.results[0].stages.isEmpty)
             #expect(
                 report.results[1].stages.map(\.name) == [
-                    "patch", "parse", "port-security", "vlan", "l2", "qos", "transmit",
+                    "patch", "parse", "port-security", "vlan", "l2", "security-groups", "qos", "transmit",
                 ])
             // Neither patch (no patches) nor qos (no port limited to-vm: the stage is not called) sees packets.
             #expect(

@@ -1,0 +1,277 @@
+import Synchronization
+
+/// A connection's identity: zone (the bridge VLAN), protocol, family and the two endpoints in canonical
+/// order (the lower address/port first), so both directions of a connection find the same entry.
+@frozen
+public struct ConnKey: Sendable, Equatable {
+    /// zone << 48 | protocol << 40 | family (4 or 6) << 32 | portA << 16 | portB.
+    public var meta: UInt64
+    public var aHigh: UInt64
+    public var aLow: UInt64
+    public var bHigh: UInt64
+    public var bLow: UInt64
+
+    @inlinable
+    public init(meta: UInt64, aHigh: UInt64, aLow: UInt64, bHigh: UInt64, bLow: UInt64) {
+        self.meta = meta
+        self.aHigh = aHigh
+        self.aLow = aLow
+        self.bHigh = bHigh
+        self.bLow = bLow
+    }
+
+    /// The key of a packet from (sHigh, sLow):sPort to (dHigh, dLow):dPort, and whether the packet's source is
+    /// the key's B endpoint. IPv4 addresses are in the low words, high words 0.
+    @inlinable
+    public static func of(
+        zone: UInt16, proto: UInt8, ipv6: Bool, sHigh: UInt64, sLow: UInt64, sPort: UInt16, dHigh: UInt64,
+        dLow: UInt64, dPort: UInt16
+    ) -> (key: ConnKey, sourceIsB: Bool) {
+        let sourceIsB =
+            sHigh > dHigh || (sHigh == dHigh && (sLow > dLow || (sLow == dLow && sPort > dPort)))
+        let family: UInt64 = ipv6 ? 6 : 4
+        let head = UInt64(zone) << 48 | UInt64(proto) << 40 | family << 32
+        if sourceIsB {
+            return (
+                ConnKey(
+                    meta: head | UInt64(dPort) << 16 | UInt64(sPort), aHigh: dHigh, aLow: dLow, bHigh: sHigh,
+                    bLow: sLow), true
+            )
+        }
+        return (
+            ConnKey(
+                meta: head | UInt64(sPort) << 16 | UInt64(dPort), aHigh: sHigh, aLow: sLow, bHigh: dHigh,
+                bLow: dLow), false
+        )
+    }
+
+    @inlinable public var zone: UInt16 { UInt16(truncatingIfNeeded: meta >> 48) }
+    @inlinable public var proto: UInt8 { UInt8(truncatingIfNeeded: meta >> 40) }
+    @inlinable public var isIPv6: Bool { (meta >> 32) & 0xFF == 6 }
+    @inlinable public var portA: UInt16 { UInt16(truncatingIfNeeded: meta >> 16) }
+    @inlinable public var portB: UInt16 { UInt16(truncatingIfNeeded: meta) }
+
+    @inlinable
+    func hash(seed: UInt64) -> UInt64 {
+        @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+            let x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
+            return x ^ (x >> 29)
+        }
+        var h = mix(seed, meta)
+        h = mix(h, aHigh)
+        h = mix(h, aLow)
+        h = mix(h, bHigh)
+        h = mix(h, bLow)
+        return h ^ (h >> 32)
+    }
+}
+
+/// The fast path's handle on the connection table (`ConnTable` owns the memory): plain pointers, copied into
+/// each PMD's stage. Lookups are wait-free (loads only); an insert claims a free slot with one
+/// compare-and-swap, so PMDs never wait for each other. See docs/security-groups.md.
+///
+/// Layout: a signature word per slot (0 free, 1 claimed, 2 dead, or the key's hash with the top bit set
+/// when live), grouped in buckets of 8 (one cache line); a key can live in either of two buckets. Each slot
+/// has an entry of `entryWords` words (two cache lines).
+@frozen
+public struct ConnTableView: @unchecked Sendable {
+    // @unchecked: shared memory reached through pointers, accessed only with atomics.
+    @usableFromInline let signatures: UnsafeMutablePointer<Atomic<UInt64>>
+    @usableFromInline let entries: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Per port slot: connections it owns (see `Entry.owner`).
+    @usableFromInline let portCounts: UnsafeMutablePointer<Atomic<UInt64>>
+    @usableFromInline let bucketMask: Int
+    @usableFromInline let seed: UInt64
+
+    public static let entryWords = 16
+    public static let bucketSlots = 8
+    public static let free: UInt64 = 0
+    public static let claimed: UInt64 = 1
+    public static let dead: UInt64 = 2
+    @inlinable static var liveBit: UInt64 { 1 << 63 }
+
+    /// Entry words.
+    public enum Word {
+        public static let key = 0  // ... 4: ConnKey
+        /// bit 0: the initiator is the key's B endpoint; bits 8-15: initiator port; 16-23: responder port
+        /// (0xFF: not known, e.g. flooded); 24-31: owner port (whose limit it counts against); 32-39: state.
+        public static let info = 5
+        public static let lastSeen = 6
+        public static let packetsOriginal = 7
+        public static let packetsReply = 8
+        /// TCP sides: end << 32 | maxEnd, then maxWindow | scale << 32 | seen << 40; original then reply.
+        public static let tcpOriginal = 9
+        public static let tcpReply = 11
+        public static let created = 13
+    }
+
+    @inlinable
+    init(
+        signatures: UnsafeMutablePointer<Atomic<UInt64>>, entries: UnsafeMutablePointer<Atomic<UInt64>>,
+        portCounts: UnsafeMutablePointer<Atomic<UInt64>>, bucketMask: Int, seed: UInt64
+    ) {
+        self.signatures = signatures
+        self.entries = entries
+        self.portCounts = portCounts
+        self.bucketMask = bucketMask
+        self.seed = seed
+    }
+
+    @inlinable @inline(__always)
+    func word(_ slot: Int, _ index: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        entries + (slot &* Self.entryWords &+ index)
+    }
+
+    @inlinable @inline(__always)
+    func load(_ slot: Int, _ index: Int) -> UInt64 { word(slot, index).pointee.load(ordering: .relaxed) }
+
+    @inlinable @inline(__always)
+    func store(_ slot: Int, _ index: Int, _ value: UInt64) {
+        word(slot, index).pointee.store(value, ordering: .relaxed)
+    }
+
+    @inlinable @inline(__always)
+    func buckets(_ hash: UInt64) -> (Int, Int) {
+        let first = Int(truncatingIfNeeded: hash) & bucketMask
+        var second = Int(truncatingIfNeeded: hash >> 24) & bucketMask
+        if second == first { second = (first &+ 1) & bucketMask }
+        return (first, second)
+    }
+
+    @inlinable @inline(__always)
+    func matches(_ slot: Int, _ key: ConnKey) -> Bool {
+        load(slot, 0) == key.meta && load(slot, 1) == key.aHigh && load(slot, 2) == key.aLow
+            && load(slot, 3) == key.bHigh && load(slot, 4) == key.bLow
+    }
+
+    /// The slot holding `key`, or -1.
+    @inlinable
+    public func lookup(_ key: ConnKey) -> Int {
+        let hash = key.hash(seed: seed)
+        let signature = hash | Self.liveBit
+        let (first, second) = buckets(hash)
+        for b in 0..<2 {
+            let bucket = b == 0 ? first : second
+            let base = bucket &* Self.bucketSlots
+            for j in 0..<Self.bucketSlots {
+                let slot = base &+ j
+                if signatures[slot].load(ordering: .acquiring) == signature && matches(slot, key) { return slot }
+            }
+        }
+        return -1
+    }
+
+    /// Why an insert failed.
+    public enum InsertFailure: Error { case tableFull, portLimit }
+
+    /// Inserts a new connection; returns its slot. `owner` is the port whose limit it counts against.
+    /// Out of line on purpose: its compare-and-swap and the owner's count increment are the fast path's
+    /// only locked instructions besides the MAC table's (once per new connection; `tools/check-fastpath`
+    /// allows them here and nowhere else).
+    @inline(never)
+    public func insert(
+        _ key: ConnKey, info: UInt64, owner: Int, limit: UInt64, now: UInt64
+    ) -> Result<Int, InsertFailure> {
+        let counter = portCounts + owner
+        if counter.pointee.load(ordering: .relaxed) >= limit { return .failure(.portLimit) }
+        let hash = key.hash(seed: seed)
+        var (first, second) = buckets(hash)
+        // The emptier bucket first, so that both fill evenly (two choices keep overflows rare up to high load).
+        var freeFirst = 0
+        var freeSecond = 0
+        for j in 0..<Self.bucketSlots {
+            if signatures[first &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free { freeFirst &+= 1 }
+            if signatures[second &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free { freeSecond &+= 1 }
+        }
+        if freeSecond > freeFirst { swap(&first, &second) }
+        for b in 0..<2 {
+            let bucket = b == 0 ? first : second
+            let base = bucket &* Self.bucketSlots
+            for j in 0..<Self.bucketSlots {
+                let slot = base &+ j
+                guard signatures[slot].load(ordering: .relaxed) == Self.free else { continue }
+                guard
+                    signatures[slot].compareExchange(
+                        expected: Self.free, desired: Self.claimed, ordering: .acquiring
+                    ).exchanged
+                else { continue }
+                store(slot, 0, key.meta)
+                store(slot, 1, key.aHigh)
+                store(slot, 2, key.aLow)
+                store(slot, 3, key.bHigh)
+                store(slot, 4, key.bLow)
+                store(slot, Word.info, info | UInt64(owner & 0xFF) << 24)
+                store(slot, Word.lastSeen, now)
+                store(slot, Word.packetsOriginal, 0)
+                store(slot, Word.packetsReply, 0)
+                for w in Word.tcpOriginal..<Word.created { store(slot, w, 0) }
+                store(slot, Word.created, now)
+                counter.pointee.wrappingAdd(1, ordering: .relaxed)
+                signatures[slot].store(hash | Self.liveBit, ordering: .releasing)
+                return .success(slot)
+            }
+        }
+        return .failure(.tableFull)
+    }
+
+    // MARK: Entry fields
+
+    @inlinable public func info(_ slot: Int) -> UInt64 { load(slot, Word.info) }
+
+    /// Replaces the state byte (bits 32-39 of `info`) if the entry still holds `old`; false when another PMD
+    /// changed it first.
+    /// Out of line for the same reason as `insert`: one compare-and-swap per state change (handshake, close).
+    @inline(never)
+    public func exchangeInfo(_ slot: Int, _ old: UInt64, _ new: UInt64) -> Bool {
+        old == new
+            || word(slot, Word.info).pointee.compareExchange(
+                expected: old, desired: new, ordering: .relaxed
+            ).exchanged
+    }
+
+    /// Records a packet: last-seen time (written only when it moved by more than 1/64 s, so that both
+    /// directions' PMDs do not keep writing the line) and the direction's packet count (not atomic across
+    /// PMDs: a count may lose increments when both directions arrive at once).
+    @inlinable
+    public func touch(_ slot: Int, now: UInt64, reply: Bool, tickCycles: UInt64) {
+        if now &- load(slot, Word.lastSeen) > tickCycles { store(slot, Word.lastSeen, now) }
+        let w = reply ? Word.packetsReply : Word.packetsOriginal
+        store(slot, w, load(slot, w) &+ 1)
+    }
+
+    @inlinable
+    public func tcpSide(_ slot: Int, reply: Bool) -> TCPSide {
+        let base = reply ? Word.tcpReply : Word.tcpOriginal
+        let a = load(slot, base)
+        let b = load(slot, base + 1)
+        return TCPSide(
+            end: UInt32(truncatingIfNeeded: a >> 32), maxEnd: UInt32(truncatingIfNeeded: a),
+            maxWindow: UInt32(truncatingIfNeeded: b), scale: UInt8(truncatingIfNeeded: b >> 32),
+            seen: (b >> 40) & 1 != 0)
+    }
+
+    @inlinable
+    public func setTCPSide(_ slot: Int, reply: Bool, _ side: TCPSide) {
+        let base = reply ? Word.tcpReply : Word.tcpOriginal
+        store(slot, base, UInt64(side.end) << 32 | UInt64(side.maxEnd))
+        store(slot, base + 1, UInt64(side.maxWindow) | UInt64(side.scale) << 32 | (side.seen ? 1 << 40 : 0))
+    }
+
+    // MARK: info fields
+
+    @inlinable public static func state(of info: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: info >> 32) }
+    @inlinable public static func withState(_ info: UInt64, _ state: UInt8) -> UInt64 {
+        info & ~(UInt64(0xFF) << 32) | UInt64(state) << 32
+    }
+    @inlinable public static func initiatorIsB(_ info: UInt64) -> Bool { info & 1 != 0 }
+    @inlinable public static func initiator(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 8) & 0xFF) }
+    @inlinable public static func responder(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 16) & 0xFF) }
+    @inlinable public static func owner(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 24) & 0xFF) }
+    @inlinable
+    public static func makeInfo(initiatorIsB: Bool, initiator: Int, responder: Int, state: UInt8) -> UInt64 {
+        (initiatorIsB ? 1 : 0) | UInt64(initiator & 0xFF) << 8 | UInt64(responder & 0xFF) << 16
+            | UInt64(state) << 32
+    }
+    /// `responder` for a connection whose responder port is not known.
+    public static let unknownPort = 0xFF
+}

@@ -1,0 +1,466 @@
+import DPDK
+import Packet
+
+/// Stateful security groups (docs/security-groups.md): on a burst that comes from a filtered port or goes to
+/// one, every IP packet must belong to a tracked connection (replies of allowed connections pass whatever
+/// the rules say) or open one that the sender's egress rules and the receivers' ingress rules allow.
+/// Runs after `l2`, when each packet's output port is known; for a flood it removes the filtered ports whose
+/// rules refuse the packet (`PacketMeta.floodExclude`). ARP, DHCP, IPv6 neighbour discovery and the metadata
+/// address pass. Bursts that touch no filtered port pass with one check.
+public struct SecurityGroupStage: PipelineStage, ~Copyable {
+    public static let name = "security-groups"
+    public enum Drop: Int, StageReason {
+        case noRule, invalid, tableFull, portLimit, fragment
+
+        public var name: String {
+            switch self {
+            case .noRule: "sg-no-rule"
+            case .invalid: "ct-invalid"
+            case .tableFull: "ct-table-full"
+            case .portLimit: "ct-port-limit"
+            case .fragment: "sg-fragment"
+            }
+        }
+    }
+
+    public enum Event: Int, StageReason {
+        case new, tracked, related, exempt, reopened
+
+        public var name: String {
+            switch self {
+            case .new: "ct-new"
+            case .tracked: "ct-tracked"
+            case .related: "ct-related"
+            case .exempt: "sg-exempt"
+            case .reopened: "ct-reopened"
+            }
+        }
+    }
+
+    public let counters: Counters
+    @usableFromInline var groups: SecurityGroupView
+    @usableFromInline var vlanMembers: UnsafeMutablePointer<UInt64>
+    @usableFromInline let table: ConnTableView
+    /// Last-seen times are written at most this often per connection (1/64 s).
+    @usableFromInline let tickCycles: UInt64
+
+    public init(groups: SecurityGroupView, bridge: BridgeView, table: ConnTableView, tscHz: UInt64) {
+        self.groups = groups
+        vlanMembers = bridge.vlanMembers
+        self.table = table
+        tickCycles = max(tscHz / 64, 1)
+        counters = Self.allocateCounters()
+    }
+
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        groups = tables.securityGroups
+        vlanMembers = tables.bridge.vlanMembers
+    }
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        let filtered = groups.filteredMask
+        if _fastPath(filtered == 0) { return }
+        let ingress = Int(burst.ingress)
+        let ingressBit = UInt64(1) &<< UInt64(ingress)
+        let inFiltered = filtered & ingressBit != 0
+        let now = readTSC()
+        var kept = 0
+        for i in 0..<burst.count {
+            let meta = burst.meta[i]
+            var outMask: UInt64 = 0
+            if meta.egress < 64 {
+                outMask = filtered & (UInt64(1) &<< UInt64(meta.egress))
+            } else if meta.egress == PacketMeta.flood {
+                outMask = filtered & vlanMembers[Int(meta.vlan)] & ~ingressBit
+            }
+            if !inFiltered && outMask == 0 {
+                burst.keep(i, at: &kept)
+                continue
+            }
+            let verdict = check(
+                UnsafeRawPointer(burst.packets[i].data), meta, ingress: ingress, inFiltered: inFiltered,
+                outMask: outMask, now: now)
+            if verdict.drop >= 0 {
+                counters.drop(Drop(rawValue: verdict.drop)!)
+                burst.drop(i)
+            } else {
+                if verdict.exclude != 0 { burst.meta[i].floodExclude |= verdict.exclude }
+                burst.keep(i, at: &kept)
+            }
+        }
+        burst.endCompaction(keeping: kept)
+    }
+
+    /// A packet's fields as the stage needs them.
+    @usableFromInline
+    struct Flow {
+        @usableFromInline var ipv6: Bool
+        @usableFromInline var proto: UInt8
+        @usableFromInline var sHigh: UInt64
+        @usableFromInline var sLow: UInt64
+        @usableFromInline var dHigh: UInt64
+        @usableFromInline var dLow: UInt64
+        @usableFromInline var sPort: UInt16
+        @usableFromInline var dPort: UInt16
+        @usableFromInline var icmpType: Int16
+        @usableFromInline var icmpCode: Int16
+
+        @inlinable
+        init(
+            ipv6: Bool, proto: UInt8, sHigh: UInt64, sLow: UInt64, dHigh: UInt64, dLow: UInt64, sPort: UInt16,
+            dPort: UInt16, icmpType: Int16, icmpCode: Int16
+        ) {
+            self.ipv6 = ipv6
+            self.proto = proto
+            self.sHigh = sHigh
+            self.sLow = sLow
+            self.dHigh = dHigh
+            self.dLow = dLow
+            self.sPort = sPort
+            self.dPort = dPort
+            self.icmpType = icmpType
+            self.icmpCode = icmpCode
+        }
+    }
+
+    /// `drop`: a `Drop` raw value or -1; `exclude`: filtered output ports that must not receive the packet.
+    @usableFromInline
+    struct Verdict {
+        @usableFromInline var drop: Int
+        @usableFromInline var exclude: UInt64
+
+        @inlinable init(drop: Int = -1, exclude: UInt64 = 0) {
+            self.drop = drop
+            self.exclude = exclude
+        }
+        @inlinable static func dropping(_ reason: Drop) -> Verdict { Verdict(drop: reason.rawValue) }
+    }
+
+    @inlinable
+    func check(
+        _ data: UnsafeRawPointer, _ meta: PacketMeta, ingress: Int, inFiltered: Bool, outMask: UInt64, now: UInt64
+    ) -> Verdict {
+        let h = meta.headers
+        let ipv6 = h.flags.contains(.ipv6)
+        guard ipv6 || h.flags.contains(.ipv4) else { return Verdict() }  // ARP and non-IP: port security's
+        let l3 = data + Int(h.l3Offset)
+        let proto = h.l4Protocol
+        var flow: Flow
+        if ipv6 {
+            let ip = IPv6Header(l3)
+            let s = ip.source
+            let d = ip.destination
+            flow = Flow(
+                ipv6: true, proto: proto, sHigh: s.high, sLow: s.low, dHigh: d.high, dLow: d.low, sPort: 0,
+                dPort: 0, icmpType: -1, icmpCode: -1)
+        } else {
+            let ip = IPv4Header(l3)
+            flow = Flow(
+                ipv6: false, proto: proto, sHigh: 0, sLow: UInt64(ip.source.rawValue), dHigh: 0,
+                dLow: UInt64(ip.destination.rawValue), sPort: 0, dPort: 0, icmpType: -1, icmpCode: -1)
+        }
+        let l4Offset = Int(h.l4Offset)
+        if l4Offset == 0 {
+            if h.flags.contains(.ipFragment) { return .dropping(.fragment) }
+        } else {
+            let l4 = data + l4Offset
+            if proto == 6 || proto == 17 {
+                flow.sPort = SGWire.u16(l4, 0)
+                flow.dPort = SGWire.u16(l4, 2)
+                if proto == 17 && Self.isExemptUDP(flow) {
+                    counters.event(.exempt)
+                    return Verdict()
+                }
+            } else if proto == 1 || proto == 58 {
+                flow.icmpType = Int16(SGWire.u8(l4, 0))
+                flow.icmpCode = Int16(SGWire.u8(l4, 1))
+                if proto == 58 && Self.isExemptICMPv6(flow.icmpType) {
+                    counters.event(.exempt)
+                    return Verdict()
+                }
+                if Self.isICMPError(flow) {
+                    return related(data, l4: l4Offset, end: Int(h.l3End), ipv6: ipv6, zone: meta.vlan)
+                }
+                if Self.isEcho(flow) {
+                    let id = SGWire.u16(l4, 4)
+                    flow.sPort = id
+                    flow.dPort = id
+                }
+            }
+        }
+        if !ipv6 && (flow.dLow == Self.metadataAddress || flow.sLow == Self.metadataAddress) {
+            counters.event(.exempt)
+            return Verdict()
+        }
+
+        let (key, sourceIsB) = ConnKey.of(
+            zone: meta.vlan, proto: proto, ipv6: ipv6, sHigh: flow.sHigh, sLow: flow.sLow, sPort: flow.sPort,
+            dHigh: flow.dHigh, dLow: flow.dLow, dPort: flow.dPort)
+        let slot = table.lookup(key)
+        if slot >= 0 {
+            return established(slot, data, h, sourceIsB: sourceIsB, flow: flow, now: now)
+        }
+        return open(
+            key, sourceIsB: sourceIsB, data, h, flow: flow, ingress: ingress, inFiltered: inFiltered, outMask: outMask,
+            egress: meta.egress, now: now)
+    }
+
+    // MARK: Tracked connections
+
+    @inlinable
+    func established(
+        _ slot: Int, _ data: UnsafeRawPointer, _ h: PacketHeaders, sourceIsB: Bool, flow: Flow, now: UInt64
+    ) -> Verdict {
+        let info = table.info(slot)
+        let reply = sourceIsB != ConnTableView.initiatorIsB(info)
+        let state = ConnTableView.state(of: info)
+        if flow.proto == 6 {
+            let segment = Self.segment(data, h)
+            var tracker = TCPTracker(
+                state: TCPState(rawValue: state) ?? .none, original: table.tcpSide(slot, reply: false),
+                reply: table.tcpSide(slot, reply: true))
+            switch tracker.track(segment, isReply: reply) {
+            case .invalid:
+                return .dropping(.invalid)
+            case .reopen:
+                // A new connection on the tuple of one that closed: the same entry starts over from this SYN.
+                let fresh = TCPTracker.opening(segment)
+                table.setTCPSide(slot, reply: false, fresh.original)
+                table.setTCPSide(slot, reply: true, fresh.reply)
+                let flipped = sourceIsB ? info | 1 : info & ~UInt64(1)
+                _ = table.exchangeInfo(slot, info, ConnTableView.withState(flipped, fresh.state.rawValue))
+                counters.event(.reopened)
+            case .accept:
+                table.setTCPSide(slot, reply: false, tracker.original)
+                table.setTCPSide(slot, reply: true, tracker.reply)
+                if tracker.state.rawValue != state {
+                    _ = table.exchangeInfo(slot, info, ConnTableView.withState(info, tracker.state.rawValue))
+                }
+            }
+        } else {
+            var next = state
+            if reply && state == ConnTable.PseudoState.new {
+                next = ConnTable.PseudoState.replied
+            } else if !reply && state == ConnTable.PseudoState.replied && flow.proto == 17 {
+                next = ConnTable.PseudoState.stream
+            }
+            if next != state { _ = table.exchangeInfo(slot, info, ConnTableView.withState(info, next)) }
+        }
+        table.touch(slot, now: now, reply: reply, tickCycles: tickCycles)
+        counters.event(.tracked)
+        return Verdict()
+    }
+
+    // MARK: New connections
+
+    @inlinable
+    func open(
+        _ key: ConnKey, sourceIsB: Bool, _ data: UnsafeRawPointer, _ h: PacketHeaders, flow: Flow, ingress: Int,
+        inFiltered: Bool, outMask: UInt64, egress: UInt16, now: UInt64
+    ) -> Verdict {
+        var state = ConnTable.PseudoState.new
+        var segment = TCPSegment(flags: 0, seq: 0)
+        if flow.proto == 6 {
+            segment = Self.segment(data, h)
+            guard TCPTracker.opens(segment.flags) else { return .dropping(.invalid) }
+            state = TCPState.synSent.rawValue
+        } else if Self.isEchoReply(flow) {
+            return .dropping(.invalid)
+        }
+        let family: UInt8 = flow.ipv6 ? 6 : 4
+        // The sender's egress rules.
+        var egressRule = -1
+        if inFiltered {
+            let row = groups.portRows[ingress]
+            egressRule = groups.match(
+                start: row.egressStart, count: row.egressCount, family: family, proto: flow.proto,
+                remoteHigh: flow.dHigh, remoteLow: flow.dLow, port: flow.dPort, icmpType: flow.icmpType,
+                icmpCode: flow.icmpCode)
+            if egressRule < 0 { return .dropping(.noRule) }
+        }
+        // Each filtered receiver's ingress rules.
+        var exclude: UInt64 = 0
+        var remaining = outMask
+        var owner = inFiltered ? ingress : -1
+        var ingressRule = -1
+        while remaining != 0 {
+            let port = remaining.trailingZeroBitCount
+            remaining &= remaining &- 1
+            let row = groups.portRows[port]
+            let rule = groups.match(
+                start: row.ingressStart, count: row.ingressCount, family: family, proto: flow.proto,
+                remoteHigh: flow.sHigh, remoteLow: flow.sLow, port: flow.dPort, icmpType: flow.icmpType,
+                icmpCode: flow.icmpCode)
+            if rule < 0 {
+                exclude |= UInt64(1) &<< UInt64(port)
+            } else {
+                if ingressRule >= 0 { groups.hits[Int(groups.rules[ingressRule].counter)] &+= 1 }  // floods only
+                ingressRule = rule
+                if owner < 0 { owner = port }
+            }
+        }
+        if egress < 64 && exclude != 0 { return .dropping(.noRule) }  // the one receiver refuses it
+        if owner < 0 {
+            // An unfiltered sender's flood that every filtered receiver refuses: the unfiltered ones get it,
+            // and there is nothing to track.
+            return Verdict(exclude: exclude)
+        }
+        var info = ConnTableView.makeInfo(
+            initiatorIsB: sourceIsB, initiator: ingress,
+            responder: egress < 64 ? Int(egress) : ConnTableView.unknownPort, state: state)
+        if flow.proto == 1 || flow.proto == 58 {
+            info |=
+                UInt64(UInt8(truncatingIfNeeded: flow.icmpType)) << 40
+                | UInt64(UInt8(truncatingIfNeeded: flow.icmpCode)) << 48
+        }
+        switch table.insert(key, info: info, owner: owner, limit: groups.perPortLimit, now: now) {
+        case .success(let slot):
+            if egressRule >= 0 { groups.hits[Int(groups.rules[egressRule].counter)] &+= 1 }
+            if ingressRule >= 0 { groups.hits[Int(groups.rules[ingressRule].counter)] &+= 1 }
+            if flow.proto == 6 {
+                let tracker = TCPTracker.opening(segment)
+                table.setTCPSide(slot, reply: false, tracker.original)
+            }
+            table.touch(slot, now: now, reply: false, tickCycles: 0)
+            counters.event(.new)
+            return Verdict(exclude: exclude)
+        case .failure(.portLimit):
+            return .dropping(.portLimit)
+        case .failure(.tableFull):
+            return .dropping(.tableFull)
+        }
+    }
+
+    // MARK: ICMP errors
+
+    /// An ICMP error passes if it quotes a tracked connection (netfilter's RELATED).
+    @inlinable
+    func related(_ data: UnsafeRawPointer, l4: Int, end: Int, ipv6: Bool, zone: UInt16) -> Verdict {
+        let inner = l4 &+ 8
+        var proto: UInt8
+        var sHigh: UInt64 = 0
+        var sLow: UInt64
+        var dHigh: UInt64 = 0
+        var dLow: UInt64
+        var innerL4: Int
+        if ipv6 {
+            guard inner &+ 48 <= end else { return .dropping(.invalid) }
+            let ip = IPv6Header(data + inner)
+            proto = ip.nextHeader
+            sHigh = ip.source.high
+            sLow = ip.source.low
+            dHigh = ip.destination.high
+            dLow = ip.destination.low
+            innerL4 = inner &+ 40
+        } else {
+            guard inner &+ 28 <= end else { return .dropping(.invalid) }
+            let ip = IPv4Header(data + inner)
+            let headerLength = ip.headerLength
+            guard headerLength >= 20, inner &+ headerLength &+ 8 <= end else { return .dropping(.invalid) }
+            proto = ip.protocolNumber
+            sLow = UInt64(ip.source.rawValue)
+            dLow = UInt64(ip.destination.rawValue)
+            innerL4 = inner &+ headerLength
+        }
+        var sPort: UInt16 = 0
+        var dPort: UInt16 = 0
+        if proto == 6 || proto == 17 {
+            sPort = SGWire.u16(data + innerL4, 0)
+            dPort = SGWire.u16(data + innerL4, 2)
+        } else if proto == 1 || proto == 58 {
+            let type = SGWire.u8(data + innerL4, 0)
+            if type == 8 || type == 0 || type == 128 || type == 129 {
+                sPort = SGWire.u16(data + innerL4, 4)
+                dPort = sPort
+            }
+        }
+        let (key, _) = ConnKey.of(
+            zone: zone, proto: proto, ipv6: ipv6, sHigh: sHigh, sLow: sLow, sPort: sPort, dHigh: dHigh, dLow: dLow,
+            dPort: dPort)
+        guard table.lookup(key) >= 0 else { return .dropping(.invalid) }
+        counters.event(.related)
+        return Verdict()
+    }
+
+    // MARK: Packet helpers
+
+    /// 169.254.169.254, the metadata service (the metadata issue).
+    @inlinable static var metadataAddress: UInt64 { 0xA9FE_A9FE }
+
+    /// DHCPv4 (68 ↔ 67) and DHCPv6 (546 ↔ 547).
+    @inlinable
+    static func isExemptUDP(_ flow: Flow) -> Bool {
+        (flow.sPort == 68 && flow.dPort == 67) || (flow.sPort == 67 && flow.dPort == 68)
+            || (flow.sPort == 546 && flow.dPort == 547) || (flow.sPort == 547 && flow.dPort == 546)
+    }
+
+    /// Neighbour discovery (133-137) and multicast listener messages (130-132, 143).
+    @inlinable
+    static func isExemptICMPv6(_ type: Int16) -> Bool {
+        (type >= 130 && type <= 137) || type == 143
+    }
+
+    @inlinable
+    static func isICMPError(_ flow: Flow) -> Bool {
+        if flow.proto == 1 { return flow.icmpType == 3 || flow.icmpType == 11 || flow.icmpType == 12 }
+        return flow.icmpType >= 1 && flow.icmpType <= 4
+    }
+
+    @inlinable
+    static func isEcho(_ flow: Flow) -> Bool {
+        flow.proto == 1 ? (flow.icmpType == 8 || flow.icmpType == 0) : (flow.icmpType == 128 || flow.icmpType == 129)
+    }
+
+    @inlinable
+    static func isEchoReply(_ flow: Flow) -> Bool {
+        (flow.proto == 1 && flow.icmpType == 0) || (flow.proto == 58 && flow.icmpType == 129)
+    }
+
+    /// The TCP fields of a packet (the window-scale option only on SYNs).
+    @inlinable
+    static func segment(_ data: UnsafeRawPointer, _ h: PacketHeaders) -> TCPSegment {
+        let l4 = data + Int(h.l4Offset)
+        let flags = SGWire.u8(l4, 13)
+        let payload = UInt32(truncatingIfNeeded: max(Int(h.l3End) - Int(h.payloadOffset), 0))
+        var segment = TCPSegment(
+            flags: flags, seq: SGWire.u32(l4, 4), ack: SGWire.u32(l4, 8), window: SGWire.u16(l4, 14), length: payload)
+        if flags & TCPSegment.syn != 0 {
+            // Options: kind 3 (window scale, length 3); 0 ends the list, 1 is padding.
+            var offset = 20
+            let headerLength = Int(h.payloadOffset) - Int(h.l4Offset)
+            while offset < headerLength {
+                let kind = SGWire.u8(l4, offset)
+                if kind == 0 { break }
+                if kind == 1 {
+                    offset &+= 1
+                    continue
+                }
+                guard offset &+ 1 < headerLength else { break }
+                let length = Int(SGWire.u8(l4, offset &+ 1))
+                if length < 2 || offset &+ length > headerLength { break }
+                if kind == 3 && length == 3 { segment.windowScale = SGWire.u8(l4, offset &+ 2) }
+                offset &+= length
+            }
+        }
+        return segment
+    }
+}
+
+/// Big-endian loads at byte offsets (the Packet module keeps its own helpers internal).
+@usableFromInline
+enum SGWire {
+    @inlinable @inline(__always)
+    static func u8(_ p: UnsafeRawPointer, _ offset: Int) -> UInt8 { p.load(fromByteOffset: offset, as: UInt8.self) }
+
+    @inlinable @inline(__always)
+    static func u16(_ p: UnsafeRawPointer, _ offset: Int) -> UInt16 {
+        UInt16(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    @inlinable @inline(__always)
+    static func u32(_ p: UnsafeRawPointer, _ offset: Int) -> UInt32 {
+        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+}
