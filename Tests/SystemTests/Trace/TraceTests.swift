@@ -34,7 +34,8 @@ extension SystemTests {
             let result = try JSONDecoder().decode(PacketTraceResult.self, from: Data(json.utf8))
             #expect(result.verdict == "output", "\(json)")
             #expect(result.outputs == [TracedOutput(port: "host-b", tagging: "as-is")], "\(json)")
-            #expect(result.stages.map(\.stage) == ["parse", "port-security", "vlan", "l2", "transmit"])
+            #expect(
+                result.stages.map(\.stage) == ["parse", "port-security", "vlan", "l2", "security-groups", "transmit"])
             #expect(result.stages[3].facts.contains(TracedFact(name: "lookup", value: "known on host-b")), "\(json)")
 
             // The same frame from a pcap file, as people read it.
