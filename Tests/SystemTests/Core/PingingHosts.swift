@@ -37,6 +37,27 @@ struct PingingHosts {
         try a.run(["ping", "-c", "\(count)", "-i", "0.2", "-W", "5", "\(subnet).2"], timeout: .seconds(120))
     }
 
+    /// The two hosts on two bridged ports (access VLAN 1, nothing else configured): what the exporter and
+    /// trace tests observe.
+    static func bridged(label: String, subnet: String) throws -> PingingHosts {
+        try PingingHosts(label: label, subnet: subnet) { tapA, tapB in
+            """
+            ports:
+              - name: host-a
+                devargs: "net_tap_a,iface=\(tapA)"
+              - name: host-b
+                devargs: "net_tap_b,iface=\(tapB)"
+            """
+        }
+    }
+
+    /// The MAC address of host a's (`onA`) or host b's interface.
+    func mac(onA: Bool) throws -> String {
+        let (namespace, interface) = onA ? (a, tapA) : (b, tapB)
+        return try namespace.exec(["cat", "/sys/class/net/\(interface)/address"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+    }
+
     /// Deletes both namespaces (their tap interfaces go back to sluiced's namespace and vanish with it) and
     /// the daemon's directory.
     func remove() {

@@ -9,7 +9,7 @@ extension SystemTests {
         /// its port counters are those `sluicectl ports --json` shows (read before and after: equal when
         /// nothing moved in between, else between the two).
         @Test func metricsPassPromtoolAndMatchThePortCounters() throws {
-            let hosts = try ObservedHosts(label: "ex", subnet: 31)
+            let hosts = try PingingHosts.bridged(label: "ex", subnet: "10.198.31")
             defer { hosts.remove() }
             let daemon = hosts.daemon
             let ping = try hosts.ping(count: 5)

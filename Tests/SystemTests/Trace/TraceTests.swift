@@ -10,13 +10,13 @@ extension SystemTests {
         /// a frame to itself traces to a same-port drop, and tracing changes nothing: the counters of every
         /// stage and port stay where they were.
         @Test func traceExplainsWithoutSideEffects() throws {
-            let hosts = try ObservedHosts(label: "tr", subnet: 32)
+            let hosts = try PingingHosts.bridged(label: "tr", subnet: "10.198.32")
             defer { hosts.remove() }
             let daemon = hosts.daemon
             let ping = try hosts.ping(count: 3)
             #expect(ping.status == 0, "ping failed:\n\(ping.output)\nsluiced log:\n\(daemon.log)")
-            let macA = try hosts.mac(of: hosts.a, interface: hosts.tapA)
-            let macB = try hosts.mac(of: hosts.b, interface: hosts.tapB)
+            let macA = try hosts.mac(onA: true)
+            let macB = try hosts.mac(onA: false)
             func bytes(_ mac: String) -> [UInt8] { mac.split(separator: ":").map { UInt8($0, radix: 16)! } }
             // An IPv4/UDP frame from a to b (header fields only need to parse).
             let ip: [UInt8] = [
