@@ -30,13 +30,13 @@ public enum LocalReplies {
         guard arp.opcode == 1, arp.targetProtocolAddress == address else { return false }
         let requester = arp.senderHardwareAddress
         let requesterAddress = arp.senderProtocolAddress
-        writeMAC(requester, frame, 0)
-        writeMAC(mac, frame, 6)
+        requester.write(to: frame)
+        mac.write(to: frame + 6)
         let body = frame + l3
         Wire.store16(2, body, 6)
-        writeMAC(mac, body, 8)
+        mac.write(to: body + 8)
         address.write(to: body + 14)
-        writeMAC(requester, body, 18)
+        requester.write(to: body + 18)
         requesterAddress.write(to: body + 24)
         return true
     }
@@ -48,8 +48,8 @@ public enum LocalReplies {
         vlan: UInt16
     ) -> Int {
         frame.initializeMemory(as: UInt8.self, repeating: 0, count: minimumFrame)
-        writeMAC(.broadcast, frame, 0)
-        writeMAC(mac, frame, 6)
+        EthernetAddress.broadcast.write(to: frame + 0)
+        mac.write(to: frame + 6)
         var l3 = 14
         if vlan != 0 {
             Wire.store16(0x8100, frame, 12)
@@ -60,7 +60,7 @@ public enum LocalReplies {
         let body = frame + l3
         Wire.store32(0x0001_0800, body, 0)  // Ethernet, IPv4
         Wire.store32(0x0604_0001, body, 4)  // lengths 6 and 4, request
-        writeMAC(mac, body, 8)
+        mac.write(to: body + 8)
         address.write(to: body + 14)
         // Target hardware address: zero (already).
         target.write(to: body + 24)
@@ -84,8 +84,8 @@ public enum LocalReplies {
         let icmp = ip + headerLength
         guard Wire.u8(icmp, 0) == 8, Wire.u8(icmp, 1) == 0 else { return false }
         let requester = EthernetAddress(UnsafeRawPointer(frame + 6))
-        writeMAC(requester, frame, 0)
-        writeMAC(mac, frame, 6)
+        requester.write(to: frame)
+        mac.write(to: frame + 6)
         let source = IPv4Address(UnsafeRawPointer(ip + 12))
         address.write(to: ip + 12)
         source.write(to: ip + 16)
@@ -101,7 +101,9 @@ public enum LocalReplies {
         return true
     }
 
-    /// The one's-complement checksum of an IPv4 header whose checksum field is zero.
+    /// The one's-complement checksum of an IPv4 header whose checksum field is zero (also the VXLAN outer
+    /// header's, on the fast path).
+    @inlinable
     public static func headerChecksum(_ header: UnsafeRawPointer, length: Int) -> UInt16 {
         var sum: UInt32 = 0
         for i in stride(from: 0, to: length, by: 2) { sum &+= UInt32(Wire.u16(header, i)) }
@@ -114,10 +116,5 @@ public enum LocalReplies {
         let arp = ARPHeader(frame + l3)
         return arp.hardwareType == 1 && arp.protocolType == 0x0800 && arp.hardwareLength == 6
             && arp.protocolLength == 4
-    }
-
-    private static func writeMAC(_ mac: EthernetAddress, _ base: UnsafeMutableRawPointer, _ offset: Int) {
-        Wire.store32(UInt32(truncatingIfNeeded: mac.rawValue >> 16), base, offset)
-        Wire.store16(UInt16(truncatingIfNeeded: mac.rawValue), base, offset + 4)
     }
 }

@@ -72,6 +72,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 let limit =
                     limited
                     ? tables.pointee.qos.fromVMAllowance(slot: slot, limit: burst.capacity, tsc: tsc) : burst.capacity
+                // Buckets empty: skip the poll itself (on vhost, rx_burst with 0 still takes the queue's lock).
+                if limit == 0 { continue }
                 let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
                 if n == 0 { continue }
                 received &+= n

@@ -173,11 +173,7 @@ public enum VXLANEncap {
     /// The checksum of a 20-byte IPv4 header whose checksum field is zero.
     @inlinable
     public static func ipv4HeaderChecksum(_ ip: UnsafeRawPointer) -> UInt16 {
-        var sum: UInt32 = 0
-        for i in stride(from: 0, to: 20, by: 2) { sum &+= UInt32(Wire.u16(ip, i)) }
-        sum = (sum & 0xffff) &+ (sum >> 16)
-        sum = (sum & 0xffff) &+ (sum >> 16)
-        return ~UInt16(truncatingIfNeeded: sum)
+        LocalReplies.headerChecksum(ip, length: 20)
     }
 
     /// The outer UDP source port for the inner frame at `inner` (`length` bytes): 49152...65535 from a hash

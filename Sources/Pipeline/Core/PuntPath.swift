@@ -187,8 +187,10 @@ public struct PuntPath: @unchecked Sendable {
             guard let entry = injects.dequeue() else { return }
             var packet: OpaquePointer? = entry.mbuf
             if Int(entry.port) < slots, targets[Int(entry.port)].enabled {
-                _ = targets[Int(entry.port)].send(&packet, count: 1)
-                pmdCounters.increment(PuntCounters.injectSent)
+                // What the driver refuses, send frees and counts as the port's tx drop.
+                if targets[Int(entry.port)].send(&packet, count: 1) == 1 {
+                    pmdCounters.increment(PuntCounters.injectSent)
+                }
             } else {
                 Mbuf(entry.mbuf).free()
                 pmdCounters.increment(PuntCounters.injectPortDown)
