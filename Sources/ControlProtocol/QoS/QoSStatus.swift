@@ -34,13 +34,16 @@ public struct QoSDirectionStatus: Codable, Sendable, Equatable {
     /// from-vm: polls of the port's rx queues that dequeued nothing because the buckets were empty (the
     /// packets waited in the guest's ring). 0 for to-vm.
     public var heldPolls: UInt64
+    /// from-vm: how long the port was held back (its buckets empty, its rx queues left alone), in seconds,
+    /// summed over the PMDs that poll it. 0 for to-vm.
+    public var heldSeconds: Double
     /// to-vm: packets and bytes dropped for lack of tokens (`qos-to-vm`). 0 for from-vm.
     public var droppedPackets: UInt64
     public var droppedBytes: UInt64
 
     public init(
         port: String, direction: String, buckets: [QoSBucketStatus], passedPackets: UInt64, passedBytes: UInt64,
-        heldPolls: UInt64, droppedPackets: UInt64, droppedBytes: UInt64
+        heldPolls: UInt64, heldSeconds: Double, droppedPackets: UInt64, droppedBytes: UInt64
     ) {
         self.port = port
         self.direction = direction
@@ -48,6 +51,7 @@ public struct QoSDirectionStatus: Codable, Sendable, Equatable {
         self.passedPackets = passedPackets
         self.passedBytes = passedBytes
         self.heldPolls = heldPolls
+        self.heldSeconds = heldSeconds
         self.droppedPackets = droppedPackets
         self.droppedBytes = droppedBytes
     }

@@ -60,6 +60,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
             if tables.pointee.generationID != bound {
                 processor.bind(tables.pointee)
                 bound = tables.pointee.generationID
+                // QoS from-vm: a port the new generation no longer limits must not stay held for ever.
+                tables.pointee.qos.endHolds(tsc: readTSC())
             }
             let queues = tables.pointee.rxQueues
             var received = 0

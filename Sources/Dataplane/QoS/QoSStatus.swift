@@ -34,11 +34,22 @@ extension Dataplane {
                     shared.counters.reduce(0) { $0 &+ $1.load(QoSCounters.index(slot: slot, direction, counter)) }
                 }
                 let heldOrDropped = sum(QoSCounters.heldOrDropped)
+                // Held back: the holds that ended, plus each PMD's hold in progress (summed over PMDs).
+                var heldCycles: UInt64 = 0
+                if direction == .fromVM {
+                    let now = readTSC()
+                    for block in shared.counters {
+                        let since = block.load(QoSCounters.index(slot: slot, direction, QoSCounters.heldSince))
+                        heldCycles &+= block.load(QoSCounters.index(slot: slot, direction, QoSCounters.heldCycles))
+                        if since != 0 && now > since { heldCycles &+= now &- since }
+                    }
+                }
                 rows.append(
                     QoSDirectionStatus(
                         port: port.name, direction: direction.name, buckets: buckets,
                         passedPackets: sum(QoSCounters.passedPackets), passedBytes: sum(QoSCounters.passedBytes),
                         heldPolls: direction == .fromVM ? heldOrDropped : 0,
+                        heldSeconds: Double(heldCycles) / Double(EAL.tscHz),
                         droppedPackets: direction == .toVM ? heldOrDropped : 0,
                         droppedBytes: sum(QoSCounters.droppedBytes)))
             }

@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// A port's buckets may be shared by every PMD (any PMD may send to any port): each port's packets of a burst
 /// are decided in order against one snapshot of its buckets, which is then published with one compare-and-swap
-/// per bucket (and recomputed in the rare case another PMD got there first). Floods are not policed: their
-/// copies are made by transmit (see docs/qos.md).
+/// per bucket (and recomputed in the rare case another PMD got there first). Floods are policed by transmit,
+/// copy by copy, as it expands them (`QoSTables.policeFlood`, docs/qos.md).
 public struct QoSStage: PipelineStage, ~Copyable {
     public static let name = "qos"
     public enum Drop: Int, StageReason {

@@ -35,7 +35,12 @@ public enum QoSCounters {
     /// Packets and bytes that passed; polls that dequeued nothing because the buckets were empty (from-vm)
     /// or packets dropped for lack of tokens (to-vm); bytes of the packets dropped (to-vm).
     public static let passedPackets = 0, passedBytes = 1, heldOrDropped = 2, droppedBytes = 3
-    public static let perDirection = 4
+    /// from-vm: TSC cycles this PMD held the port back in holds that ended (`heldCycles`), and the TSC value
+    /// at which the current hold began, 0 while not held (`heldSince`: state, not a counter; a reader adds
+    /// the hold in progress). Written at the transitions only: the first poll that may take nothing, the
+    /// first that may take something again.
+    public static let heldCycles = 4, heldSince = 5
+    public static let perDirection = 6
     public static let count = PortLimit.maxPorts * 2 * perDirection
 
     @inlinable @inline(__always)
@@ -103,6 +108,7 @@ public struct QoSTables: @unchecked Sendable {
         if covers(spec.packets, slot: slot, packets: true, allowed, at: t)
             && covers(spec.bytes, slot: slot, packets: false, allowed &* spec.maxFrame, at: t)
         {
+            endHold(slot: slot, tsc: tsc)
             return limit
         }
         if let packets = spec.packets {
@@ -111,8 +117,42 @@ public struct QoSTables: @unchecked Sendable {
         if let bytes = spec.bytes {
             allowed = min(allowed, bucket(slot: slot, .fromVM, packets: false).available(bytes, at: t) / spec.maxFrame)
         }
-        if allowed == 0 { counters.unsafelyUnwrapped.increment(QoSCounters.index(slot: slot, .fromVM, 2)) }
+        if allowed == 0 {
+            beginHold(slot: slot, tsc: tsc)
+        } else {
+            endHold(slot: slot, tsc: tsc)
+        }
         return Int(truncatingIfNeeded: allowed)
+    }
+
+    /// A poll that may take nothing: counts it, and starts a hold unless one is in progress.
+    @inlinable @inline(__always)
+    func beginHold(slot: Int, tsc: UInt64) {
+        let block = counters.unsafelyUnwrapped
+        block.increment(QoSCounters.index(slot: slot, .fromVM, QoSCounters.heldOrDropped))
+        let since = QoSCounters.index(slot: slot, .fromVM, QoSCounters.heldSince)
+        if block.base[since] == 0 { block.base[since] = max(tsc, 1) }
+    }
+
+    /// A poll that may take something: ends the hold in progress, if any, adding its length.
+    @inlinable @inline(__always)
+    func endHold(slot: Int, tsc: UInt64) {
+        let block = counters.unsafelyUnwrapped
+        let since = QoSCounters.index(slot: slot, .fromVM, QoSCounters.heldSince)
+        let start = block.base[since]
+        if _slowPath(start != 0) {
+            block.add(QoSCounters.index(slot: slot, .fromVM, QoSCounters.heldCycles), tsc &- start)
+            block.base[since] = 0
+        }
+    }
+
+    /// Ends every hold in progress on this PMD (the PMD binds a new generation, which may no longer limit a
+    /// port that was held, so nothing would end its hold). A port still held starts a new hold at its next
+    /// poll: only the time between the two polls goes uncounted.
+    @inlinable
+    public func endHolds(tsc: UInt64) {
+        guard counters != nil else { return }
+        for slot in 0..<PortLimit.maxPorts { endHold(slot: slot, tsc: tsc) }
     }
 
     @inlinable @inline(__always)

@@ -6,8 +6,8 @@ extension QoSStage {
     public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
         let egress = Int(packet.meta.egress)
         guard egress < ForwardingTables.maxPorts else {
-            // Floods are copied by transmit after this stage and are not policed (docs/qos.md).
-            return TraceStep(stage: name, facts: [TraceFact("to-vm", "not policed (not a single output port)")])
+            // Floods are copied by transmit after this stage, which polices each copy (docs/qos.md).
+            return TraceStep(stage: name, facts: [TraceFact("to-vm", "flood: transmit polices each copy")])
         }
         let policed = context.qosToVMMask & (UInt64(1) << UInt64(egress)) != 0
         let fact =

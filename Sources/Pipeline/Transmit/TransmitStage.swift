@@ -12,7 +12,7 @@ import Packet
 public struct TransmitStage: PipelineStage, ~Copyable {
     public static let name = "transmit"
     public enum Drop: Int, StageReason {
-        case noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom
+        case noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom, qosToVM
 
         public var name: String {
             switch self {
@@ -23,6 +23,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             case .notMember: "vlan-not-member"
             case .copyFailed: "copy-failed"
             case .noHeadroom: "no-headroom"
+            case .qosToVM: "qos-to-vm"
             }
         }
     }
@@ -40,6 +41,8 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     @usableFromInline let capacity: Int
     /// Ports whose tx target is enabled (bit i = port i).
     @usableFromInline var enabledMask: UInt64
+    /// QoS: flood copies to ports limited to-vm are policed here (`QoSTables.policeFlood`).
+    @usableFromInline var qos: QoSTables = .off
 
     /// - Parameters:
     ///   - targets: indexed by port-table index; copied.
@@ -76,6 +79,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         targets = UnsafeMutableBufferPointer(start: tables.targets, count: ForwardingTables.maxPorts)
         bridge = tables.bridge
         enabledMask = tables.enabledMask
+        qos = tables.qos
     }
 
     @inlinable
@@ -110,6 +114,18 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                     counters.drop(.floodNoPorts)
                     burst.drop(i)
                     continue
+                }
+                // QoS to-vm: ports whose buckets cannot pay for the frame get no copy (docs/qos.md, Floods).
+                if ports & qos.toVMMask != 0 {
+                    let refused = qos.policeFlood(ports, length: UInt64(truncatingIfNeeded: mbuf.packetLength))
+                    if refused != 0 {
+                        counters.drop(.qosToVM, count: UInt64(truncatingIfNeeded: refused.nonzeroBitCount))
+                        ports &= ~refused
+                        if ports == 0 {
+                            burst.drop(i)
+                            continue
+                        }
+                    }
                 }
                 // Copies first, from the untouched original; the original goes to the last port.
                 while ports & (ports &- 1) != 0 {

@@ -23,8 +23,17 @@ extension TransmitStage {
         }
         let ingressBit = UInt64(1) << UInt64(packet.ingress)
         let ports = bridge.vlanMembers[Int(meta.vlan)] & context.enabledMask & ~ingressBit
-        let facts = [TraceFact("egress", "flood vlan \(meta.vlan)")]
+        var facts = [TraceFact("egress", "flood vlan \(meta.vlan)")]
         if ports == 0 { return .drop(Self.self, .floodNoPorts, facts) }
+        // QoS to-vm: the copy to a limited port passes only while that port's buckets have tokens.
+        let policed = ports & context.qosToVMMask
+        if policed != 0 {
+            let names = (0..<ForwardingTables.maxPorts).filter { policed & (UInt64(1) << UInt64($0)) != 0 }.map {
+                context.portName($0)
+            }
+            facts.append(
+                TraceFact("to-vm", "policed: \(names.joined(separator: ", ")) (copy passes while tokens last)"))
+        }
         let outputs = (0..<ForwardingTables.maxPorts).filter { ports & (UInt64(1) << UInt64($0)) != 0 }.map {
             output(meta, port: $0, context)
         }

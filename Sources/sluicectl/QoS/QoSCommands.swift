@@ -24,6 +24,7 @@ struct QoS: ParsableCommand {
                         isBandwidth ? "\(bucket.burst) B" : "\(bucket.burst) pkts", "\(bucket.tokens)",
                         "\(bucket.oneTimeBurstLeft)", "\(row.passedPackets)", "\(row.passedBytes)",
                         row.direction == "from-vm" ? "\(row.heldPolls)" : "-",
+                        row.direction == "from-vm" ? String(format: "%.3f", row.heldSeconds) : "-",
                         row.direction == "to-vm" ? "\(row.droppedPackets)" : "-",
                     ])
                 }
@@ -31,7 +32,7 @@ struct QoS: ParsableCommand {
             return Table(
                 [
                     "port", "direction", "bucket", "rate", "burst", "tokens", "one-time-left", "passed-pkts",
-                    "passed-bytes", "held-polls", "dropped",
+                    "passed-bytes", "held-polls", "held-s", "dropped",
                 ], lines
             ).render()
         }

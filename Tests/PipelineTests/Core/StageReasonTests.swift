@@ -57,7 +57,7 @@ import Testing
             stage: "transmit",
             drops: [
                 "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed",
-                "no-headroom",
+                "no-headroom", "qos-to-vm",
             ],
             events: []),
     ]

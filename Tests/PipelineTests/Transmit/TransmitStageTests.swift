@@ -218,15 +218,15 @@ extension DPDKBackedTests {
             #expect(
                 stage.descriptor.dropReasons == [
                     "no-egress", "port-down", "tx-queue-full", "flood-no-ports", "vlan-not-member", "copy-failed",
-                    "no-headroom",
+                    "no-headroom", "qos-to-vm",
                 ])
             #expect(stage.descriptor.eventNames == [])
             let codes = [
                 Drop.noEgress, Drop.portDown, Drop.txQueueFull, Drop.floodNoPorts, Drop.notMember, Drop.copyFailed,
-                Drop.noHeadroom,
+                Drop.noHeadroom, Drop.qosToVM,
             ]
-            #expect(codes.map(\.rawValue) == Array(0..<7))
-            #expect(stage.counters.block.count == StageCounters.firstDrop + 7)
+            #expect(codes.map(\.rawValue) == Array(0..<8))
+            #expect(stage.counters.block.count == StageCounters.firstDrop + 8)
         }
     }
 
@@ -259,7 +259,7 @@ extension DPDKBackedTests {
 func txDrops(
     noEgress: UInt64 = 0, portDown: UInt64 = 0, txQueueFull: UInt64 = 0, floodNoPorts: UInt64 = 0,
     notMember: UInt64 = 0,
-    copyFailed: UInt64 = 0, noHeadroom: UInt64 = 0
+    copyFailed: UInt64 = 0, noHeadroom: UInt64 = 0, qosToVM: UInt64 = 0
 ) -> [UInt64] {
-    [noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom]
+    [noEgress, portDown, txQueueFull, floodNoPorts, notMember, copyFailed, noHeadroom, qosToVM]
 }

@@ -50,14 +50,15 @@ extension SystemTests {
             }
 
             /// Over `seconds`: what the switch took from each port (rx), what guest A's transmit accepted, what A's
-            /// bucket passed and held at both ends, and the time elapsed.
+            /// bucket passed and held at both ends, how long A was held back, and the time elapsed.
             struct Window {
                 var a = 0.0, b = 0.0, guestA = 0.0, passed = 0.0, tokensBefore = 0.0, tokensAfter = 0.0, elapsed = 0.0
+                var held = 0.0
             }
             func window(_ seconds: Double) throws -> Window {
-                func bucket() throws -> (passed: Double, tokens: Double) {
+                func bucket() throws -> (passed: Double, tokens: Double, held: Double) {
                     let row = try daemon.client().call(QoSMethods.show).first { $0.port == "guest-a" }!
-                    return (Double(row.passedPackets), Double(row.buckets[0].tokens))
+                    return (Double(row.passedPackets), Double(row.buckets[0].tokens), row.heldSeconds)
                 }
                 let before = try daemon.ports()
                 let guestBefore = try guestA.portStats().tx
@@ -74,7 +75,7 @@ extension SystemTests {
                 return Window(
                     a: taken("guest-a"), b: taken("guest-b"), guestA: Double(guestAfter - guestBefore),
                     passed: bucketAfter.passed - bucketBefore.passed, tokensBefore: bucketBefore.tokens,
-                    tokensAfter: bucketAfter.tokens, elapsed: elapsed)
+                    tokensAfter: bucketAfter.tokens, elapsed: elapsed, held: bucketAfter.held - bucketBefore.held)
             }
 
             guestB.send("start")
@@ -103,6 +104,12 @@ extension SystemTests {
             #expect(
                 together.b / together.elapsed >= alone.b / alone.elapsed * 0.3,
                 "guest B: \(together.b / together.elapsed) pps with A held back, \(alone.b / alone.elapsed) alone")
+            // A guest sending far above its rate is held back most of the time (one token every 50 µs, taken at
+            // the next poll), and never longer than the window (one PMD polls it).
+            #expect(
+                together.held >= together.elapsed * 0.5 && together.held <= together.elapsed * 1.02,
+                "guest A held back \(together.held) s of \(together.elapsed) s")
+            #expect(alone.held < alone.elapsed * 0.02, "guest A was not held back while it did not send")
             let row = try #require(try daemon.client().call(QoSMethods.show).first { $0.port == "guest-a" })
             #expect(row.droppedPackets == 0 && row.passedPackets > 0)
             let stages = try daemon.stages()
