@@ -59,12 +59,27 @@ struct SluiceBench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(
+        name: .customLong("check-qos-rates"),
+        help: ArgumentHelp(
+            "Instead of measuring the pipeline: check the QoS buckets' rate accuracy on the real clock with the "
+                + "trace's frame sizes (1 Mbit/s to 10 Gbit/s, 1 kpps to 10 Mpps, both directions; exit 1 outside "
+                + "±2 % or when the first second does not pass exactly the burst on top). See docs/qos.md."))
+    var checkQoSRates = false
+
+    @Option(help: "With --check-qos-rates: seconds of the long-run window of each case (after the first second).")
+    var qosRateSeconds: Double = 1.5
+
+    @Flag(help: "With --check-qos-rates: only the low rates (up to 10 Mbit/s and 10 kpps; for debug builds).")
+    var qosQuick = false
+
     func validate() throws {
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0 and --warmup >= 0") }
         guard pmdLcore != mainLcore, (0..<64).contains(pmdLcore), (0..<64).contains(mainLcore) else {
             throw ValidationError("--pmd-lcore and --main-lcore must be different lcores in 0...63")
         }
         if config != nil && scenario != nil { throw ValidationError("--config and --scenario: give one of them") }
+        guard qosRateSeconds > 0 else { throw ValidationError("--qos-rate-seconds must be > 0") }
         if config == nil && (source != nil || sink != nil) {
             throw ValidationError("--source and --sink need --config")
         }
@@ -79,6 +94,7 @@ struct SluiceBench: ParsableCommand {
         }
         guard !frames.isEmpty else { throw ValidationError("\(trace): the trace has no packets") }
         guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
+        if checkQoSRates { return try runQoSRateCheck(frames: frames) }
         let settings: SluiceConfig
         do {
             settings = try benchConfig(frames: frames)
