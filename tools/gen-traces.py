@@ -422,6 +422,9 @@ for _sfx, _n, _p, _dflt in _SCALES[:2]:
     _reg("vxlan-%s.pcap" % _sfx, gen_vxlan, "udp-" + _sfx, _n, _p, _dflt,
          "udp-%s frames in VXLAN (VNI %d, UDP %d), 110-byte frames"
          % (_sfx, VXLAN_VNI, VXLAN_PORT))
+_reg("udp-10.pcap", gen_udp, "udp-10", 10, 8192, False,
+     "Eth/IPv4/UDP, 60-byte frames, 10 flows, 8192 packets (the small end "
+     "of the flat-cost figure)")
 _reg("udp-reply-1k.pcap", gen_udp_reply, "udp-1k", 1000, 8192, False,
      "udp-1k answered: every other pass through the 1000 flows is the "
      "reply (addresses, MACs and ports swapped), 8192 packets")
