@@ -180,11 +180,33 @@ public struct ConnTableView: @unchecked Sendable {
             }
             if found >= 0 { break }
         }
-        if found >= 0 {
-            rte_prefetch0(UnsafeRawPointer(word(found, 0)))
-            rte_prefetch0(UnsafeRawPointer(word(found, 8)))
+        let target = found >= 0 ? found : freeSlotGuess(first, second)
+        if target >= 0 {
+            rte_prefetch0(UnsafeRawPointer(word(target, 0)))
+            rte_prefetch0(UnsafeRawPointer(word(target, 8)))
         }
         return found
+    }
+
+    /// The slot `insert` would most likely claim for a key of buckets `first` and `second` (the first free
+    /// one of the emptier bucket), or -1: a new connection's entry is prefetched too.
+    @inlinable @inline(__always)
+    func freeSlotGuess(_ first: Int, _ second: Int) -> Int {
+        var freeFirst = 0
+        var freeSecond = 0
+        var slotFirst = -1
+        var slotSecond = -1
+        for j in 0..<Self.bucketSlots {
+            if signatures[first &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free {
+                if freeFirst == 0 { slotFirst = first &* Self.bucketSlots &+ j }
+                freeFirst &+= 1
+            }
+            if signatures[second &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free {
+                if freeSecond == 0 { slotSecond = second &* Self.bucketSlots &+ j }
+                freeSecond &+= 1
+            }
+        }
+        return freeSecond > freeFirst ? slotSecond : slotFirst
     }
 
     /// The slot holding `key` (whose hash is `hash`), trying `candidate` (from `probe`) first.
@@ -267,6 +289,9 @@ public struct ConnTableView: @unchecked Sendable {
                         expected: Self.free, desired: Self.claimed, ordering: .acquiring
                     ).exchanged
                 else { continue }
+                // Counted before the entry is written: a locked add after the stores would wait for them
+                // to leave the store buffer (each a cache miss on a new entry).
+                counter.pointee.wrappingAdd(1, ordering: .relaxed)
                 store(slot, 0, key.meta)
                 store(slot, 1, key.aHigh)
                 store(slot, 2, key.aLow)
@@ -276,7 +301,6 @@ public struct ConnTableView: @unchecked Sendable {
                 store(slot, Word.lastSeen, now)
                 store(slot, Word.created, now)
                 for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
-                counter.pointee.wrappingAdd(1, ordering: .relaxed)
                 signatures[slot].store(hash | Self.liveBit, ordering: .releasing)
                 return .success(slot)
             }
