@@ -252,6 +252,18 @@ def gen_udp(nflows, npackets, family, seed, **_):
         yield uf.frame(k)[0]
 
 
+def reversed_udp(fr):
+    """The same UDP frame sent the other way: MACs, addresses and ports swapped (checksums unchanged)."""
+    return (fr[6:12] + fr[0:6] + fr[12:26] + fr[30:34] + fr[26:30]
+            + fr[36:38] + fr[34:36] + fr[38:])
+
+
+def gen_udp_reply(nflows, npackets, family, seed, **_):
+    """udp-* flows answered: odd passes through the flow set go back."""
+    for k, fr in enumerate(gen_udp(nflows, npackets, family, seed)):
+        yield reversed_udp(fr) if (k // nflows) % 2 else fr
+
+
 def gen_vlan(nflows, npackets, family, seed, **_):
     tag = struct.pack("!HH", ETH_P_8021Q, (VLAN_PCP << 13) | VLAN_ID)
     for fr in gen_udp(nflows, npackets, family, seed):
@@ -410,6 +422,12 @@ for _sfx, _n, _p, _dflt in _SCALES[:2]:
     _reg("vxlan-%s.pcap" % _sfx, gen_vxlan, "udp-" + _sfx, _n, _p, _dflt,
          "udp-%s frames in VXLAN (VNI %d, UDP %d), 110-byte frames"
          % (_sfx, VXLAN_VNI, VXLAN_PORT))
+_reg("udp-10.pcap", gen_udp, "udp-10", 10, 8192, False,
+     "Eth/IPv4/UDP, 60-byte frames, 10 flows, 8192 packets (the small end "
+     "of the flat-cost figure)")
+_reg("udp-reply-1k.pcap", gen_udp_reply, "udp-1k", 1000, 8192, False,
+     "udp-1k answered: every other pass through the 1000 flows is the "
+     "reply (addresses, MACs and ports swapped), 8192 packets")
 _reg("tcp-1k.pcap", gen_tcp, "tcp-1k", 1000, 8000, True,
      "1000 interleaved TCP connections, 8 segments each, 8000 packets")
 _reg("imix-1k.pcap", gen_imix, "imix-1k", 1000, 8192, True,

@@ -17,7 +17,8 @@ extension Dataplane {
         let names = (0..<ForwardingTables.maxPorts).map { slot in
             generation.slots[slot]?.name ?? failedPorts.first { $0.value.slot == slot }?.key ?? ""
         }
-        let context = TraceContext(tables: generation.tables[0], macTable: macTable.view, portNames: names)
+        var context = TraceContext(tables: generation.tables[0], macTable: macTable.view, portNames: names)
+        context.connTable = conntrack.table.view
         let trace = SwitchPipeline.trace(frame, ingress: UInt16(slot), in: context)
         return PacketTraceResult(trace, port: port, length: frame.count)
     }

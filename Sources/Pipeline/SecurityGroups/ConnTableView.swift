@@ -1,3 +1,4 @@
+import CDPDK
 import Synchronization
 
 /// A connection's identity: zone (the bridge VLAN), protocol, family and the two endpoints in canonical
@@ -51,7 +52,7 @@ public struct ConnKey: Sendable, Equatable {
     @inlinable public var portA: UInt16 { UInt16(truncatingIfNeeded: meta >> 16) }
     @inlinable public var portB: UInt16 { UInt16(truncatingIfNeeded: meta) }
 
-    @inlinable
+    @inlinable @inline(__always)
     func hash(seed: UInt64) -> UInt64 {
         @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
             let x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
@@ -72,7 +73,9 @@ public struct ConnKey: Sendable, Equatable {
 ///
 /// Layout: a signature word per slot (0 free, 1 claimed, 2 dead, or the key's hash with the top bit set
 /// when live), grouped in buckets of 8 (one cache line); a key can live in either of two buckets. Each slot
-/// has an entry of `entryWords` words (two cache lines).
+/// has an entry of `entryWords` words (two cache lines): the first holds what every packet reads (key, info,
+/// last seen, written at most every 1/64 s), the second what packets write (TCP sides, packet counts), so
+/// that the PMDs of the two directions do not keep stealing the line their lookups compare.
 @frozen
 public struct ConnTableView: @unchecked Sendable {
     // @unchecked: shared memory reached through pointers, accessed only with atomics.
@@ -97,12 +100,13 @@ public struct ConnTableView: @unchecked Sendable {
         /// (0xFF: not known, e.g. flooded); 24-31: owner port (whose limit it counts against); 32-39: state.
         public static let info = 5
         public static let lastSeen = 6
-        public static let packetsOriginal = 7
-        public static let packetsReply = 8
-        /// TCP sides: end << 32 | maxEnd, then maxWindow | scale << 32 | seen << 40; original then reply.
-        public static let tcpOriginal = 9
-        public static let tcpReply = 11
-        public static let created = 13
+        public static let created = 7
+        /// Second cache line. TCP sides: end << 32 | maxEnd, then maxWindow | scale << 32 | seen << 40;
+        /// original then reply.
+        public static let tcpOriginal = 8
+        public static let tcpReply = 10
+        public static let packetsOriginal = 12
+        public static let packetsReply = 13
     }
 
     @inlinable
@@ -146,8 +150,79 @@ public struct ConnTableView: @unchecked Sendable {
 
     /// The slot holding `key`, or -1.
     @inlinable
-    public func lookup(_ key: ConnKey) -> Int {
-        let hash = key.hash(seed: seed)
+    public func lookup(_ key: ConnKey) -> Int { lookup(key, hash: key.hash(seed: seed)) }
+
+    /// The hash `lookup` and `insert` use for `key`.
+    @inlinable @inline(__always)
+    public func hash(_ key: ConnKey) -> UInt64 { key.hash(seed: seed) }
+
+    /// Starts loading the two signature lines of `hash` (the first step of a burst's lookups).
+    @inlinable @inline(__always)
+    public func prefetchBuckets(_ hash: UInt64) {
+        let (first, second) = buckets(hash)
+        rte_prefetch0(UnsafeRawPointer(signatures + first &* Self.bucketSlots))
+        rte_prefetch0(UnsafeRawPointer(signatures + second &* Self.bucketSlots))
+    }
+
+    /// The first slot whose signature is `hash`'s (the key is not compared), or -1; when found, starts
+    /// loading its entry's two lines. The second step of a burst's lookups: `lookup(_:hash:candidate:)`
+    /// then confirms the key.
+    @inlinable @inline(__always)
+    public func probe(_ hash: UInt64) -> Int {
+        let signature = hash | Self.liveBit
+        let (first, second) = buckets(hash)
+        var found = -1
+        for b in 0..<2 {
+            let base = (b == 0 ? first : second) &* Self.bucketSlots
+            for j in 0..<Self.bucketSlots where signatures[base &+ j].load(ordering: .relaxed) == signature {
+                found = base &+ j
+                break
+            }
+            if found >= 0 { break }
+        }
+        let target = found >= 0 ? found : freeSlotGuess(first, second)
+        if target >= 0 {
+            rte_prefetch0(UnsafeRawPointer(word(target, 0)))
+            rte_prefetch0(UnsafeRawPointer(word(target, 8)))
+        }
+        return found
+    }
+
+    /// The slot `insert` would most likely claim for a key of buckets `first` and `second` (the first free
+    /// one of the emptier bucket), or -1: a new connection's entry is prefetched too.
+    @inlinable @inline(__always)
+    func freeSlotGuess(_ first: Int, _ second: Int) -> Int {
+        var freeFirst = 0
+        var freeSecond = 0
+        var slotFirst = -1
+        var slotSecond = -1
+        for j in 0..<Self.bucketSlots {
+            if signatures[first &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free {
+                if freeFirst == 0 { slotFirst = first &* Self.bucketSlots &+ j }
+                freeFirst &+= 1
+            }
+            if signatures[second &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free {
+                if freeSecond == 0 { slotSecond = second &* Self.bucketSlots &+ j }
+                freeSecond &+= 1
+            }
+        }
+        return freeSecond > freeFirst ? slotSecond : slotFirst
+    }
+
+    /// The slot holding `key` (whose hash is `hash`), trying `candidate` (from `probe`) first.
+    @inlinable @inline(__always)
+    public func lookup(_ key: ConnKey, hash: UInt64, candidate: Int) -> Int {
+        if candidate >= 0 && signatures[candidate].load(ordering: .acquiring) == hash | Self.liveBit
+            && matches(candidate, key)
+        {
+            return candidate
+        }
+        return lookup(key, hash: hash)
+    }
+
+    /// The slot holding `key` (whose hash is `hash`), or -1.
+    @inlinable
+    public func lookup(_ key: ConnKey, hash: UInt64) -> Int {
         let signature = hash | Self.liveBit
         let (first, second) = buckets(hash)
         for b in 0..<2 {
@@ -161,6 +236,18 @@ public struct ConnTableView: @unchecked Sendable {
         return -1
     }
 
+    /// Whether either bucket of `hash` has a free slot (what `insert` would find; for traces).
+    public func hasFreeSlot(_ hash: UInt64) -> Bool {
+        let (first, second) = buckets(hash)
+        for bucket in [first, second] {
+            for j in 0..<Self.bucketSlots
+            where signatures[bucket &* Self.bucketSlots &+ j].load(ordering: .relaxed) == Self.free {
+                return true
+            }
+        }
+        return false
+    }
+
     /// Why an insert failed.
     public enum InsertFailure: Error { case tableFull, portLimit }
 
@@ -172,9 +259,16 @@ public struct ConnTableView: @unchecked Sendable {
     public func insert(
         _ key: ConnKey, info: UInt64, owner: Int, limit: UInt64, now: UInt64
     ) -> Result<Int, InsertFailure> {
+        insert(key, hash: key.hash(seed: seed), info: info, owner: owner, limit: limit, now: now)
+    }
+
+    /// `insert` with the key's hash already computed.
+    @inline(never)
+    public func insert(
+        _ key: ConnKey, hash: UInt64, info: UInt64, owner: Int, limit: UInt64, now: UInt64
+    ) -> Result<Int, InsertFailure> {
         let counter = portCounts + owner
         if counter.pointee.load(ordering: .relaxed) >= limit { return .failure(.portLimit) }
-        let hash = key.hash(seed: seed)
         var (first, second) = buckets(hash)
         // The emptier bucket first, so that both fill evenly (two choices keep overflows rare up to high load).
         var freeFirst = 0
@@ -195,6 +289,9 @@ public struct ConnTableView: @unchecked Sendable {
                         expected: Self.free, desired: Self.claimed, ordering: .acquiring
                     ).exchanged
                 else { continue }
+                // Counted before the entry is written: a locked add after the stores would wait for them
+                // to leave the store buffer (each a cache miss on a new entry).
+                counter.pointee.wrappingAdd(1, ordering: .relaxed)
                 store(slot, 0, key.meta)
                 store(slot, 1, key.aHigh)
                 store(slot, 2, key.aLow)
@@ -202,11 +299,8 @@ public struct ConnTableView: @unchecked Sendable {
                 store(slot, 4, key.bLow)
                 store(slot, Word.info, info | UInt64(owner & 0xFF) << 24)
                 store(slot, Word.lastSeen, now)
-                store(slot, Word.packetsOriginal, 0)
-                store(slot, Word.packetsReply, 0)
-                for w in Word.tcpOriginal..<Word.created { store(slot, w, 0) }
                 store(slot, Word.created, now)
-                counter.pointee.wrappingAdd(1, ordering: .relaxed)
+                for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
                 signatures[slot].store(hash | Self.liveBit, ordering: .releasing)
                 return .success(slot)
             }
@@ -248,6 +342,12 @@ public struct ConnTableView: @unchecked Sendable {
             end: UInt32(truncatingIfNeeded: a >> 32), maxEnd: UInt32(truncatingIfNeeded: a),
             maxWindow: UInt32(truncatingIfNeeded: b), scale: UInt8(truncatingIfNeeded: b >> 32),
             seen: (b >> 40) & 1 != 0)
+    }
+
+    /// Stores a side only if it differs from `old` (most segments of a steady flow change nothing).
+    @inlinable @inline(__always)
+    public func updateTCPSide(_ slot: Int, reply: Bool, from old: TCPSide, to side: TCPSide) {
+        if old != side { setTCPSide(slot, reply: reply, side) }
     }
 
     @inlinable

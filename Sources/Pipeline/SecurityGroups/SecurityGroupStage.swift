@@ -43,6 +43,13 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     @usableFromInline let table: ConnTableView
     /// Last-seen times are written at most this often per connection (1/64 s).
     @usableFromInline let tickCycles: UInt64
+    /// Per packet of the chunk being processed: what the first pass found (`Prepared`).
+    @usableFromInline let prepared: UnsafeMutablePointer<Prepared>
+
+    /// Packets whose lookups are prepared together: hashed and their buckets prefetched, then their
+    /// candidate entries prefetched, then decided (VPP's and OVS's dpcls shape), so that the table's cache
+    /// misses of a chunk overlap instead of following each other.
+    @inlinable static var chunk: Int { 32 }
 
     public init(groups: SecurityGroupView, bridge: BridgeView, table: ConnTableView, tscHz: UInt64) {
         self.groups = groups
@@ -50,7 +57,11 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         self.table = table
         tickCycles = max(tscHz / 64, 1)
         counters = Self.allocateCounters()
+        prepared = .allocate(capacity: Self.chunk)
+        prepared.initialize(repeating: Prepared(), count: Self.chunk)
     }
+
+    deinit { prepared.deallocate() }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
@@ -66,31 +77,80 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         let ingressBit = UInt64(1) &<< UInt64(ingress)
         let inFiltered = filtered & ingressBit != 0
         let now = readTSC()
+        let count = burst.count
+        let t = table
         var kept = 0
-        for i in 0..<burst.count {
-            let meta = burst.meta[i]
-            var outMask: UInt64 = 0
-            if meta.egress < 64 {
-                outMask = filtered & (UInt64(1) &<< UInt64(meta.egress))
-            } else if meta.egress == PacketMeta.flood {
-                outMask = filtered & vlanMembers[Int(meta.vlan)] & ~ingressBit
+        var start = 0
+        while start < count {
+            let end = min(start &+ Self.chunk, count)
+            // 1: parse, hash, prefetch both signature lines.
+            for i in start..<end {
+                let meta = burst.meta[i]
+                var outMask: UInt64 = 0
+                if meta.egress < 64 {
+                    outMask = filtered & (UInt64(1) &<< UInt64(meta.egress))
+                } else if meta.egress == PacketMeta.flood {
+                    outMask = filtered & vlanMembers[Int(meta.vlan)] & ~ingressBit
+                }
+                let p = prepared + (i &- start)
+                if !inFiltered && outMask == 0 {
+                    p.pointee.kind = Prepared.pass
+                    continue
+                }
+                prepare(p, UnsafeRawPointer(burst.packets[i].data), meta, outMask: outMask)
+                if p.pointee.kind == Prepared.lookup { t.prefetchBuckets(p.pointee.hash) }
             }
-            if !inFiltered && outMask == 0 {
-                burst.keep(i, at: &kept)
-                continue
+            // 2: find each candidate slot by signature, prefetch its entry.
+            for i in start..<end {
+                let p = prepared + (i &- start)
+                if p.pointee.kind == Prepared.lookup { p.pointee.candidate = t.probe(p.pointee.hash) }
             }
-            let verdict = check(
-                UnsafeRawPointer(burst.packets[i].data), meta, ingress: ingress, inFiltered: inFiltered,
-                outMask: outMask, now: now)
-            if verdict.drop >= 0 {
-                counters.drop(Drop(rawValue: verdict.drop)!)
-                burst.drop(i)
-            } else {
-                if verdict.exclude != 0 { burst.meta[i].floodExclude |= verdict.exclude }
-                burst.keep(i, at: &kept)
+            // 3: decide.
+            for i in start..<end {
+                let p = prepared + (i &- start)
+                let kind = p.pointee.kind
+                if kind == Prepared.pass {
+                    burst.keep(i, at: &kept)
+                    continue
+                }
+                let verdict =
+                    kind == Prepared.lookup
+                    ? decide(
+                        p, UnsafeRawPointer(burst.packets[i].data), burst.meta[i], ingress: ingress,
+                        inFiltered: inFiltered, now: now) : p.pointee.verdict
+                if verdict.drop >= 0 {
+                    counters.drop(Drop(rawValue: verdict.drop)!)
+                    burst.drop(i)
+                } else {
+                    if verdict.exclude != 0 { burst.meta[i].floodExclude |= verdict.exclude }
+                    burst.keep(i, at: &kept)
+                }
             }
+            start = end
         }
         burst.endCompaction(keeping: kept)
+    }
+
+    /// What the first pass found about a packet.
+    @usableFromInline
+    struct Prepared {
+        /// The packet passes unchecked.
+        @inlinable static var pass: UInt8 { 0 }
+        /// `verdict` is final (exempt traffic, fragments, ICMP errors).
+        @inlinable static var decided: UInt8 { 1 }
+        /// `key` must be looked up.
+        @inlinable static var lookup: UInt8 { 2 }
+
+        @usableFromInline var kind: UInt8 = 0
+        @usableFromInline var sourceIsB = false
+        @usableFromInline var verdict = Verdict()
+        @usableFromInline var flow = Flow()
+        @usableFromInline var key = ConnKey(meta: 0, aHigh: 0, aLow: 0, bHigh: 0, bLow: 0)
+        @usableFromInline var hash: UInt64 = 0
+        @usableFromInline var candidate = -1
+        @usableFromInline var outMask: UInt64 = 0
+
+        @inlinable init() {}
     }
 
     /// A packet's fields as the stage needs them.
@@ -106,6 +166,13 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         @usableFromInline var dPort: UInt16
         @usableFromInline var icmpType: Int16
         @usableFromInline var icmpCode: Int16
+
+        @inlinable
+        init() {
+            self.init(
+                ipv6: false, proto: 0, sHigh: 0, sLow: 0, dHigh: 0, dLow: 0, sPort: 0, dPort: 0, icmpType: -1,
+                icmpCode: -1)
+        }
 
         @inlinable
         init(
@@ -138,10 +205,16 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         @inlinable static func dropping(_ reason: Drop) -> Verdict { Verdict(drop: reason.rawValue) }
     }
 
-    @inlinable
-    func check(
-        _ data: UnsafeRawPointer, _ meta: PacketMeta, ingress: Int, inFiltered: Bool, outMask: UInt64, now: UInt64
-    ) -> Verdict {
+    /// The first pass: a final verdict (`decided`) or the key to look up and its hash (`lookup`).
+    @inlinable @inline(__always)
+    func prepare(_ p: UnsafeMutablePointer<Prepared>, _ data: UnsafeRawPointer, _ meta: PacketMeta, outMask: UInt64) {
+        p.pointee.kind = Prepared.decided
+        p.pointee.verdict = prepare(data, meta, into: p)
+        p.pointee.outMask = outMask
+    }
+
+    @inlinable @inline(__always)
+    func prepare(_ data: UnsafeRawPointer, _ meta: PacketMeta, into p: UnsafeMutablePointer<Prepared>) -> Verdict {
         let h = meta.headers
         let ipv6 = h.flags.contains(.ipv6)
         guard ipv6 || h.flags.contains(.ipv4) else { return Verdict() }  // ARP and non-IP: port security's
@@ -198,18 +271,34 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         let (key, sourceIsB) = ConnKey.of(
             zone: meta.vlan, proto: proto, ipv6: ipv6, sHigh: flow.sHigh, sLow: flow.sLow, sPort: flow.sPort,
             dHigh: flow.dHigh, dLow: flow.dLow, dPort: flow.dPort)
-        let slot = table.lookup(key)
+        p.pointee.kind = Prepared.lookup
+        p.pointee.flow = flow
+        p.pointee.key = key
+        p.pointee.sourceIsB = sourceIsB
+        p.pointee.hash = table.hash(key)
+        p.pointee.candidate = -1
+        return Verdict()
+    }
+
+    /// The last pass for a packet to look up: a tracked connection's packet, or a new connection's.
+    @inlinable @inline(__always)
+    func decide(
+        _ p: UnsafeMutablePointer<Prepared>, _ data: UnsafeRawPointer, _ meta: PacketMeta, ingress: Int,
+        inFiltered: Bool, now: UInt64
+    ) -> Verdict {
+        let h = meta.headers
+        let slot = table.lookup(p.pointee.key, hash: p.pointee.hash, candidate: p.pointee.candidate)
         if slot >= 0 {
-            return established(slot, data, h, sourceIsB: sourceIsB, flow: flow, now: now)
+            return established(slot, data, h, sourceIsB: p.pointee.sourceIsB, flow: p.pointee.flow, now: now)
         }
         return open(
-            key, sourceIsB: sourceIsB, data, h, flow: flow, ingress: ingress, inFiltered: inFiltered, outMask: outMask,
-            egress: meta.egress, now: now)
+            p.pointee.key, hash: p.pointee.hash, sourceIsB: p.pointee.sourceIsB, data, h, flow: p.pointee.flow,
+            ingress: ingress, inFiltered: inFiltered, outMask: p.pointee.outMask, egress: meta.egress, now: now)
     }
 
     // MARK: Tracked connections
 
-    @inlinable
+    @inlinable @inline(__always)
     func established(
         _ slot: Int, _ data: UnsafeRawPointer, _ h: PacketHeaders, sourceIsB: Bool, flow: Flow, now: UInt64
     ) -> Verdict {
@@ -218,9 +307,9 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         let state = ConnTableView.state(of: info)
         if flow.proto == 6 {
             let segment = Self.segment(data, h)
-            var tracker = TCPTracker(
-                state: TCPState(rawValue: state) ?? .none, original: table.tcpSide(slot, reply: false),
-                reply: table.tcpSide(slot, reply: true))
+            let original = table.tcpSide(slot, reply: false)
+            let replySide = table.tcpSide(slot, reply: true)
+            var tracker = TCPTracker(state: TCPState(rawValue: state) ?? .none, original: original, reply: replySide)
             switch tracker.track(segment, isReply: reply) {
             case .invalid:
                 return .dropping(.invalid)
@@ -233,8 +322,8 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
                 _ = table.exchangeInfo(slot, info, ConnTableView.withState(flipped, fresh.state.rawValue))
                 counters.event(.reopened)
             case .accept:
-                table.setTCPSide(slot, reply: false, tracker.original)
-                table.setTCPSide(slot, reply: true, tracker.reply)
+                table.updateTCPSide(slot, reply: false, from: original, to: tracker.original)
+                table.updateTCPSide(slot, reply: true, from: replySide, to: tracker.reply)
                 if tracker.state.rawValue != state {
                     _ = table.exchangeInfo(slot, info, ConnTableView.withState(info, tracker.state.rawValue))
                 }
@@ -255,9 +344,11 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
 
     // MARK: New connections
 
-    @inlinable
+    /// Out of line: once per connection, and it keeps `process`'s loop small.
+    @usableFromInline @inline(never)
     func open(
-        _ key: ConnKey, sourceIsB: Bool, _ data: UnsafeRawPointer, _ h: PacketHeaders, flow: Flow, ingress: Int,
+        _ key: ConnKey, hash: UInt64, sourceIsB: Bool, _ data: UnsafeRawPointer, _ h: PacketHeaders, flow: Flow,
+        ingress: Int,
         inFiltered: Bool, outMask: UInt64, egress: UInt16, now: UInt64
     ) -> Verdict {
         var state = ConnTable.PseudoState.new
@@ -315,7 +406,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
                 UInt64(UInt8(truncatingIfNeeded: flow.icmpType)) << 40
                 | UInt64(UInt8(truncatingIfNeeded: flow.icmpCode)) << 48
         }
-        switch table.insert(key, info: info, owner: owner, limit: groups.perPortLimit, now: now) {
+        switch table.insert(key, hash: hash, info: info, owner: owner, limit: groups.perPortLimit, now: now) {
         case .success(let slot):
             if egressRule >= 0 { groups.hits[Int(groups.rules[egressRule].counter)] &+= 1 }
             if ingressRule >= 0 { groups.hits[Int(groups.rules[ingressRule].counter)] &+= 1 }

@@ -35,6 +35,9 @@ public struct TraceContext {
     public var portNames: [String]
     /// Bit i: what leaves slot i is policed by the `qos` stage (`QoSTables.toVMMask`).
     public var qosToVMMask: UInt64 = 0
+    /// The generation's security groups and the shared connection table (`SecurityGroupStage.trace`).
+    public var securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView
+    public var connTable: ConnTableView = ConnTable.placeholder.view
 
     public init(bridge: BridgeView, peers: [UInt16?], enabledMask: UInt64, macTable: MACTableView, portNames: [String])
     {
@@ -54,6 +57,7 @@ public struct TraceContext {
         peers = Array(UnsafeBufferPointer(start: tables.peers, count: ForwardingTables.maxPorts))
         enabledMask = tables.enabledMask
         qosToVMMask = tables.qos.toVMMask
+        securityGroups = tables.securityGroups
         self.macTable = macTable
         self.portNames = portNames
     }

@@ -7,6 +7,8 @@ struct StageResult: Codable {
     var name: String
     var packets: UInt64
     var cyclesPerPacket: Double
+    /// Each event the stage counted during the measurement (e.g. security-groups' ct-new), when non-zero.
+    var events: [String: UInt64]
 }
 
 struct BenchResult: Codable {
@@ -45,8 +47,13 @@ struct BenchResult: Codable {
         txDropped = after.txDropped - before.txDropped
         stages = zip(before.stages, after.stages).map { b, a in
             let n = a.packetsIn - b.packetsIn
+            var events: [String: UInt64] = [:]
+            for (event, count) in a.events where count > b.events[event] ?? 0 {
+                events[event] = count - (b.events[event] ?? 0)
+            }
             return StageResult(
-                name: a.name, packets: n, cyclesPerPacket: n == 0 ? 0 : Double(a.cycles - b.cycles) / Double(n))
+                name: a.name, packets: n, cyclesPerPacket: n == 0 ? 0 : Double(a.cycles - b.cycles) / Double(n),
+                events: events)
         }
     }
 }

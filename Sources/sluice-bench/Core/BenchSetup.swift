@@ -1,4 +1,5 @@
 import Config
+import Dataplane
 import Packet
 
 /// The configuration a scenario adjusts: `config.ports` holds the trace's `source` port (index 0, a net_pcap
@@ -8,6 +9,9 @@ struct BenchSetup {
     var config: SluiceConfig
     /// The trace's frames, for scenarios that derive tables from it (known destinations, ...).
     let frames: [[UInt8]]
+    /// Control-thread work the scenario needs while the PMD runs (e.g. sg-new's conntrack flush), every
+    /// `interval` seconds during warmup and measurement.
+    var periodic: (interval: Double, action: @Sendable (Dataplane) -> Void)?
 
     var source: PortConfig {
         get { config.ports[0] }

@@ -96,8 +96,9 @@ struct SluiceBench: ParsableCommand {
         guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
         if checkQoSRates { return try runQoSRateCheck(frames: frames) }
         let settings: SluiceConfig
+        let periodic: (interval: Double, action: @Sendable (Dataplane) -> Void)?
         do {
-            settings = try benchConfig(frames: frames)
+            (settings, periodic) = try benchConfig(frames: frames)
         } catch {
             throw ValidationError("\(setupName): \(error)")
         }
@@ -113,7 +114,7 @@ struct SluiceBench: ParsableCommand {
         var results: [BenchResult] = []
         for (index, mode) in modes.enumerated() {
             if index > 0 { dataplane.rebuildPMDs(mode: mode) }
-            results.append(try measure(dataplane, mode: mode))
+            results.append(try measure(dataplane, mode: mode, periodic: periodic))
         }
         let report = BenchReport(
             trace: trace, scenario: setupName, tracePackets: frames.count,
@@ -130,7 +131,9 @@ struct SluiceBench: ParsableCommand {
 
     /// The pcap source and the null sink, set up for the scenario. The mempool holds the whole trace
     /// (net_pcap preloads it and hands out copies) plus what is in flight.
-    private func benchConfig(frames: [[UInt8]]) throws -> SluiceConfig {
+    private func benchConfig(
+        frames: [[UInt8]]
+    ) throws -> (SluiceConfig, (interval: Double, action: @Sendable (Dataplane) -> Void)?) {
         let prefix = "sluice-bench-\(getpid())"
         let source = PortConfig(name: "source", devargs: "net_pcap_bench0,rx_pcap=\(trace),infinite_rx=1")
         let sink = PortConfig(name: "sink", devargs: "net_null_bench0,no-rx=1")
@@ -151,11 +154,13 @@ struct SluiceBench: ParsableCommand {
             } catch {
                 throw BenchConfigFile.Problem(description: "invalid configuration \(config):\n\(error.description)")
             }
-            return try BenchConfigFile.map(
-                file, path: config, source: self.source, sink: self.sink, bench: setup.config)
+            return (
+                try BenchConfigFile.map(file, path: config, source: self.source, sink: self.sink, bench: setup.config),
+                nil
+            )
         }
         try (scenario ?? Self.defaultScenario).configure(&setup)
-        return setup.config
+        return (setup.config, setup.periodic)
     }
 
     /// The MAC table sized as an operator would for the trace's hosts: the next power of two at or above
@@ -173,13 +178,24 @@ struct SluiceBench: ParsableCommand {
         return size
     }
 
-    private func measure(_ dataplane: Dataplane, mode: ForwardingMode) throws -> BenchResult {
+    private func measure(
+        _ dataplane: Dataplane, mode: ForwardingMode,
+        periodic: (interval: Double, action: @Sendable (Dataplane) -> Void)?
+    ) throws -> BenchResult {
         try dataplane.start()
         defer { for pmd in dataplane.pmds { pmd.stop() } }
-        Thread.sleep(forTimeInterval: warmup)
+        func wait(_ seconds: Double) {
+            guard let periodic, mode == .pipeline else { return Thread.sleep(forTimeInterval: seconds) }
+            let end = Date().addingTimeInterval(seconds)
+            while Date() < end {
+                Thread.sleep(forTimeInterval: min(periodic.interval, max(end.timeIntervalSinceNow, 0)))
+                periodic.action(dataplane)
+            }
+        }
+        wait(warmup)
         let thread = PMDThreadClock(lcore: pmdLcore)
         let before = Sample(dataplane, thread: thread)
-        Thread.sleep(forTimeInterval: duration)
+        wait(duration)
         let after = Sample(dataplane, thread: thread)
         return BenchResult(mode: mode, before: before, after: after)
     }

@@ -52,10 +52,10 @@ extension DPDKBackedTests {
         /// and their flood exclusions.
         static func run(
             _ stage: inout SecurityGroupStage, _ frames: [([UInt8], UInt16)], ingress: UInt16,
-            env: TestDPDK.Environment
+            env: TestDPDK.Environment, capacity: Int = 32
         ) -> [([UInt8], UInt64)] {
             var parse = ParseStage()
-            var burst = PacketBurst(capacity: 32)
+            var burst = PacketBurst(capacity: capacity)
             env.fill(&burst, frames: frames.map(\.0), ingress: ingress)
             _ = parse.run(&burst, since: readTSC())
             #expect(burst.count == frames.count, "the test frames all parse")
@@ -141,6 +141,37 @@ extension DPDKBackedTests {
                 #expect(stage.snapshot.drops[Drop.portLimit.rawValue] == 1)
                 let reply = Self.tcp(from: b, to: a, sport: 80, dport: 1000, flags: Self.synAck, seq: 9, ack: 2)
                 #expect(Self.run(&stage, [(reply, 0)], ingress: 1, env: env).count == 1)
+            }
+        }
+
+        @Test(
+            "a burst is looked up in chunks: a new connection's second packet in the same chunk finds the first's entry"
+        )
+        func chunkedBursts() throws {
+            try TestDPDK.run { env in
+                let a = Self.a
+                let b = Self.b
+                let (groups, hits) = Self.tables()
+                let bridge = Self.bridge()
+                let conns = ConnTable(capacity: 1024, ports: 64, seed: 3)
+                defer { withExtendedLifetime((groups, bridge, conns)) { hits.deallocate() } }
+                var stage = SecurityGroupStage(
+                    groups: groups.view(pmd: 0), bridge: bridge.view, table: conns.view, tscHz: 1_000_000)
+                func udp(_ sport: UInt16) -> ([UInt8], UInt16) {
+                    let frame = F.ethernet(
+                        dst: b.mac, src: a.mac, type: 0x0800,
+                        F.ipv4(src: a.ipv4, dst: b.ipv4, proto: 17, F.udp(src: sport, dst: 53, [1, 2, 3])))
+                    return (frame, 1)
+                }
+                // Flow 0 twice in the first chunk, then flows 1...39 twice, across three chunks of 32.
+                let frames = [udp(1000), udp(1000)] + (1..<40).map { udp(1000 + $0) } + (1..<40).map { udp(1000 + $0) }
+                let survivors = Self.run(&stage, frames, ingress: 0, env: env, capacity: 128)
+                #expect(survivors.count == 80)
+                #expect(conns.liveCount == 40, "one entry per connection, even within one chunk")
+                let events = stage.snapshot.events
+                #expect(events[SecurityGroupStage.Event.new.rawValue] == 40)
+                #expect(events[SecurityGroupStage.Event.tracked.rawValue] == 40)
+                #expect(conns.entries().allSatisfy { $0.packetsOriginal == 2 && $0.packetsReply == 0 })
             }
         }
     }

@@ -8,7 +8,7 @@ import Testing
 // reads only tables and the MAC table.
 //
 // Not predicted by design (they depend on the moment of sending): transmit's tx-queue-full, copy-failed and
-// no-headroom; and the security-groups stage's reasons (it does not explain itself yet, docs/security-groups.md).
+// no-headroom. The security-groups stage explains itself in SecurityGroups/SecurityGroupTraceTests.swift.
 // Everything else is here.
 
 /// The traced network. Slots:
