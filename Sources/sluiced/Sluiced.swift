@@ -85,10 +85,6 @@ struct Sluiced: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        if let refusal = Dataplane.unsupportedSettings(in: settings) {
-            FileHandle.standardError.write(Data("sluiced: \(config): \(refusal)\n".utf8))
-            throw ExitCode(2)
-        }
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
             return
@@ -156,6 +152,7 @@ struct Sluiced: ParsableCommand {
         server.run(
             periodic: {
                 dataplane.punt.service()  // punted packets to their features' handlers, on every pass
+                dataplane.maintainVXLAN()  // the VTEP's underlay: next hops published, ARP requests due sent
                 guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
                 lastMaintenance = ContinuousClock.now
                 dataplane.watchPMDs()

@@ -60,6 +60,12 @@ public final class Dataplane {
     /// The punt and inject rings of every PMD and the handlers of punted packets (PuntDispatcher.swift):
     /// the control loop services it on every pass.
     public let punt: PuntDispatcher
+    /// The remote VTEPs' MAC-table owner slots, kept across generations (VXLAN/VXLANSpecs.swift).
+    var vxlanSlots = RemoteVTEPSlots()
+    /// The remote VTEPs' resolved next hops, read by every PMD's encap stage.
+    public let vxlanNextHops = VXLANNextHops()
+    /// The VTEP's underlay ARP/ICMP handler and neighbour cache (VXLAN/VXLANUnderlay.swift).
+    public let vxlanUnderlay: VXLANUnderlay
     let grace = GracePeriods()
     /// Generations unpublished while a PMD was stalled, with the token every PMD must pass before they may be
     /// freed: a stalled PMD may still be reading one (`reclaimRetainedGenerations` frees them).
@@ -78,10 +84,10 @@ public final class Dataplane {
         config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline,
         portFailures: PortFailurePolicy = .failFast
     ) throws {
-        if let refusal = Self.unsupportedSettings(in: config) { throw DataplaneError(refusal) }  // VXLAN/
         self.config = config
         self.mode = mode
         punt = PuntDispatcher(pmdCount: config.pmdLcores.count)
+        vxlanUnderlay = VXLANUnderlay(nextHops: vxlanNextHops)
         grace.timeout = .seconds(config.control.pmdStallTimeoutSeconds)
         do {
             try EAL.initialize(arguments: config.ealArguments(program: program))
@@ -116,15 +122,19 @@ public final class Dataplane {
                     failedPorts[port.name] = FailedPort(slot: slot, error: "\(error)")
                 }
             }
+            _ = try Self.placeRemoteVTEPs(config, in: &vxlanSlots)
             buildMACTable()
             conntrack = ConntrackState.make(config: config)
             generation = Generation(
-                config: config, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment)
+                config: config, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment,
+                vxlanSlots: vxlanSlots)
             buildPMDs()
+            syncVXLAN(freed: [], before: [])
         } catch {
             shutdown()
             throw error
         }
+        punt.register(.vxlanUnderlay) { [unowned self] in self.handleVXLANPunt($0) }
     }
 
     /// The ports, in configuration order.
@@ -208,7 +218,8 @@ public final class Dataplane {
                 let pipeline = SwitchPipeline(
                     PipelineResources(
                         bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
-                        burstCapacity: Self.burstSize, connTable: conntrack.table.view, punt: punt.paths[pmdIndex]))
+                        burstCapacity: Self.burstSize, connTable: conntrack.table.view, punt: punt.paths[pmdIndex],
+                        vxlan: generation.vxlan.view, vxlanNextHops: vxlanNextHops.view))
                 pmds.append(
                     PMDThread(
                         lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,

@@ -16,6 +16,8 @@ final class Generation {
     let rxAssignment: [String: [Int]]
     /// Each port's QoS limits (QoS/QoSGeneration.swift).
     let qos: QoSGeneration
+    /// The VXLAN tunnel endpoint's tables (VXLAN/VXLANGeneration.swift).
+    let vxlan: VXLANTables
     private let peers: UnsafeMutablePointer<UInt16>
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
@@ -35,9 +37,10 @@ final class Generation {
     ///     switched elsewhere) and nothing polls or sends to them.
     ///   - pmdLcores: the PMD lcores, in PMD order (PMD i uses tx queue i on every port).
     ///   - rxAssignment: which lcore polls each rx queue of each port.
+    ///   - vxlanSlots: the remote VTEPs' owner slots; every remote VTEP of `config` has one.
     init(
         config: SluiceConfig, slots: [Port?], reserved: [String: Int], pmdLcores: [UInt32],
-        rxAssignment: [String: [Int]]
+        rxAssignment: [String: [Int]], vxlanSlots: RemoteVTEPSlots
     ) {
         Self.lastID += 1
         id = Self.lastID
@@ -60,6 +63,7 @@ final class Generation {
         bridge = BridgeTables(ports: specs)
         securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
         qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
+        vxlan = VXLANGeneration.tables(config: config, slots: slots, slotOf: slotOf, remotes: vxlanSlots)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -104,7 +108,8 @@ final class Generation {
                 to: ForwardingTables(
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
-                    securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex)))
+                    securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
+                    vxlan: vxlan.view))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

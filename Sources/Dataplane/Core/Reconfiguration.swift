@@ -52,7 +52,6 @@ extension Dataplane {
     public func apply(_ new: SluiceConfig) throws(ApplyError) -> ConfigPlan {
         let plan = ConfigPlan.between(config, new)
         guard plan.needsRestart.isEmpty else { throw .needsRestart(plan.needsRestart) }
-        if let refusal = Self.unsupportedSettings(in: new) { throw .failed("\(refusal); nothing was changed") }
         guard mode == .pipeline else {
             // The io baseline's peers are fixed when its PMDs are built; it is a benchmark floor, not a switch.
             throw .failed("runtime changes need the pipeline forwarding mode")
@@ -63,6 +62,14 @@ extension Dataplane {
         }
         do {
             try requireResponsivePMDs()
+        } catch {
+            throw .failed("\(error); nothing was changed")
+        }
+        // Remote VTEPs keep their owner slots (and MACs); the new generation uses `nextVXLANSlots`.
+        var nextVXLANSlots = vxlanSlots
+        let freedVTEPs: [Int]
+        do {
+            freedVTEPs = try Self.placeRemoteVTEPs(new, in: &nextVXLANSlots)
         } catch {
             throw .failed("\(error); nothing was changed")
         }
@@ -115,14 +122,14 @@ extension Dataplane {
                 try publish(
                     Generation(
                         config: interim, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores,
-                        rxAssignment: oldAssignment))
+                        rxAssignment: oldAssignment, vxlanSlots: vxlanSlots))
             } catch {
                 // The stalled PMD may be inside a leaving port's driver: put the ports back, close nothing.
                 // The ports attached in step 1 were in no generation, so no PMD can hold them.
                 try? publish(
                     Generation(
                         config: old, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores,
-                        rxAssignment: oldAssignment))
+                        rxAssignment: oldAssignment, vxlanSlots: vxlanSlots))
                 detachAttached()
                 throw .failed("\(error); nothing was changed")
             }
@@ -179,7 +186,7 @@ extension Dataplane {
             try? publish(
                 Generation(
                     config: restored, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores,
-                    rxAssignment: oldAssignment))
+                    rxAssignment: oldAssignment, vxlanSlots: vxlanSlots))
             if lost.isEmpty {
                 throw .failed("\(reason); the previous configuration was restored")
             }
@@ -193,9 +200,12 @@ extension Dataplane {
         // 4. The new generation. A PMD that stalls now keeps the previous one alive (publish retains it) and
         // will take this one when it resumes; the change is in effect, so it is completed, and health
         // reports the stall.
+        let remoteStaticsBefore = Self.remoteStaticMACs(old, slots: vxlanSlots)
+        vxlanSlots = nextVXLANSlots
         try? publish(
             Generation(
-                config: new, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment))
+                config: new, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment,
+                vxlanSlots: vxlanSlots))
 
         // 5. The MAC table and the ports' own state.
         updateMACTable(from: old, to: new, arriving: arriving)
@@ -209,6 +219,7 @@ extension Dataplane {
             live.config = portConfig
         }
         config = new
+        syncVXLAN(freed: freedVTEPs, before: remoteStaticsBefore)
         revision += 1
         return plan
     }

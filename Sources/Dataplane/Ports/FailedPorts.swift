@@ -71,7 +71,9 @@ extension Dataplane {
         try? publish(
             Generation(
                 config: config, slots: slots, reserved: reservedSlots, pmdLcores: config.pmdLcores.map(UInt32.init),
-                rxAssignment: assignment))
+                rxAssignment: assignment, vxlanSlots: vxlanSlots))
+        // A retried uplink has a MAC now: the VTEP answers and asks with it.
+        syncVXLAN(freed: [], before: Self.remoteStaticMACs(config, slots: vxlanSlots))
     }
 
     /// The status `port.list` shows for a failed port: its settings, no device, zero counters, the error.

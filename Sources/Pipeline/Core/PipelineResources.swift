@@ -23,12 +23,19 @@ public struct PipelineResources {
     /// This PMD's punt path (PuntPath.swift): a stage that hands packets to a control-thread handler keeps a
     /// copy. Nil in tests that run stages without a dataplane.
     public var punt: PuntPath?
+    /// The VXLAN tables until a generation is bound.
+    public var vxlan: VXLANView
+    /// The remote VTEPs' resolved next hops, shared by every PMD and written by the control thread.
+    public var vxlanNextHops: VXLANNextHopsView
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,
         burstCapacity: Int, connTable: ConnTableView = ConnTable.placeholder.view,
-        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, punt: PuntPath? = nil
+        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, punt: PuntPath? = nil,
+        vxlan: VXLANView = VXLANTables.disabled.view, vxlanNextHops: VXLANNextHopsView = VXLANNextHops.none.view
     ) {
+        self.vxlan = vxlan
+        self.vxlanNextHops = vxlanNextHops
         self.connTable = connTable
         self.securityGroups = securityGroups
         self.punt = punt

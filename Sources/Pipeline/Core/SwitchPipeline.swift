@@ -1,17 +1,20 @@
 import DPDK
 
-/// Sluice's pipeline: patched ports go straight to transmit; bridged ports go through parse → port
-/// security → VLAN → L2 learning/forwarding → security groups → transmit. Stages are stored as concrete
+/// Sluice's pipeline: patched ports go straight to transmit; bridged ports go through (VXLAN decap, on the
+/// uplink) → parse → port security → VLAN → L2 learning/forwarding → security groups → (QoS) → (VXLAN
+/// encap) → transmit. Stages are stored as concrete
 /// types and called in a fixed order, so the compiler sees (and inlines) the whole per-burst path. Whether
 /// a burst takes the bridge path is decided once per burst (a burst comes from one port).
 public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var patch: PatchStage
+    public var vxlanDecap: VXLANDecapStage
     public var parse: ParseStage
     public var portSecurity: PortSecurityStage
     public var vlan: VLANStage
     public var l2: L2Stage
     public var securityGroups: SecurityGroupStage
     public var qos: QoSStage
+    public var vxlanEncap: VXLANEncapStage
     public var transmit: TransmitStage
     /// Which bursts are timed (stage cycles are sampled; see `StageTimingSampler`).
     public var timing = StageTimingSampler()
@@ -20,6 +23,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     /// and one line each in `process`, `bind` and `stages`.
     public init(_ resources: PipelineResources) {
         patch = PatchStage(peers: resources.peers)
+        vxlanDecap = VXLANDecapStage(vxlan: resources.vxlan, punt: resources.punt)
         parse = ParseStage(bridge: resources.bridge)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
@@ -28,6 +32,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
             tscHz: resources.tscHz)
         qos = QoSStage(capacity: resources.burstCapacity)
+        vxlanEncap = VXLANEncapStage(
+            vxlan: resources.vxlan, nextHops: resources.vxlanNextHops, capacity: resources.burstCapacity)
         transmit = TransmitStage(
             targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
     }
@@ -39,25 +45,30 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         if patch.isPatched(burst.ingress) {
             t = patch.run(&burst, since: t, weight: w)
         } else {
-            t = parse.run(&burst, since: t, weight: w)
+            // The uplink's bursts only (a burst comes from one port); `uplink` is no port while VXLAN is off.
+            if burst.ingress == vxlanDecap.uplink { t = vxlanDecap.run(&burst, since: t, weight: w) }
+            if burst.count > 0 { t = parse.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
         if burst.count > 0 && qos.isActive { t = qos.run(&burst, since: t, weight: w) }
+        if burst.count > 0 && vxlanEncap.isActive { t = vxlanEncap.run(&burst, since: t, weight: w) }
         if burst.count > 0 { _ = transmit.run(&burst, since: t, weight: w) }
     }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
         patch.bind(tables)
+        vxlanDecap.bind(tables)
         parse.bind(tables)
         portSecurity.bind(tables)
         vlan.bind(tables)
         l2.bind(tables)
         securityGroups.bind(tables)
         qos.bind(tables)
+        vxlanEncap.bind(tables)
         transmit.bind(tables)
     }
 
@@ -91,8 +102,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
 
     public var stages: [StageDescriptor] {
         [
-            patch.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor, l2.descriptor,
-            securityGroups.descriptor, qos.descriptor, transmit.descriptor,
+            patch.descriptor, vxlanDecap.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor,
+            l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor, transmit.descriptor,
         ]
     }
 }

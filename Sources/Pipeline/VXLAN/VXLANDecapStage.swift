@@ -18,6 +18,8 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
         case unknownVNI
         /// From a source address that is not a configured remote VTEP (flood lists, remote MACs).
         case unknownVTEP
+        /// ARP or ICMP for the VTEP address that the punt ring to the control thread did not take.
+        case puntRingFull
 
         public var name: String {
             switch self {
@@ -29,6 +31,7 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
             case .innerVLANTag: "inner-vlan-tag"
             case .unknownVNI: "unknown-vni"
             case .unknownVTEP: "unknown-vtep"
+            case .puntRingFull: "punt-ring-full"
             }
         }
 
@@ -47,26 +50,39 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
     public enum Event: Int, StageReason {
         /// Frames decapsulated into a bridge VLAN.
         case decapsulated
+        /// Underlay ARP and ICMP for the VTEP address handed to the control thread (its punt handler).
+        case punted
 
         public var name: String {
             switch self {
             case .decapsulated: "decapsulated"
+            case .punted: "punted"
             }
         }
     }
 
     public let counters: Counters
     @usableFromInline var vxlan: VXLANView
+    /// This PMD's path to the control thread, for the underlay's ARP and ICMP to the VTEP (nil: they pass
+    /// through untouched, as in tests without a dataplane).
+    @usableFromInline let punt: PuntPath?
 
-    /// - Parameter vxlan: the tables used (until a generation is bound, once generations carry them).
-    public init(vxlan: VXLANView) {
+    /// - Parameters:
+    ///   - vxlan: the tables used until a generation is bound.
+    ///   - punt: where ARP and ICMP for the VTEP address go (`PuntKind.vxlanUnderlay`).
+    public init(vxlan: VXLANView, punt: PuntPath? = nil) {
         self.vxlan = vxlan
+        self.punt = punt
         counters = Self.allocateCounters()
     }
 
-    /// Generations do not carry VXLAN tables yet: the tables given at init stay.
     @inlinable
-    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+    public mutating func bind(_ tables: borrowing ForwardingTables) { vxlan = tables.vxlan }
+
+    /// The only port whose bursts this stage looks at (`PacketMeta.noEgress`, no port, while VXLAN is off):
+    /// the pipeline decides once per burst whether to run the stage.
+    @inlinable @inline(__always)
+    public var uplink: UInt16 { vxlan.uplink }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
@@ -75,12 +91,26 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
         let count = burst.count
         var kept = 0
         var decapsulated: UInt64 = 0
+        var punted: UInt64 = 0
         for i in 0..<count {
             let mbuf = burst.packets[i]
             let verdict = VXLANDecap.classify(
                 UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, local: v.local, underlayVLAN: v.underlayVLAN)
             switch verdict {
             case .notTunnel:
+                if let punt,
+                    Self.isForVTEP(
+                        UnsafeRawPointer(mbuf.data), length: mbuf.dataLength, local: v.local,
+                        underlayVLAN: v.underlayVLAN)
+                {
+                    if punt.punt(mbuf.raw, kind: .vxlanUnderlay, port: burst.ingress) {
+                        punted &+= 1
+                    } else {
+                        counters.drop(.puntRingFull)
+                        burst.drop(i)
+                    }
+                    continue
+                }
                 burst.keep(i, at: &kept)
             case .drop(let problem):
                 counters.drop(Drop(problem))
@@ -98,8 +128,18 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
                     burst.drop(i)
                     continue
                 }
-                // classify checked the offset against the first segment's length: the trim cannot fail.
-                _ = mbuf.trimFront(innerOffset)
+                // classify checked the outer lengths against the first segment: the trim cannot fail.
+                // Ethernet padding after the outer IP packet is no part of the inner frame: the inner
+                // frame moves up against the end of the IP packet and the padding goes with the outer
+                // headers (rare: only a peer's minimum-size padding or a trailer).
+                let data = mbuf.data
+                let innerEnd = (v.underlayVLAN == 0 ? 14 : 18) + Int(Self.u16(data, v.underlayVLAN == 0 ? 16 : 20))
+                let padding = mbuf.segmentCount == 1 ? mbuf.dataLength - innerEnd : 0
+                if padding > 0 {
+                    (data + innerOffset + padding).copyMemory(
+                        from: data + innerOffset, byteCount: innerEnd - innerOffset)
+                }
+                _ = mbuf.trimFront(innerOffset + max(padding, 0))
                 burst.meta[i].source = MACOwner.remoteVTEP(slot)
                 burst.meta[i].vlan = vlan
                 burst.meta[i].tagged = false
@@ -109,5 +149,47 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
         }
         burst.endCompaction(keeping: kept)
         if decapsulated > 0 { counters.event(.decapsulated, count: decapsulated) }
+        if punted > 0 { counters.event(.punted, count: punted) }
     }
+
+    /// Whether a frame the tunnel does not take is the underlay's ARP or ICMP for the VTEP address (with the
+    /// underlay's tag): ARP whose target is the VTEP (requests for it, replies to its own requests) and
+    /// IPv4 ICMP to it. The control thread's handler answers or learns from them.
+    @inlinable @inline(__always)
+    static func isForVTEP(_ frame: UnsafeRawPointer, length: Int, local: IPv4Address, underlayVLAN: UInt16) -> Bool {
+        var l3 = 14
+        guard length >= 42 else { return false }
+        var ethertype = Self.u16(frame, 12)
+        if underlayVLAN != 0 {
+            guard ethertype == VXLANWire.ethertype8021Q, Self.u16(frame, 14) & 0x0fff == underlayVLAN else {
+                return false
+            }
+            ethertype = Self.u16(frame, 16)
+            l3 = 18
+        }
+        if ethertype == LocalReplies.ethertypeARP {
+            // Target protocol address (after a 28-byte Ethernet/IPv4 ARP body's first 24 bytes).
+            return length >= l3 + 28 && Self.u32(frame, l3 + 24) == local.rawValue
+        }
+        return ethertype == VXLANWire.ethertypeIPv4 && length >= l3 + 20
+            && frame.load(fromByteOffset: l3 + 9, as: UInt8.self) == 1
+            && Self.u32(frame, l3 + 16) == local.rawValue
+    }
+}
+
+extension VXLANDecapStage {
+    @inlinable @inline(__always)
+    static func u16(_ base: UnsafeRawPointer, _ offset: Int) -> UInt16 {
+        UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    @inlinable @inline(__always)
+    static func u32(_ base: UnsafeRawPointer, _ offset: Int) -> UInt32 {
+        UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+}
+
+extension PuntKind {
+    /// The VTEP's underlay ARP and ICMP (kind 1, reserved in docs/architecture.md, "Punt handlers").
+    @inlinable public static var vxlanUnderlay: PuntKind { PuntKind(rawValue: 1) }
 }

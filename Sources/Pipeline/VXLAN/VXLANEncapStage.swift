@@ -63,6 +63,10 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     @usableFromInline var uplink: TxTarget?
     /// Flood copies of the current burst, sent when full and at the end of the burst.
     @usableFromInline var copies: MbufBurst
+    /// The bound generation's VLAN membership and enabled ports: a flood with no local port to go to ends
+    /// here once its copies are made (nil until a generation is bound: such floods stay in the burst).
+    @usableFromInline var vlanMembers: UnsafePointer<UInt64>?
+    @usableFromInline var enabledMask: UInt64 = 0
 
     /// - Parameters:
     ///   - uplink: this PMD's tx queue on the uplink, for flood copies (nil: no copies are made).
@@ -75,9 +79,17 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
         counters = Self.allocateCounters()
     }
 
-    /// Generations do not carry VXLAN tables yet: the tables given at init stay.
     @inlinable
-    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+    public mutating func bind(_ tables: borrowing ForwardingTables) {
+        vxlan = tables.vxlan
+        uplink = tables.vxlan.enabled ? tables.targets[Int(tables.vxlan.uplink)] : nil
+        vlanMembers = UnsafePointer(tables.bridge.vlanMembers)
+        enabledMask = tables.enabledMask
+    }
+
+    /// Whether the stage has anything to do: the pipeline skips it while VXLAN is off.
+    @inlinable @inline(__always)
+    public var isActive: Bool { vxlan.enabled }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
@@ -91,7 +103,18 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
             guard let slot = MACOwner.remoteVTEPSlot(of: meta.egress) else {
                 if meta.egress == PacketMeta.flood && meta.source == PacketMeta.burstIngress && meta.vlan < 4096 {
                     let floodSlots = v.floodOfVLAN[Int(meta.vlan)]
-                    if floodSlots != 0 { replicate(burst.packets[i], meta, to: floodSlots, v) }
+                    if floodSlots != 0 {
+                        replicate(burst.packets[i], meta, to: floodSlots, v)
+                        // No local port to flood to: the copies were the whole flood (the transmit stage
+                        // would count the original as flood-no-ports).
+                        if let members = vlanMembers {
+                            let ingressBit = UInt64(1) &<< UInt64(burst.ingress)
+                            if members[Int(meta.vlan)] & enabledMask & ~ingressBit & ~meta.floodExclude == 0 {
+                                burst.drop(i)
+                                continue
+                            }
+                        }
+                    }
                 }
                 burst.keep(i, at: &kept)
                 continue

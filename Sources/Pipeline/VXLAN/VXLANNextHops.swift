@@ -17,6 +17,9 @@ public final class VXLANNextHops: @unchecked Sendable {
 
     deinit { words.deallocate() }
 
+    /// Next hops that are never resolved: what stages use without a dataplane (tests, until bound).
+    public static let none = VXLANNextHops()
+
     /// Records that remote VTEP `slot`'s packets go to `mac` (its own, on-link, or the gateway's).
     public func resolve(slot: Int, mac: EthernetAddress) {
         precondition(slot >= 0 && slot < MACOwner.maxRemoteVTEPs, "VXLAN next hops: slot out of range")

@@ -106,6 +106,10 @@ public final class VXLANTables: @unchecked Sendable {
     /// Tables with VXLAN off (no `vxlan` section).
     public convenience init() { self.init(nil) }
 
+    /// The tables of a configuration without a `vxlan` section, shared (never read on the fast path: stages
+    /// and generations copy its view when they are built).
+    public static let disabled = VXLANTables()
+
     public init(_ spec: VXLANSpec?) {
         let vnis = spec?.vnis ?? []
         let remotes = spec?.remotes ?? []

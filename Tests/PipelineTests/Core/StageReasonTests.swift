@@ -21,9 +21,9 @@ import Testing
             stage: "vxlan-decap",
             drops: [
                 "truncated-outer", "bad-outer-length", "outer-fragment", "flag-i-clear", "truncated-inner",
-                "inner-vlan-tag", "unknown-vni", "unknown-vtep",
+                "inner-vlan-tag", "unknown-vni", "unknown-vtep", "punt-ring-full",
             ],
-            events: ["decapsulated"]),
+            events: ["decapsulated", "punted"]),
         Names(
             stage: "parse",
             drops: [

@@ -38,7 +38,8 @@ extension DPDKBackedTests {
 
         /// Runs `stage` over `frames` from `ingress`; the survivors' bytes, VLAN and source owner in order.
         static func run(
-            _ stage: inout VXLANDecapStage, _ frames: [[UInt8]], ingress: UInt16 = uplink, env: TestDPDK.Environment
+            _ stage: inout VXLANDecapStage, _ frames: [[UInt8]], ingress: UInt16 = uplink, punted: Int = 0,
+            env: TestDPDK.Environment
         ) -> [Out] {
             var burst = PacketBurst(capacity: 32)
             env.fill(&burst, frames: frames, ingress: ingress)
@@ -46,7 +47,7 @@ extension DPDKBackedTests {
             let out = (0..<burst.count).map {
                 Out(bytes: bytes(of: burst.packets[$0]), vlan: burst.meta[$0].vlan, source: burst.meta[$0].source)
             }
-            #expect(burst.count + burst.dropped.count == frames.count)
+            #expect(burst.count + burst.dropped.count + punted == frames.count)
             burst.releaseDropped()
             burst.packets.freeAll()
             return out
@@ -74,7 +75,7 @@ extension DPDKBackedTests {
                         Out(bytes: inner2, vlan: 200, source: MACOwner.remoteVTEP(1)),
                         Out(bytes: elsewhere, vlan: 0, source: PacketMeta.burstIngress),
                     ])
-                #expect(stage.snapshot.events == [2])
+                #expect(stage.snapshot.events == [2, 0])
                 // The same tunnel frame from another port than the uplink: not looked at.
                 #expect(
                     Self.run(&stage, [Self.tunnelled(inner1)], ingress: 0, env: env).map(\.bytes) == [
@@ -127,18 +128,19 @@ extension DPDKBackedTests {
                     (.unknownVNI, Self.tunnelled(inner, vni: 3000)),
                     (.unknownVTEP, Self.tunnelled(inner, from: IPv4Address(192, 0, 2, 7))),
                 ]
-                #expect(Drop.allCases.count == bad.count)
+                // The last reason, punt-ring-full, is the punt test's.
+                #expect(Drop.allCases.count == bad.count + 1)
                 for (reason, frame) in bad {
                     #expect(Self.run(&stage, [frame], env: env).isEmpty, "\(reason.name)")
                 }
-                #expect(stage.snapshot.drops == [UInt64](repeating: 1, count: bad.count))
+                #expect(stage.snapshot.drops == [UInt64](repeating: 1, count: bad.count) + [0])
                 #expect(
                     stage.descriptor.dropReasons == [
                         "truncated-outer", "bad-outer-length", "outer-fragment", "flag-i-clear", "truncated-inner",
-                        "inner-vlan-tag", "unknown-vni", "unknown-vtep",
+                        "inner-vlan-tag", "unknown-vni", "unknown-vtep", "punt-ring-full",
                     ])
-                #expect(stage.descriptor.eventNames == ["decapsulated"])
-                #expect(stage.snapshot.events == [0])
+                #expect(stage.descriptor.eventNames == ["decapsulated", "punted"])
+                #expect(stage.snapshot.events == [0, 0])
             }
         }
 
@@ -194,8 +196,12 @@ extension DPDKBackedTests {
                             if vlan == 0 || slot < 0 {
                                 drops += 1
                             } else {
+                                // Up to the end of the outer IP packet (its total length at 16).
+                                let end = 14 + Int(frame[16]) << 8 + Int(frame[17])
                                 expected.append(
-                                    Out(bytes: Array(frame[offset...]), vlan: vlan, source: MACOwner.remoteVTEP(slot)))
+                                    Out(
+                                        bytes: Array(frame[offset..<end]), vlan: vlan,
+                                        source: MACOwner.remoteVTEP(slot)))
                             }
                         }
                     }
@@ -207,7 +213,64 @@ extension DPDKBackedTests {
                 }
                 // The corpus reaches every outcome.
                 #expect(decapsulated > 100 && passed > 10)
-                #expect(stage.snapshot.drops.allSatisfy { $0 > 0 }, "\(stage.snapshot.drops)")
+                #expect(stage.snapshot.drops.dropLast().allSatisfy { $0 > 0 }, "\(stage.snapshot.drops)")
+            }
+        }
+
+        @Test("ARP and ICMP for the VTEP address are punted (with the underlay tag only); a full ring drops them")
+        func punts() throws {
+            try TestDPDK.run { env in
+                let tables = VXLANTables(Self.spec)
+                let tagged = VXLANTables(
+                    VXLANSpec(uplink: Self.uplink, local: Self.local, underlayVLAN: 20, vnis: [], remotes: []))
+                let punt = PuntPath.allocate(capacity: 4)
+                defer {
+                    while let entry = punt.nextPunted() { Mbuf(entry.mbuf).free() }
+                    punt.deallocate()
+                    withExtendedLifetime((tables, tagged)) {}
+                }
+                var stage = VXLANDecapStage(vxlan: tables.view, punt: punt)
+                let peer = Host.c
+                let forVTEP = F.arpRequest(from: peer, for: Self.local)
+                let replyToVTEP = F.ethernet(
+                    dst: Host.a.mac, src: peer.mac, type: 0x0806,
+                    F.arp(op: 2, sha: peer.mac, spa: peer.ipv4, tha: Host.a.mac, tpa: Self.local))
+                let echo = F.ethernet(
+                    dst: Host.a.mac, src: peer.mac, type: 0x0800,
+                    F.ipv4(src: peer.ipv4, dst: Self.local, proto: 1, F.echo()))
+                let forOther = F.arpRequest(from: peer, for: Host.d.ipv4)
+                let pingOther = F.ping4(from: peer, to: Host.d)
+                let taggedForVTEP = F.arpRequest(from: peer, for: Self.local, tags: F.dot1q(20))
+                let out = Self.run(
+                    &stage, [forVTEP, forOther, replyToVTEP, pingOther, echo, taggedForVTEP], punted: 3, env: env)
+                #expect(out.map(\.bytes) == [forOther, pingOther, taggedForVTEP])
+                var punted: [[UInt8]] = []
+                while let entry = punt.nextPunted() {
+                    #expect(entry.kind == .vxlanUnderlay && entry.port == Self.uplink)
+                    punted.append(bytes(of: Mbuf(entry.mbuf)))
+                    Mbuf(entry.mbuf).free()
+                }
+                #expect(punted == [forVTEP, replyToVTEP, echo])
+                #expect(stage.snapshot.events == [0, 3])
+                // With the underlay's tag, only the tagged one; a full ring (4 entries) drops the rest.
+                var taggedStage = VXLANDecapStage(vxlan: tagged.view, punt: punt)
+                let six = [[UInt8]](repeating: taggedForVTEP, count: 6)
+                #expect(Self.run(&taggedStage, [forVTEP] + six, punted: 4, env: env).map(\.bytes) == [forVTEP])
+                #expect(taggedStage.snapshot.events == [0, 4])
+                #expect(taggedStage.snapshot.drops.last == 2)
+            }
+        }
+
+        @Test("Ethernet padding after the outer IP packet is not part of the inner frame")
+        func padding() throws {
+            try TestDPDK.run { env in
+                let tables = VXLANTables(Self.spec)
+                defer { withExtendedLifetime(tables) {} }
+                var stage = VXLANDecapStage(vxlan: tables.view)
+                let inner = F.udp4(from: Host.a, to: Host.b)
+                let padded = Self.tunnelled(inner) + [UInt8](repeating: 0xee, count: 7)
+                let out = Self.run(&stage, [padded], env: env)
+                #expect(out == [Out(bytes: inner, vlan: 100, source: MACOwner.remoteVTEP(0))])
             }
         }
 
