@@ -104,7 +104,8 @@ final class Generation {
                 to: ForwardingTables(
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
-                    securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex)))
+                    securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
+                    capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

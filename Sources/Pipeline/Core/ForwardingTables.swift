@@ -45,6 +45,8 @@ public struct ForwardingTables: @unchecked Sendable {
     public var securityGroups: SecurityGroupView
     /// QoS: the ports limited in each direction, their buckets and this PMD's QoS counters.
     public var qos: QoSTables
+    /// The running packet captures and this PMD's capture ring (Capture/): the same memory in every generation.
+    public var capture: CaptureTap
 
     /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
     /// set) are single 64-bit words.
@@ -53,8 +55,10 @@ public struct ForwardingTables: @unchecked Sendable {
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
         enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
-        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off
+        securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off,
+        capture: CaptureTap = .off
     ) {
+        self.capture = capture
         self.securityGroups = securityGroups
         self.generationID = generationID
         self.bridge = bridge

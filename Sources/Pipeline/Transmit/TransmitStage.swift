@@ -40,6 +40,8 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     @usableFromInline let capacity: Int
     /// Ports whose tx target is enabled (bit i = port i).
     @usableFromInline var enabledMask: UInt64
+    /// The packet captures (Capture/): what is handed to a captured port's tx is copied first.
+    @usableFromInline var capture: CaptureTap = .off
 
     /// - Parameters:
     ///   - targets: indexed by port-table index; copied.
@@ -76,6 +78,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         targets = UnsafeMutableBufferPointer(start: tables.targets, count: ForwardingTables.maxPorts)
         bridge = tables.bridge
         enabledMask = tables.enabledMask
+        capture = tables.capture
     }
 
     @inlinable
@@ -150,7 +153,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             let port = ports.trailingZeroBitCount
             ports &= ports &- 1
             let count = pendingCounts[port]
-            let done = targets[port].send(pending + port &* capacity, count: count)
+            let done = send(pending + port &* capacity, count: count, port: port)
             if done < count { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: count &- done)) }
             sent &+= done
             pendingCounts[port] = 0
@@ -203,7 +206,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         // The target takes (or frees) every packet: the burst owns none any more.
         burst.packets.count = 0
         guard kept > 0 else { return true }
-        let sent = targets[port].send(burst.packets.slots, count: kept)
+        let sent = send(burst.packets.slots, count: kept, port: port)
         if sent < kept { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
         counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
         return true
@@ -247,6 +250,13 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         }
         burst.endCompaction(keeping: kept)
         return kept
+    }
+
+    /// Hands `count` packets to `port`'s tx, copying them first for the captures of its egress.
+    @inlinable @inline(__always)
+    func send(_ packets: UnsafeMutablePointer<OpaquePointer?>, count: Int, port: Int) -> Int {
+        capture.egress(packets, count: count, port: port)
+        return targets[port].send(packets, count: count)
     }
 
     @inlinable @inline(__always)
