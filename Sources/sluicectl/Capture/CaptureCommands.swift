@@ -130,6 +130,11 @@ enum CaptureInterrupt {
     static func install() {
         // A reader that closes the pipe makes write fail with EPIPE (handled), not kill the process.
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have blocked them (as sluiced does, unblock them explicitly).
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             Glibc.signal(signal) { _ in CaptureInterrupt.flag.store(true, ordering: .relaxed) }
         }
