@@ -108,6 +108,7 @@ struct Sluiced: ParsableCommand {
         SecurityGroupsControl(dataplane: dataplane).register(into: &methods)
         QoSControl(dataplane: dataplane).register(into: &methods)
         TraceControl(dataplane: dataplane).register(into: &methods)
+        CaptureControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
         do {
@@ -153,6 +154,7 @@ struct Sluiced: ParsableCommand {
             periodic: {
                 dataplane.punt.service()  // punted packets to their features' handlers, on every pass
                 dataplane.maintainVXLAN()  // the VTEP's underlay: next hops published, ARP requests due sent
+                dataplane.serviceCaptures()  // captured copies to their sessions (Capture/)
                 guard ContinuousClock.now - lastMaintenance >= .seconds(1) else { return }
                 lastMaintenance = ContinuousClock.now
                 dataplane.watchPMDs()

@@ -66,6 +66,8 @@ public final class Dataplane {
     public let vxlanNextHops = VXLANNextHops()
     /// The VTEP's underlay ARP/ICMP handler and neighbour cache (VXLAN/VXLANUnderlay.swift).
     public let vxlanUnderlay: VXLANUnderlay
+    /// The packet capture sessions and the PMDs' capture taps (Capture/).
+    public internal(set) var captures: CaptureSessions!
     let grace = GracePeriods()
     /// Generations unpublished while a PMD was stalled, with the token every PMD must pass before they may be
     /// freed: a stalled PMD may still be reading one (`reclaimRetainedGenerations` frees them).
@@ -112,6 +114,7 @@ public final class Dataplane {
                 "mempool: cannot create \(config.mempool.mbufs) mbufs: \(error) (raise hugepages or eal.socket-mem, or lower mempool.mbufs)"
             )
         }
+        makeCaptures()  // Capture/
         do {
             let assignment = RxQueueScheduler.assign(ports: config.ports, pmdLcores: config.pmdLcores, keeping: [:])
             for port in config.ports {
@@ -327,6 +330,7 @@ public final class Dataplane {
         }
         macTable = nil  // its hugepage memory must go back before EAL releases the heap
         conntrack = nil  // likewise
+        captures = nil  // copies still in the capture rings go back to the pool
         punt.drain()  // packets still in the rings go back to the pool before it is freed
         pool.free()
         EAL.cleanup()

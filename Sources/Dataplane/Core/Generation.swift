@@ -109,7 +109,7 @@ final class Generation {
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
                     securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
-                    vxlan: vxlan.view))
+                    vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -84,6 +84,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 if limited { tables.pointee.qos.fromVMCharge(slot: slot, packets: n, bytes: bytes, tsc: tsc) }
                 rxq.counters.block.add(PortCounters.rxPackets, UInt64(truncatingIfNeeded: n))
                 rxq.counters.block.add(PortCounters.rxBytes, bytes)
+                tables.pointee.capture.ingress(burst.packets.slots, count: n, port: rxq.portIndex)  // Capture/
                 burst.beginBurst(ingress: rxq.portIndex)
                 processor.process(&burst)
                 burst.releaseDropped()

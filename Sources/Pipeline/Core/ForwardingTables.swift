@@ -47,6 +47,8 @@ public struct ForwardingTables: @unchecked Sendable {
     public var qos: QoSTables
     /// The VXLAN tunnel endpoint (VXLAN/VXLANTables.swift): disabled without a `vxlan` section.
     public var vxlan: VXLANView
+    /// The running packet captures and this PMD's capture ring (Capture/): the same memory in every generation.
+    public var capture: CaptureTap
 
     /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
     /// set) are single 64-bit words.
@@ -56,9 +58,10 @@ public struct ForwardingTables: @unchecked Sendable {
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
         enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
         securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off,
-        vxlan: VXLANView = VXLANTables.disabled.view
+        vxlan: VXLANView = VXLANTables.disabled.view, capture: CaptureTap = .off
     ) {
         self.vxlan = vxlan
+        self.capture = capture
         self.securityGroups = securityGroups
         self.generationID = generationID
         self.bridge = bridge

@@ -43,6 +43,8 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     @usableFromInline var enabledMask: UInt64
     /// QoS: flood copies to ports limited to-vm are policed here (`QoSTables.policeFlood`).
     @usableFromInline var qos: QoSTables = .off
+    /// The packet captures (Capture/): what is handed to a captured port's tx is copied first.
+    @usableFromInline var capture: CaptureTap = .off
 
     /// - Parameters:
     ///   - targets: indexed by port-table index; copied.
@@ -80,6 +82,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         bridge = tables.bridge
         enabledMask = tables.enabledMask
         qos = tables.qos
+        capture = tables.capture
     }
 
     @inlinable
@@ -166,7 +169,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             let port = ports.trailingZeroBitCount
             ports &= ports &- 1
             let count = pendingCounts[port]
-            let done = targets[port].send(pending + port &* capacity, count: count)
+            let done = send(pending + port &* capacity, count: count, port: port)
             if done < count { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: count &- done)) }
             sent &+= done
             pendingCounts[port] = 0
@@ -219,7 +222,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         // The target takes (or frees) every packet: the burst owns none any more.
         burst.packets.count = 0
         guard kept > 0 else { return true }
-        let sent = targets[port].send(burst.packets.slots, count: kept)
+        let sent = send(burst.packets.slots, count: kept, port: port)
         if sent < kept { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: kept &- sent)) }
         counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
         return true
@@ -263,6 +266,13 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         }
         burst.endCompaction(keeping: kept)
         return kept
+    }
+
+    /// Hands `count` packets to `port`'s tx, copying them first for the captures of its egress.
+    @inlinable @inline(__always)
+    func send(_ packets: UnsafeMutablePointer<OpaquePointer?>, count: Int, port: Int) -> Int {
+        capture.egress(packets, count: count, port: port)
+        return targets[port].send(packets, count: count)
     }
 
     @inlinable @inline(__always)

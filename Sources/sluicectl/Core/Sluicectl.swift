@@ -28,6 +28,7 @@ struct Sluicectl: ParsableCommand {
             QoS.self,
             PMDs.self, Stages.self, Stats.self,
             Trace.self,
+            Capture.self,
             GetConfig.self, Apply.self,
         ])
 }
