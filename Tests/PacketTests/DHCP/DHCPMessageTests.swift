@@ -51,6 +51,10 @@ import Testing
         }
     }
 
+    /// A REQUEST in SELECTING state (265 bytes of DHCP message); also a parser golden frame.
+    static let requestMessage = message(
+        flags: 0x8000, [53, 1, 3, 50, 4, 10, 0, 0, 23, 54, 4, 10, 0, 0, 1, 61, 7] + clientID + [255])
+
     static let discover = frame(message([53, 1, 1, 61, 7] + clientID + [12, 4] + Array("vm-1".utf8) + [255]))
 
     @Test func readsADiscover() throws {
@@ -112,6 +116,23 @@ import Testing
         #expect(Set(cases.map(\.2)) == Set(DHCPRequestError.allCases))
         #expect(DHCPRequestError.allCases.map(\.name).allSatisfy { $0.hasPrefix("dhcp-") })
         #expect(Set(DHCPRequestError.allCases.map(\.name)).count == DHCPRequestError.allCases.count)
+    }
+
+    /// Every parser golden frame: the DHCP one reads as its request; every other is refused without a crash.
+    @Test func parserGoldens() throws {
+        for golden in allGoldens {
+            let l3 = Int(golden.expected.l3Offset)
+            let result = golden.frame.withUnsafeBytes {
+                DHCPMessage.parseRequest($0.baseAddress!, length: $0.count, l3: max(l3, 14))
+            }
+            if golden.name.hasSuffix("ipv4-udp-dhcp-request") {
+                let request = try result.get()
+                #expect(request.type == .request && request.requestedAddress == Self.leased, "\(golden.name)")
+                #expect(request.clientIdentifier == Self.clientID && request.wantsBroadcast)
+            } else {
+                #expect(throws: DHCPRequestError.self, "\(golden.name)") { try result.get() }
+            }
+        }
     }
 
     // MARK: replies
@@ -326,7 +347,7 @@ import Testing
     @Test func corruptedRequestsNeverReadOutsideTheFrame() {
         let seeds: [[UInt8]] = [
             Self.discover,
-            Self.frame(Self.message(flags: 0x8000, [53, 1, 3, 50, 4, 10, 0, 0, 23, 54, 4, 10, 0, 0, 1, 255])),
+            Self.frame(Self.requestMessage),
             Self.frame(Self.message([53, 1, 7, 61, 7] + Self.clientID), vlan: 5),
         ]
         let buffer = GuardedBuffer(capacity: 4096)
