@@ -8,7 +8,7 @@ extension Dataplane {
     /// "Status"). Rather than accept a tunnel and silently forward nothing through it, start-up,
     /// `--check-config` and `config.apply` refuse the section with this message.
     public static func unsupportedSettings(in config: SluiceConfig) -> String? {
-        guard config.vxlan != nil else { return nil }
+        guard config.vxlan != nil else { return unsupportedDHCP(in: config) }  // DHCP/DHCPSupport.swift
         return
             "vxlan: this build validates the section but does not run a tunnel endpoint yet (see docs/vxlan.md, \"Status\"); remove the vxlan section"
     }
