@@ -85,6 +85,10 @@ struct Sluiced: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        if let refusal = Dataplane.unsupportedDHCP(in: settings) {
+            FileHandle.standardError.write(Data("sluiced: \(config): \(refusal)\n".utf8))
+            throw ExitCode(2)
+        }
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
             return

@@ -19,7 +19,7 @@ import Testing
 
     @Test func goldenNamesAreUnique() {
         #expect(Set(allGoldens.map(\.name)).count == allGoldens.count)
-        #expect(allGoldens.count == 50)
+        #expect(allGoldens.count == 52)
     }
 
     /// A tagged frame spelled out in full rather than derived with `tagged(tci:)`.

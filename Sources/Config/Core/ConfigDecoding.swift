@@ -5,6 +5,7 @@ import Yams
 enum ConfigKeys {
     static let root = [
         "eal", "mempool", "control", "l2", "ports", "patches", "security-groups", "conntrack", "vxlan",
+        "dhcp",
     ]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
@@ -21,6 +22,7 @@ enum ConfigKeys {
         + bridgePort  // Bridge/BridgeKeys.swift: vlan, max-macs, port-security, static-macs
         + securityGroupsPort  // SecurityGroups/SecurityGroupsKeys.swift: security-groups
         + qosPort  // QoS/QoSKeys.swift: qos
+        + dhcpPort  // DHCP/DHCPKeys.swift: dhcp
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
 }
 
@@ -51,6 +53,7 @@ struct ConfigDecoder {
             eal: eal, mempool: mempool, control: control, l2: l2, ports: ports, patches: patches, vxlan: vxlan)
         config.securityGroups = decodeSecurityGroups(root.optional("security-groups"))
         config.conntrack = decodeConntrack(root.optional("conntrack"))
+        config.dhcp = decodeDHCP(root.optional("dhcp"))  // DHCP/DHCPDecoding.swift
         return config
     }
 
@@ -293,6 +296,7 @@ struct ConfigDecoder {
         decodeBridgeKeys(of: section, into: &port)
         decodeSecurityGroupsKeys(of: section, into: &port)
         decodeQoSKeys(of: section, into: &port)
+        decodeDHCPKeys(of: section, into: &port)
         return port
     }
 

@@ -32,6 +32,7 @@ extension SluiceConfig {
             "security-groups": .list(securityGroups.map(\.document)),
             "conntrack": conntrack.document,
             "vxlan": vxlan?.document,  // VXLAN/VXLANRendering.swift
+            "dhcp": dhcpDocument,  // DHCP/DHCPRendering.swift
         ])
     }
 }
@@ -104,6 +105,7 @@ extension PortConfig {
                 + bridgeEntries  // Bridge/BridgeRendering.swift: vlan, max-macs, port-security, static-macs
                 + securityGroupsEntries  // SecurityGroups/SecurityGroupsRendering.swift: security-groups
                 + qosEntries  // QoS/QoSRendering.swift: qos
+                + dhcpEntries  // DHCP/DHCPRendering.swift: dhcp
         )
     }
 }

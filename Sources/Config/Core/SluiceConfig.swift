@@ -16,6 +16,8 @@ public struct SluiceConfig: Equatable, Sendable {
     public var conntrack = ConntrackConfig()
     /// The VXLAN tunnel endpoint; nil when the host has none.
     public var vxlan: VXLANConfig?
+    /// DHCP responders, one per VLAN (DHCP/DHCPConfig.swift).
+    public var dhcp: [DHCPNetworkConfig] = []
 
     public init(
         eal: EALConfig = EALConfig(),

@@ -29,6 +29,7 @@ struct Validator {
         validatePatches()
         validateSecurityGroups()
         validateVXLAN()  // VXLAN/VXLANValidation.swift
+        validateDHCP()  // DHCP/DHCPValidation.swift: the dhcp list and the ports' dhcp
         // Rules across sections and against the machine, each in its feature's folder.
         validateLcoresOnHost(mask: mask)
         validateFilePrefixOnHost()

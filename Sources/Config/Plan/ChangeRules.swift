@@ -68,6 +68,7 @@ struct ChangeRules: Sendable {
             ChangeRules.securityGroups,  // SecurityGroups/SecurityGroupsChangeRules.swift
             ChangeRules.qos,  // QoS/QoSChangeRules.swift: each port's qos
             ChangeRules.vxlan,  // VXLAN/VXLANChangeRules.swift
+            ChangeRules.dhcp,  // DHCP/DHCPChangeRules.swift: the dhcp list and each port's dhcp
         ].flatMap { $0 })
 
     /// The prefix of the rows about one port's keys.

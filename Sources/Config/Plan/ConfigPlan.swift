@@ -28,6 +28,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         case updateSecurityGroups = "update-security-groups"
         case updateConntrack = "update-conntrack"
         case updateVXLAN = "update-vxlan"
+        case updateDHCP = "update-dhcp"
     }
 
     public var action: Action

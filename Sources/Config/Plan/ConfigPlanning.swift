@@ -10,6 +10,7 @@ extension ConfigPlan {
         "security-groups": .updateSecurityGroups,
         "conntrack": .updateConntrack,
         "vxlan": .updateVXLAN,
+        "dhcp": .updateDHCP,
     ]
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {

@@ -44,6 +44,8 @@ public struct PortConfig: Equatable, Sendable {
     public var securityGroups: [String]? = nil
     /// Token-bucket limits in each direction (QoS/QoSConfig.swift); nil: unlimited.
     public var qos: QoSConfig?
+    /// The address the VLAN's DHCP responder gives the port (DHCP/DHCPConfig.swift); nil: none.
+    public var dhcp: DHCPPortConfig? = nil
 
     public init(
         name: String,

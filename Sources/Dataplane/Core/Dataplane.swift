@@ -86,6 +86,7 @@ public final class Dataplane {
         config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline,
         portFailures: PortFailurePolicy = .failFast
     ) throws {
+        if let refusal = Self.unsupportedDHCP(in: config) { throw DataplaneError(refusal) }  // DHCP/
         self.config = config
         self.mode = mode
         punt = PuntDispatcher(pmdCount: config.pmdLcores.count)

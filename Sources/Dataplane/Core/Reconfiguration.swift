@@ -52,6 +52,7 @@ extension Dataplane {
     public func apply(_ new: SluiceConfig) throws(ApplyError) -> ConfigPlan {
         let plan = ConfigPlan.between(config, new)
         guard plan.needsRestart.isEmpty else { throw .needsRestart(plan.needsRestart) }
+        if let refusal = Self.unsupportedDHCP(in: new) { throw .failed("\(refusal); nothing was changed") }
         guard mode == .pipeline else {
             // The io baseline's peers are fixed when its PMDs are built; it is a benchmark floor, not a switch.
             throw .failed("runtime changes need the pipeline forwarding mode")

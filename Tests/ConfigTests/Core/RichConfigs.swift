@@ -12,7 +12,8 @@ enum RichConfigs {
     static func mac(_ raw: UInt64) -> EthernetAddress { EthernetAddress(rawValue: raw) }
 
     /// DPDK ports with every bridge key, patches, and every eal, mempool, control and l2 key but no-huge-mb.
-    static let dpdkFile = SecurityGroupsRich.file(
+    static let dpdkFile = DHCPRich.file(dpdkFileBase)  // DHCP/DHCPRich.swift
+    private static let dpdkFileBase = SecurityGroupsRich.file(
         SluiceConfig(
             eal: EALConfig(
                 mainLcore: 0, pmdCPUMask: 0x2, socketMem: "512", filePrefix: "sluice", memory: .hugeUnlink,
@@ -54,7 +55,8 @@ enum RichConfigs {
                 ],
                 remoteMACs: [RemoteMACConfig(mac: mac(0x5254_0000_1001), vni: 1000, vtep: IPv4Address(192, 0, 2, 2))])))
 
-    static let dpdkState = SecurityGroupsRich.state(
+    static let dpdkState = DHCPRich.state(dpdkStateBase)
+    private static let dpdkStateBase = SecurityGroupsRich.state(
         SluiceConfig(
             eal: EALConfig(
                 mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,

@@ -32,6 +32,7 @@ import Testing
         + ConfigKeys.qos + ConfigKeys.qosDirection
         + ConfigKeys.qosBandwidth + ConfigKeys.qosPackets
         + ConfigKeys.vxlan + ConfigKeys.vxlanVNI + ConfigKeys.vxlanRemoteMAC
+        + ConfigKeys.dhcpNetwork + ConfigKeys.dhcpRoute + ConfigKeys.dhcp
 
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)

@@ -21,6 +21,8 @@ import Testing
         ("ports[].qos.to-vm.packets", ConfigKeys.qosPackets),
         ("vxlan", ConfigKeys.vxlan), ("vxlan.vnis[]", ConfigKeys.vxlanVNI),
         ("vxlan.remote-macs[]", ConfigKeys.vxlanRemoteMAC),
+        ("dhcp[]", ConfigKeys.dhcpNetwork), ("dhcp[].routes[]", ConfigKeys.dhcpRoute),
+        ("ports[].dhcp", ConfigKeys.dhcp),
     ]
 
     @Test(arguments: RichConfigs.all.indices)

@@ -39,6 +39,9 @@ import Testing
             drops: ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"], events: []),
         Names(stage: "vlan", drops: ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"], events: []),
         Names(
+            stage: "dhcp", drops: ["dhcp-oversized", "dhcp-rate-limited", "dhcp-punt-ring-full"],
+            events: ["dhcp-punted"]),
+        Names(
             stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(
@@ -66,7 +69,8 @@ import Testing
     func namesArePinned() {
         let stages = [
             Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
-            Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(L2Stage.self),
+            Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(DHCPStage.self),
+            Self.names(L2Stage.self),
             Self.names(SecurityGroupStage.self), Self.names(QoSStage.self), Self.names(VXLANEncapStage.self),
             Self.names(TransmitStage.self),
         ]
@@ -114,6 +118,7 @@ import Testing
         check(ParseStage.self)
         check(PortSecurityStage.self)
         check(VLANStage.self)
+        check(DHCPStage.self)
         check(L2Stage.self)
         check(VXLANEncapStage.self)
         check(SecurityGroupStage.self)

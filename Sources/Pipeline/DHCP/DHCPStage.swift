@@ -1,0 +1,155 @@
+import DPDK
+import Packet
+
+extension PuntKind {
+    /// DHCP requests from ports with a DHCP address, for the responder on the control thread (docs/dhcp.md).
+    @inlinable public static var dhcp: PuntKind { PuntKind(rawValue: 4) }
+}
+
+/// What the DHCP stage reads: the ports whose requests the responder answers and their rate limit. Plain
+/// values (no pointers): copied into the stage.
+public struct DHCPView: Sendable {
+    /// Bit `slot`: the port's requests are taken out of the bridge and punted.
+    public var enabledMask: UInt64
+    /// Each port's request limit, per PMD (bucket of packets).
+    public var bucket: TokenBucketSpec
+    /// Longer frames are dropped (`dhcp-oversized`): the Ethernet header, a tag, IPv4 and UDP headers and
+    /// `DHCPMessage.maximumRequest` bytes of DHCP (IPv4 options make it longer: those are dropped too).
+    public var maximumFrame: Int
+
+    public init(enabledMask: UInt64, bucket: TokenBucketSpec, maximumFrame: Int = Self.defaultMaximumFrame) {
+        self.enabledMask = enabledMask
+        self.bucket = bucket
+        self.maximumFrame = maximumFrame
+    }
+
+    @inlinable public static var defaultMaximumFrame: Int { 18 + 20 + 8 + DHCPMessage.maximumRequest }
+
+    /// Requests per second and burst of the default per-port limit.
+    @inlinable public static var defaultRate: UInt64 { 10 }
+    @inlinable public static var defaultBurst: UInt64 { 20 }
+
+    /// No port enabled.
+    public static func off(tscHz: UInt64) -> DHCPView {
+        DHCPView(
+            enabledMask: 0,
+            bucket: TokenBucketSpec(tokens: defaultRate, size: defaultBurst, oneTimeBurst: 0, tscHz: tscHz))
+    }
+}
+
+/// The DHCP stage, after `vlan` (so that a request's VLAN is known, and port security has checked its
+/// source MAC): on ports with a DHCP address, IPv4 UDP requests from port 68 to port 67 are taken out of the
+/// bridge and punted to the responder on the control thread, at most `bucket`'s rate per port (the excess is
+/// dropped, `dhcp-rate-limited`). Every other packet, and every burst from a port without DHCP (one mask test
+/// per burst), passes untouched: those requests go on to a DHCP server on the uplink as before.
+///
+/// The request itself is read on the control thread (`DHCPMessage.parseRequest`, whose refusals the handler
+/// counts); the stage only refuses what is too long to be one. Not yet in `SwitchPipeline`: the generations
+/// do not carry a `DHCPView` yet (docs/dhcp.md, "Status").
+public struct DHCPStage: PipelineStage, ~Copyable {
+    public static let name = "dhcp"
+    public enum Drop: Int, StageReason {
+        /// Longer than `DHCPView.maximumFrame`.
+        case oversized
+        /// Over the port's request rate.
+        case rateLimited
+        /// The punt ring to the control thread was full, or the PMD has none.
+        case puntRingFull
+
+        public var name: String {
+            switch self {
+            case .oversized: "dhcp-oversized"
+            case .rateLimited: "dhcp-rate-limited"
+            case .puntRingFull: "dhcp-punt-ring-full"
+            }
+        }
+    }
+    public enum Event: Int, StageReason {
+        /// Requests handed to the responder.
+        case punted
+
+        public var name: String {
+            switch self {
+            case .punted: "dhcp-punted"
+            }
+        }
+    }
+
+    public let counters: Counters
+    @usableFromInline var view: DHCPView
+    @usableFromInline let punt: PuntPath?
+    /// Each port's bucket on this PMD: its empty time (see `TokenBucketSpec`), then its one-time burst.
+    @usableFromInline let buckets: UnsafeMutablePointer<UInt64>
+
+    /// - Parameters:
+    ///   - view: the ports and the limit (until a generation is bound, once generations carry them).
+    ///   - punt: this PMD's punt path.
+    ///   - tsc: now; every bucket starts full.
+    public init(view: DHCPView, punt: PuntPath?, tsc: UInt64) {
+        self.view = view
+        self.punt = punt
+        counters = Self.allocateCounters()
+        buckets = .allocate(capacity: 2 * PortLimit.maxPorts)
+        let full = view.bucket.fullEmptyTime(at: tsc)
+        for slot in 0..<PortLimit.maxPorts {
+            buckets[2 * slot] = full
+            buckets[2 * slot + 1] = 0
+        }
+    }
+
+    deinit { buckets.deallocate() }
+
+    /// Generations do not carry DHCP tables yet: the view given at init stays.
+    @inlinable
+    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+
+    /// Whether packet `i` (parsed) is an IPv4 UDP datagram from port 68 to port 67, not a fragment.
+    @inlinable @inline(__always)
+    static func isRequest(_ burst: borrowing PacketBurst, _ i: Int) -> Bool {
+        let headers = burst.meta[i].headers
+        guard headers.flags.contains(.ipv4), headers.flags.contains(.udp), !headers.flags.contains(.ipFragment)
+        else { return false }
+        let ports = burst.packets[i].data.loadUnaligned(fromByteOffset: Int(headers.l4Offset), as: UInt32.self)
+        return UInt32(bigEndian: ports) == 0x0044_0043  // 68 → 67 (literals: no static to initialise here)
+    }
+
+    @inlinable
+    public mutating func process(_ burst: inout PacketBurst) {
+        let ingress = burst.ingress
+        guard Int(ingress) < PortLimit.maxPorts, view.enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0 else {
+            return
+        }
+        let count = burst.count
+        var kept = 0
+        var punted: UInt64 = 0
+        var t: UInt64 = 0
+        for i in 0..<count {
+            guard Self.isRequest(burst, i) else {
+                burst.keep(i, at: &kept)
+                continue
+            }
+            let mbuf = burst.packets[i]
+            if mbuf.packetLength > view.maximumFrame {
+                counters.drop(.oversized)
+                burst.drop(i)
+                continue
+            }
+            if t == 0 { t = TokenBucketSpec.scaled(readTSC()) }
+            let slot = 2 * Int(ingress)
+            guard view.bucket.take(1, at: t, emptyTime: &buckets[slot], oneTime: &buckets[slot + 1]) else {
+                counters.drop(.rateLimited)
+                burst.drop(i)
+                continue
+            }
+            guard let punt, punt.punt(mbuf.raw, kind: .dhcp, port: ingress) else {
+                counters.drop(.puntRingFull)
+                burst.drop(i)
+                continue
+            }
+            // The control thread owns it now: neither kept nor dropped.
+            punted &+= 1
+        }
+        burst.endCompaction(keeping: kept)
+        if punted > 0 { counters.event(.punted, count: punted) }
+    }
+}
