@@ -218,7 +218,8 @@ public struct MetadataNATView: @unchecked Sendable {
                 guard key & Self.validBit != 0, key & 0xffff_0000_0000 == portKey else { break }
                 return MetadataFlow(
                     guestPort: guestPort, guestAddress: IPv4Address(rawValue: UInt32(truncatingIfNeeded: key)),
-                    guestMAC: EthernetAddress(rawValue: guestMAC), addressedMAC: EthernetAddress(rawValue: addressedMAC),
+                    guestMAC: EthernetAddress(rawValue: guestMAC),
+                    addressedMAC: EthernetAddress(rawValue: addressedMAC),
                     closing: key & Self.closingBit != 0)
             }
         }

@@ -166,7 +166,8 @@ public struct MetadataStage: PipelineStage, ~Copyable {
             let data = mbuf.data
             let l3 = Int(h.l3Offset)
             if h.flags.contains(.arp) {
-                if LocalReplies.answerARP(data, length: mbuf.dataLength, l3: l3, mac: v.gatewayMAC, address: v.intercept)
+                if LocalReplies.answerARP(
+                    data, length: mbuf.dataLength, l3: l3, mac: v.gatewayMAC, address: v.intercept)
                 {
                     counters.event(.arpAnswered)
                     send(mbuf, to: slot)

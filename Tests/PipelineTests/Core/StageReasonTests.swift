@@ -39,6 +39,13 @@ import Testing
             drops: ["source-mac", "source-ipv4", "source-ipv6", "arp-sender-mac", "arp-sender-ip"], events: []),
         Names(stage: "vlan", drops: ["tagged-on-access", "vlan-not-allowed", "untagged-on-trunk"], events: []),
         Names(
+            stage: "metadata",
+            drops: [
+                "other-to-intercept", "rate-limited", "nat-full", "nat-busy", "no-flow", "not-from-service",
+                "egress-down", "tx-queue-full",
+            ],
+            events: ["intercepted", "translated", "arp-answered"]),
+        Names(
             stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
         Names(
@@ -66,7 +73,8 @@ import Testing
     func namesArePinned() {
         let stages = [
             Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
-            Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(L2Stage.self),
+            Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(MetadataStage.self),
+            Self.names(L2Stage.self),
             Self.names(SecurityGroupStage.self), Self.names(QoSStage.self), Self.names(VXLANEncapStage.self),
             Self.names(TransmitStage.self),
         ]
@@ -114,6 +122,7 @@ import Testing
         check(ParseStage.self)
         check(PortSecurityStage.self)
         check(VLANStage.self)
+        check(MetadataStage.self)
         check(L2Stage.self)
         check(VXLANEncapStage.self)
         check(SecurityGroupStage.self)
