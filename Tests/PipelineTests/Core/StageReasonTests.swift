@@ -41,6 +41,12 @@ import Testing
         Names(
             stage: "dhcp", drops: ["dhcp-oversized", "dhcp-rate-limited", "dhcp-punt-ring-full"],
             events: ["dhcp-punted"]),
+            stage: "metadata",
+            drops: [
+                "other-to-intercept", "rate-limited", "nat-full", "nat-busy", "no-flow", "not-from-service",
+                "egress-down", "tx-queue-full",
+            ],
+            events: ["intercepted", "translated", "arp-answered"]),
         Names(
             stage: "l2", drops: ["same-port", "split-horizon"],
             events: ["learned", "moved", "learn-limit", "table-full", "static-conflict", "flooded", "unknown-unicast"]),
@@ -70,6 +76,7 @@ import Testing
         let stages = [
             Self.names(PatchStage.self), Self.names(VXLANDecapStage.self), Self.names(ParseStage.self),
             Self.names(PortSecurityStage.self), Self.names(VLANStage.self), Self.names(DHCPStage.self),
+            Self.names(MetadataStage.self),
             Self.names(L2Stage.self),
             Self.names(SecurityGroupStage.self), Self.names(QoSStage.self), Self.names(VXLANEncapStage.self),
             Self.names(TransmitStage.self),
@@ -119,6 +126,7 @@ import Testing
         check(PortSecurityStage.self)
         check(VLANStage.self)
         check(DHCPStage.self)
+        check(MetadataStage.self)
         check(L2Stage.self)
         check(VXLANEncapStage.self)
         check(SecurityGroupStage.self)
