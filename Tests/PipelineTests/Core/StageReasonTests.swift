@@ -41,6 +41,7 @@ import Testing
         Names(
             stage: "dhcp", drops: ["dhcp-oversized", "dhcp-rate-limited", "dhcp-punt-ring-full"],
             events: ["dhcp-punted"]),
+        Names(
             stage: "metadata",
             drops: [
                 "other-to-intercept", "rate-limited", "nat-full", "nat-busy", "no-flow", "not-from-service",
