@@ -194,7 +194,7 @@ struct BridgeModel {
     var portSecurity = Counters(drops: 5)
     var vlan = Counters(drops: 3)
     var l2 = Counters(drops: 2, events: 7)  // same-port, split-horizon (no VTEPs here: always 0)
-    var transmit = Counters(drops: 7)
+    var transmit = Counters(drops: TransmitStage.Drop.allCases.count)
     /// Flood copies made: the `copies` of the transmit identity.
     var copies: UInt64 = 0
     /// (VLAN << 48 | MAC) → port, and how many learned MACs each port owns.
