@@ -429,6 +429,17 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     /// An ICMP error passes if it quotes a tracked connection (netfilter's RELATED).
     @inlinable
     func related(_ data: UnsafeRawPointer, l4: Int, end: Int, ipv6: Bool, zone: UInt16) -> Verdict {
+        guard let key = Self.quotedKey(data, l4: l4, end: end, ipv6: ipv6, zone: zone), table.lookup(key) >= 0 else {
+            return .dropping(.invalid)
+        }
+        counters.event(.related)
+        return Verdict()
+    }
+
+    /// The key of the connection an ICMP error quotes, or nil when the quote is cut short (the stage and its
+    /// trace both use it).
+    @inlinable
+    static func quotedKey(_ data: UnsafeRawPointer, l4: Int, end: Int, ipv6: Bool, zone: UInt16) -> ConnKey? {
         let inner = l4 &+ 8
         var proto: UInt8
         var sHigh: UInt64 = 0
@@ -437,7 +448,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         var dLow: UInt64
         var innerL4: Int
         if ipv6 {
-            guard inner &+ 48 <= end else { return .dropping(.invalid) }
+            guard inner &+ 48 <= end else { return nil }
             let ip = IPv6Header(data + inner)
             proto = ip.nextHeader
             sHigh = ip.source.high
@@ -446,10 +457,10 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
             dLow = ip.destination.low
             innerL4 = inner &+ 40
         } else {
-            guard inner &+ 28 <= end else { return .dropping(.invalid) }
+            guard inner &+ 28 <= end else { return nil }
             let ip = IPv4Header(data + inner)
             let headerLength = ip.headerLength
-            guard headerLength >= 20, inner &+ headerLength &+ 8 <= end else { return .dropping(.invalid) }
+            guard headerLength >= 20, inner &+ headerLength &+ 8 <= end else { return nil }
             proto = ip.protocolNumber
             sLow = UInt64(ip.source.rawValue)
             dLow = UInt64(ip.destination.rawValue)
@@ -467,12 +478,10 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
                 dPort = sPort
             }
         }
-        let (key, _) = ConnKey.of(
+        return ConnKey.of(
             zone: zone, proto: proto, ipv6: ipv6, sHigh: sHigh, sLow: sLow, sPort: sPort, dHigh: dHigh, dLow: dLow,
-            dPort: dPort)
-        guard table.lookup(key) >= 0 else { return .dropping(.invalid) }
-        counters.event(.related)
-        return Verdict()
+            dPort: dPort
+        ).key
     }
 
     // MARK: Packet helpers

@@ -197,52 +197,6 @@ extension SecurityGroupStage {
         return TraceStep(stage: name, facts: facts)
     }
 
-    /// The key of the connection an ICMP error quotes, or nil when the quote is cut short.
-    static func quotedKey(_ data: UnsafeRawPointer, l4: Int, end: Int, ipv6: Bool, zone: UInt16) -> ConnKey? {
-        let inner = l4 + 8
-        var proto: UInt8
-        var sHigh: UInt64 = 0
-        var sLow: UInt64
-        var dHigh: UInt64 = 0
-        var dLow: UInt64
-        var innerL4: Int
-        if ipv6 {
-            guard inner + 48 <= end else { return nil }
-            let ip = IPv6Header(data + inner)
-            proto = ip.nextHeader
-            sHigh = ip.source.high
-            sLow = ip.source.low
-            dHigh = ip.destination.high
-            dLow = ip.destination.low
-            innerL4 = inner + 40
-        } else {
-            guard inner + 28 <= end else { return nil }
-            let ip = IPv4Header(data + inner)
-            let headerLength = ip.headerLength
-            guard headerLength >= 20, inner + headerLength + 8 <= end else { return nil }
-            proto = ip.protocolNumber
-            sLow = UInt64(ip.source.rawValue)
-            dLow = UInt64(ip.destination.rawValue)
-            innerL4 = inner + headerLength
-        }
-        var sPort: UInt16 = 0
-        var dPort: UInt16 = 0
-        if proto == 6 || proto == 17 {
-            sPort = SGWire.u16(data + innerL4, 0)
-            dPort = SGWire.u16(data + innerL4, 2)
-        } else if proto == 1 || proto == 58 {
-            let type = SGWire.u8(data + innerL4, 0)
-            if type == 8 || type == 0 || type == 128 || type == 129 {
-                sPort = SGWire.u16(data + innerL4, 4)
-                dPort = sPort
-            }
-        }
-        return ConnKey.of(
-            zone: zone, proto: proto, ipv6: ipv6, sHigh: sHigh, sLow: sLow, sPort: sPort, dHigh: dHigh, dLow: dLow,
-            dPort: dPort
-        ).key
-    }
-
     static func describe(ports mask: UInt64, sender: Int?, _ context: TraceContext) -> String {
         var parts: [String] = []
         if let sender { parts.append("sender \(context.portName(sender))") }
