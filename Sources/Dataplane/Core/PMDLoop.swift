@@ -92,7 +92,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 burst.packets.freeAll()
             }
             // Packets the control thread injected (replies of punt handlers): nothing queued costs two loads.
-            punt.transmitInjected(tables.pointee.targets, slots: ForwardingTables.maxPorts)
+            punt.transmitInjected(
+                tables.pointee.targets, slots: ForwardingTables.maxPorts, capture: tables.pointee.capture)
             let now = readTSC()
             counters.increment(PMDCounters.iterations)
             if received > 0 {

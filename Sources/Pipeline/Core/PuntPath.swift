@@ -182,11 +182,13 @@ public struct PuntPath: @unchecked Sendable {
     /// the current generation); packets for a slot that is disabled or out of range are freed and counted.
     /// Called once per PMD loop iteration: with nothing queued, it is two loads and a compare.
     @inlinable @inline(__always)
-    public func transmitInjected(_ targets: UnsafeMutablePointer<TxTarget>, slots: Int) {
+    public func transmitInjected(_ targets: UnsafeMutablePointer<TxTarget>, slots: Int, capture: CaptureTap) {
         for _ in 0..<PuntPath.injectBudget {
             guard let entry = injects.dequeue() else { return }
             var packet: OpaquePointer? = entry.mbuf
             if Int(entry.port) < slots, targets[Int(entry.port)].enabled {
+                // A reply the switch composed is part of what the port sends: captures of its egress see it.
+                capture.egress(&packet, count: 1, port: Int(entry.port))
                 // What the driver refuses, send frees and counts as the port's tx drop.
                 if targets[Int(entry.port)].send(&packet, count: 1) == 1 {
                     pmdCounters.increment(PuntCounters.injectSent)

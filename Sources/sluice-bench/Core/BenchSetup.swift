@@ -12,6 +12,9 @@ struct BenchSetup {
     /// Control-thread work the scenario needs while the PMD runs (e.g. sg-new's conntrack flush), every
     /// `interval` seconds during warmup and measurement.
     var periodic: (interval: Double, action: @Sendable (Dataplane) -> Void)?
+    /// Control-thread work once the dataplane is built, before any measurement (e.g. a capture left
+    /// running on another port). An error ends the bench with the scenario's name.
+    var prepare: (@Sendable (Dataplane) throws -> Void)?
 
     var source: PortConfig {
         get { config.ports[0] }

@@ -95,26 +95,31 @@ struct SluiceBench: ParsableCommand {
         guard !frames.isEmpty else { throw ValidationError("\(trace): the trace has no packets") }
         guard !trace.contains(",") else { throw ValidationError("\(trace): a trace path may not contain ','") }
         if checkQoSRates { return try runQoSRateCheck(frames: frames) }
-        let settings: SluiceConfig
-        let periodic: (interval: Double, action: @Sendable (Dataplane) -> Void)?
+        let setup: BenchSetup
         do {
-            (settings, periodic) = try benchConfig(frames: frames)
+            setup = try benchSetup(frames: frames)
         } catch {
             throw ValidationError("\(setupName): \(error)")
         }
         let dataplane: Dataplane
         do {
-            dataplane = try Dataplane(config: settings, program: "sluice-bench", mode: modes[0])
+            dataplane = try Dataplane(config: setup.config, program: "sluice-bench", mode: modes[0])
         } catch {
             FileHandle.standardError.write(Data("sluice-bench: \(error)\n".utf8))
             throw ExitCode(1)
         }
         defer { dataplane.shutdown() }
+        do {
+            try setup.prepare?(dataplane)
+        } catch {
+            FileHandle.standardError.write(Data("sluice-bench: \(setupName): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
 
         var results: [BenchResult] = []
         for (index, mode) in modes.enumerated() {
             if index > 0 { dataplane.rebuildPMDs(mode: mode) }
-            results.append(try measure(dataplane, mode: mode, periodic: periodic))
+            results.append(try measure(dataplane, mode: mode, periodic: setup.periodic))
         }
         let report = BenchReport(
             trace: trace, scenario: setupName, tracePackets: frames.count,
@@ -131,9 +136,7 @@ struct SluiceBench: ParsableCommand {
 
     /// The pcap source and the null sink, set up for the scenario. The mempool holds the whole trace
     /// (net_pcap preloads it and hands out copies) plus what is in flight.
-    private func benchConfig(
-        frames: [[UInt8]]
-    ) throws -> (SluiceConfig, (interval: Double, action: @Sendable (Dataplane) -> Void)?) {
+    private func benchSetup(frames: [[UInt8]]) throws -> BenchSetup {
         let prefix = "sluice-bench-\(getpid())"
         let source = PortConfig(name: "source", devargs: "net_pcap_bench0,rx_pcap=\(trace),infinite_rx=1")
         let sink = PortConfig(name: "sink", devargs: "net_null_bench0,no-rx=1")
@@ -154,13 +157,12 @@ struct SluiceBench: ParsableCommand {
             } catch {
                 throw BenchConfigFile.Problem(description: "invalid configuration \(config):\n\(error.description)")
             }
-            return (
-                try BenchConfigFile.map(file, path: config, source: self.source, sink: self.sink, bench: setup.config),
-                nil
-            )
+            setup.config = try BenchConfigFile.map(
+                file, path: config, source: self.source, sink: self.sink, bench: setup.config)
+            return setup
         }
         try (scenario ?? Self.defaultScenario).configure(&setup)
-        return (setup.config, setup.periodic)
+        return setup
     }
 
     /// The MAC table sized as an operator would for the trace's hosts: the next power of two at or above

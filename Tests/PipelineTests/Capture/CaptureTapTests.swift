@@ -91,6 +91,32 @@ extension DPDKBackedTests {
                 #expect(env.drain(port: 2, queue: 0).map(\.tag) == other)
             }
         }
+
+        @Test func repliesTheControlThreadInjectsAreCapturedOnTheirPortsEgress() throws {
+            try TestDPDK.run { env in
+                let taps = CaptureTaps(pmdCount: 1, pool: env.pool)
+                let path = PuntPath.allocate(capacity: 64)
+                defer { path.deallocate() }
+                let list = env.targets()
+                let targets = UnsafeMutablePointer<TxTarget>.allocate(capacity: list.count)
+                defer { targets.deallocate() }
+                targets.initialize(from: list, count: list.count)
+                taps.set(session: 3, port: 2, ingress: true, egress: true, snapLength: 65535)
+                let kind = PuntKind(rawValue: 1)
+                for (tag, port): (UInt32, UInt16) in [(0, 2), (1, 1), (2, 2)] {
+                    #expect(path.inject(env.frame(tag: tag, length: 60).raw, port: port, kind: kind))
+                }
+                path.transmitInjected(targets, slots: list.count, capture: taps.tap(pmd: 0))
+                let copies = Self.takeCopies(taps)
+                let firstBytes: [UInt8?] = [0, 2]
+                #expect(copies.map(\.bytes.first) == firstBytes, "only port 2's replies, in order")
+                let out: UInt16 = 3 | CaptureKind.egress
+                #expect(copies.allSatisfy { $0.kind == out && $0.port == 2 })
+                let sent: [UInt32] = [0, 2]
+                #expect(env.drain(port: 2, queue: 0).map(\.tag) == sent, "the originals are still sent")
+                #expect(env.drain(port: 1, queue: 0).map(\.tag) == [1])
+            }
+        }
     }
 }
 

@@ -113,7 +113,7 @@ extension DPDKBackedTests {
                 }
                 #expect(path.inject(env.frame(tag: 10, length: 60).raw, port: 1, kind: kind))  // disabled
                 #expect(path.inject(env.frame(tag: 11, length: 60).raw, port: 40, kind: kind))  // no such slot
-                path.transmitInjected(targets, slots: env.ports.count)
+                path.transmitInjected(targets, slots: env.ports.count, capture: .off)
                 #expect(env.drain(port: 2, queue: 0).map(\.tag) == [0, 1, 2])
                 #expect(env.drainAllPorts() == 0)
                 #expect(path.pmdCounters.load(PuntCounters.injectSent) == 3)
@@ -134,9 +134,9 @@ extension DPDKBackedTests {
                 for tag: UInt32 in 0..<40 {
                     #expect(path.inject(env.frame(tag: tag, length: 60).raw, port: 0, kind: PuntKind(rawValue: 1)))
                 }
-                path.transmitInjected(targets, slots: env.ports.count)
+                path.transmitInjected(targets, slots: env.ports.count, capture: .off)
                 #expect(path.injects.count == 40 - PuntPath.injectBudget)
-                path.transmitInjected(targets, slots: env.ports.count)
+                path.transmitInjected(targets, slots: env.ports.count, capture: .off)
                 #expect(path.injects.count == 0)
                 #expect(env.drain(port: 0, queue: 0).map(\.tag) == Array(0..<40))
             }
