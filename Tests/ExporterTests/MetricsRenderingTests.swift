@@ -35,7 +35,23 @@ import Testing
                 lcore: 1, numaSocket: 0, rxQueues: ["vm1/0"], iterations: 100, busyCycles: 600, idleCycles: 400,
                 rxPackets: 40)
         ],
-        vlans: [VLANStatus(vlan: 100, untaggedPorts: ["vm1", "vm2"], taggedPorts: [], macs: 2)])
+        vlans: [VLANStatus(vlan: 100, untaggedPorts: ["vm1", "vm2"], taggedPorts: [], macs: 2)],
+        qos: [
+            QoSDirectionStatus(
+                port: "vm1", direction: "to-vm", buckets: [], passedPackets: 11, passedBytes: 1100, heldPolls: 0,
+                heldSeconds: 0, droppedPackets: 3, droppedBytes: 300),
+            QoSDirectionStatus(
+                port: "vm2", direction: "from-vm", buckets: [], passedPackets: 12, passedBytes: 1200, heldPolls: 5,
+                heldSeconds: 1.5, droppedPackets: 0, droppedBytes: 0),
+        ],
+        securityGroups: [
+            SecurityGroupStatus(
+                name: "web", members: ["vm1"],
+                rules: [SecurityGroupRuleStatus(direction: "ingress", rule: "ipv4 tcp 22 from group admin", hits: 4)])
+        ],
+        conntrack: ConntrackStats(
+            capacity: 1024, connections: 3, perPortLimit: 100, ports: ["vm1": 3],
+            states: ["established": 2, "syn-sent": 1]))
 
     static let text = MetricFamilies.render(snapshot)
 
@@ -76,6 +92,28 @@ import Testing
         #expect(Self.text.contains("# TYPE sluice_stage_drops_total counter"))
         #expect(Self.text.contains("# TYPE sluice_mac_table_entries gauge"))
         #expect(Self.text.contains("# HELP sluice_port_rx_packets_total Packets received on a port."))
+    }
+
+    @Test("QoS by port and direction, conntrack occupancy by port and state, rule hits by group and rule")
+    func qosAndSecurityGroups() {
+        for line in [
+            #"sluice_qos_passed_packets_total{port="vm1",direction="to-vm"} 11"#,
+            #"sluice_qos_passed_bytes_total{port="vm2",direction="from-vm"} 1200"#,
+            #"sluice_qos_dropped_packets_total{port="vm1",direction="to-vm"} 3"#,
+            #"sluice_qos_dropped_bytes_total{port="vm1",direction="to-vm"} 300"#,
+            #"sluice_qos_held_seconds_total{port="vm2",direction="from-vm"} 1.5"#,
+            "sluice_conntrack_connections 3.0", "sluice_conntrack_capacity 1024.0",
+            #"sluice_conntrack_port_connections{port="vm1"} 3.0"#,
+            #"sluice_conntrack_state_connections{state="established"} 2.0"#,
+            #"sluice_conntrack_state_connections{state="syn-sent"} 1.0"#,
+            #"sluice_sg_rule_hits_total{group="web",direction="ingress",rule="ipv4 tcp 22 from group admin"} 4"#,
+        ] {
+            #expect(Self.samples.contains(line), "\(line) missing from:\n\(Self.text)")
+        }
+        // A snapshot without the feature sections (no QoS, no connection table): no such samples.
+        let bare = MetricFamilies.render(
+            MetricsSnapshot(ports: Self.snapshot.ports, stages: [], pmds: [], vlans: []))
+        #expect(!bare.contains("sluice_qos_") && !bare.contains("sluice_conntrack_connections "))
     }
 
     @Test("every family name follows the conventions: sluice_ prefix, counters end in _total, no duplicates")

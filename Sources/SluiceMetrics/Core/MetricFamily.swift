@@ -61,6 +61,8 @@ public enum MetricFamilies {
         coreMetrics
             + portMetrics
             + bridgeMetrics
+            + qosMetrics
+            + securityGroupsMetrics
     }
 
     /// The text exposition format of `families` for `snapshot` (swift-prometheus renders it), with

@@ -8,18 +8,30 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var stages: [StageStatus]
     public var pmds: [PMDStatus]
     public var vlans: [VLANStatus]
+    // Feature sections (one per feature that exports more than its stage counters).
+    public var qos: [QoSDirectionStatus]
+    public var securityGroups: [SecurityGroupStatus]
+    public var conntrack: ConntrackStats?
 
-    public init(ports: [PortStatus], stages: [StageStatus], pmds: [PMDStatus], vlans: [VLANStatus]) {
+    public init(
+        ports: [PortStatus], stages: [StageStatus], pmds: [PMDStatus], vlans: [VLANStatus],
+        qos: [QoSDirectionStatus] = [], securityGroups: [SecurityGroupStatus] = [], conntrack: ConntrackStats? = nil
+    ) {
         self.ports = ports
         self.stages = stages
         self.pmds = pmds
         self.vlans = vlans
+        self.qos = qos
+        self.securityGroups = securityGroups
+        self.conntrack = conntrack
     }
 
     /// Reads a snapshot through `client`.
     public static func read(from client: ControlClient) throws(ControlClient.ClientError) -> MetricsSnapshot {
         MetricsSnapshot(
             ports: try client.call(PortMethods.list), stages: try client.call(StatusMethods.stageList),
-            pmds: try client.call(StatusMethods.pmdList), vlans: try client.call(BridgeMethods.vlanList))
+            pmds: try client.call(StatusMethods.pmdList), vlans: try client.call(BridgeMethods.vlanList),
+            qos: try client.call(QoSMethods.show), securityGroups: try client.call(SecurityGroupsMethods.sgList),
+            conntrack: try client.call(SecurityGroupsMethods.conntrackStats))
     }
 }

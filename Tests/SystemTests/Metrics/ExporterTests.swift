@@ -9,7 +9,23 @@ extension SystemTests {
         /// its port counters are those `sluicectl ports --json` shows (read before and after: equal when
         /// nothing moved in between, else between the two).
         @Test func metricsPassPromtoolAndMatchThePortCounters() throws {
-            let hosts = try PingingHosts.bridged(label: "ex", subnet: "10.198.31")
+            // host-a is rate limited (buckets it never empties) and in a security group: its QoS and
+            // conntrack families have samples to check as well.
+            let hosts = try PingingHosts(label: "ex", subnet: "10.198.31") { tapA, tapB in
+                """
+                ports:
+                  - name: host-a
+                    devargs: "net_tap_a,iface=\(tapA)"
+                    security-groups: [pinger]
+                    qos:
+                      from-vm:
+                        packets: {packets-per-second: 100000, burst-packets: 10000}
+                  - name: host-b
+                    devargs: "net_tap_b,iface=\(tapB)"
+                security-groups:
+                  - name: pinger
+                """
+            }
             defer { hosts.remove() }
             let daemon = hosts.daemon
             let ping = try hosts.ping(count: 5)
@@ -70,6 +86,14 @@ extension SystemTests {
             #expect(samples.keys.contains { $0.hasPrefix("sluice_stage_drops_total{stage=\"parse\",reason=") })
             #expect(samples.keys.contains { $0.hasPrefix("sluice_pmd_busy_cycles_total{lcore=") })
             #expect((samples["sluice_mac_table_entries{vlan=\"1\"}"] ?? 0) >= 2)
+            // host-a's pings passed its from-vm buckets and opened one tracked ICMP connection (the echo replies
+            // came back as that connection's replies, though the group admits no ingress).
+            #expect((samples["sluice_qos_passed_packets_total{port=\"host-a\",direction=\"from-vm\"}"] ?? 0) >= 5)
+            #expect((samples["sluice_conntrack_port_connections{port=\"host-a\"}"] ?? 0) >= 1)
+            #expect((samples["sluice_conntrack_connections"] ?? 0) >= 1)
+            #expect((samples["sluice_conntrack_capacity"] ?? 0) > 0)
+            let egress = #"sluice_sg_rule_hits_total{group="pinger",direction="egress",rule="ipv4 any (default)"}"#
+            #expect((samples[egress] ?? 0) >= 1, "the default egress rule admitted the ping:\n\(text)")
 
             // sluiced gone: sluice_up 0, and /metrics still answers.
             #expect(try daemon.stop() == 0)
