@@ -127,6 +127,9 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
     /// Set by the lcore after the loop has returned: `stop` waits for it with a deadline, because
     /// `rte_eal_wait_lcore` would wait forever for a wedged PMD.
     let exited: UnsafeMutablePointer<Atomic<Bool>>
+    /// True while the loop runs on its lcore (set before its first iteration, cleared after its last):
+    /// rte_vhost's destroy_device waits only for PMDs that may be polling (VhostUser/VhostQuiescence.swift).
+    let active: UnsafeMutablePointer<Atomic<Bool>>
     private let body: () -> Void
     public private(set) var isRunning = false
 
@@ -146,6 +149,8 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         quiescent.initialize(to: Atomic(0))
         exited = .allocate(capacity: 1)
         exited.initialize(to: Atomic(false))
+        active = .allocate(capacity: 1)
+        active.initialize(to: Atomic(false))
         let holder = LoopHolder(
             PMDLoop(
                 processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
@@ -162,6 +167,8 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         quiescent.deallocate()
         exited.deinitialize(count: 1)
         exited.deallocate()
+        active.deinitialize(count: 1)
+        active.deallocate()
     }
 
     /// Points the loop at new tables; it starts using them at its next iteration.
@@ -223,7 +230,11 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
 
     fileprivate func runOnLcore() {
         PMDStallHook.register(lcore: lcore)
+        // Sequentially consistent: a destroy_device that clears a guest's id and then finds this PMD inactive
+        // knows the loop will read the cleared id.
+        active.pointee.store(true, ordering: .sequentiallyConsistent)
         body()
+        active.pointee.store(false, ordering: .releasing)
         exited.pointee.store(true, ordering: .releasing)
     }
 }
