@@ -1,6 +1,7 @@
 import CDPDK
 import DPDK
 import Foundation
+import Packet
 import Pipeline
 import Testing
 
@@ -131,4 +132,9 @@ extension DPDKBackedTests {
             }
         }
     }
+}
+
+/// The ethdev limit validation enforces (`PortLimit.maxEthdevPorts`) is the DPDK build's.
+@Test func theEthdevLimitIsTheDPDKBuilds() {
+    #expect(PortLimit.maxEthdevPorts == Int(RTE_MAX_ETHPORTS))
 }
