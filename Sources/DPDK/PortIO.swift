@@ -29,7 +29,7 @@ public struct PortIO: @unchecked Sendable {
     /// A slot without a port: never polled, never sent to (targets of empty slots are disabled).
     public static var none: PortIO { PortIO(ethPort: EthPort(id: UInt16.max)) }
 
-    public var isVhostUser: Bool { vhost != nil }
+    @inlinable public var isVhostUser: Bool { vhost != nil }
 
     /// Receives at most `limit` packets (and at most what `burst` has room for), appending them.
     @inlinable @inline(__always)

@@ -29,6 +29,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
     /// This PMD's rings to and from the control thread: the loop sends what the control thread injects.
     @usableFromInline let punt: PuntPath
+    /// Which vhost-user rx queues have been empty for long and are polled less often (VhostUser/).
+    @usableFromInline var idle = IdleVhostQueues()
 
     public init(
         processor: consuming Processor, burstSize: Int, counters: CounterBlock,
@@ -46,6 +48,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
         self.quiescent = quiescent
     }
 
+    deinit { idle.deallocate() }
+
     /// `@inline(never)`: each pipeline gets its own specialised copy of the loop (the body is inlinable),
     /// kept as a function of its own so that `tools/check-fastpath` can find and check every one.
     @inlinable @inline(never)
@@ -62,11 +66,15 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 bound = tables.pointee.generationID
                 // QoS from-vm: a port the new generation no longer limits must not stay held for ever.
                 tables.pointee.qos.endHolds(tsc: readTSC())
+                idle.reset(count: tables.pointee.rxQueueCount)  // VhostUser/: the queues' positions changed
             }
+            idle.nextIteration()
             let queues = tables.pointee.rxQueues
             var received = 0
             for q in 0..<tables.pointee.rxQueueCount {
                 let rxq = queues[q]
+                let vhost = rxq.port.isVhostUser
+                if vhost && idle.skips(q) { continue }  // VhostUser/: long idle, polled every few iterations
                 // QoS from-vm: a limited port is dequeued only as far as its buckets pay (backpressure).
                 let slot = Int(rxq.portIndex)
                 let limited = tables.pointee.qos.fromVMMask & (UInt64(1) &<< UInt64(slot)) != 0
@@ -77,6 +85,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 // Buckets empty: skip the poll itself (on vhost, rx_burst with 0 still takes the queue's lock).
                 if limit == 0 { continue }
                 let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
+                if vhost { idle.record(q, received: n) }
                 if n == 0 { continue }
                 received &+= n
                 var bytes: UInt64 = 0
