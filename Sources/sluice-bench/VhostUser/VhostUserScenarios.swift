@@ -1,11 +1,10 @@
 import Config
-import Glibc
 
 extension BenchScenario {
     /// Vhost-user ports without guests: `vhostIdlePorts` server-mode ports of 64 queue pairs each, every rx
     /// queue polled by the bench's PMD next to the busy source. Measures what idle vhost queues cost a busy
-    /// port on the same PMD (compare with `l2` in the same run). Their sockets go to a directory of the
-    /// process's own under /tmp, removed when sluiced unregisters them at shutdown.
+    /// port on the same PMD (compare with `l2` in the same run). Their sockets go to /tmp/sluice-bench-vhost
+    /// (one directory for every run, so that runs leave nothing behind: the sockets are removed at shutdown).
     static let vhostIdlePorts = 4
 
     static let vhostUserScenarios: [BenchScenario] = [
@@ -13,7 +12,7 @@ extension BenchScenario {
         {
             setup in
             setup.knowDestinationsOnSink()
-            let directory = "/tmp/sluice-bench-vhost-\(getpid())"
+            let directory = "/tmp/sluice-bench-vhost"
             for index in 0..<vhostIdlePorts {
                 var port = PortConfig.vhostUser(
                     name: "idle\(index)", path: "\(directory)/idle\(index).sock", mode: .server, queues: 64)
