@@ -16,12 +16,11 @@ let dpdkSwiftFlags: [SwiftSetting] = [
     .unsafeFlags(dpdkIncludes.flatMap { ["-Xcc", "-I\($0)"] } + ["-Xcc", targetCPU])
 ]
 /// The DPDK libraries Sluice calls directly. Poll-mode drivers (net_tap, ...) are not linked: EAL loads them
-/// at run time from Debian's plugin directory. The exception is net_vhost, whose own API
-/// (rte_eth_vhost_get_vid_from_port_id, rte_eth_vhost_get_queue_event) and the vhost library under it
-/// (negotiated features) report a vhost-user port's state; EAL's plugin load then finds it already mapped.
+/// at run time from Debian's plugin directory. vhost-user ports are driven through the vhost library
+/// (rte_vhost) directly, without an ethdev per guest (docs/vhost-user.md).
 let dpdkLibraries: [LinkerSetting] = [
     "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_kvargs",
-    "rte_telemetry", "rte_hash", "rte_rcu", "rte_vhost", "rte_net_vhost",
+    "rte_telemetry", "rte_hash", "rte_rcu", "rte_vhost",
 ].map { .linkedLibrary($0) }
 
 let package = Package(

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -28,7 +30,6 @@
 #include <rte_malloc.h>
 #include <rte_version.h>
 #include <rte_vhost.h>
-#include <rte_eth_vhost.h>
 
 #define SL_INLINE static inline __attribute__((always_inline))
 
@@ -90,6 +91,128 @@ SL_INLINE uint32_t sl_link_speed(const struct rte_eth_link *_Nonnull l) { return
 /// The link of tap interface `iface` in whatever network namespace it now lives in: 1 when it is up and
 /// running there, 0 when not, -errno when it cannot be told (no tun descriptor of this process has that name).
 int sl_tap_link_state(const char *_Nonnull iface);
+
+// MARK: - vhost-user ports through rte_vhost (vhost.c; Sources/DPDK/VhostUserSocket.swift)
+
+/// Queue pairs a vhost-user port may have: the bit masks below are 64 bits wide (Limits.queues in Config).
+#define SL_VHOST_MAX_QUEUES 64
+
+/// One queue's counters, on a cache line of its own: rx queue q is counted by the PMD that polls it, tx
+/// queue q by PMD q (every PMD transmits on the queue of its own index), so no two writers share a line.
+struct sl_vhost_counters {
+    uint64_t packets;
+    uint64_t bytes;
+} __rte_cache_aligned;
+
+/// What the PMDs read of a vhost-user port, written by rte_vhost's callbacks (the vhost-events thread) with
+/// atomic stores: the attached guest's device id and the virtqueues it enabled. The PMDs' counters per
+/// queue are plain words, each written by one PMD and read by the control thread (`sl_load_u64`).
+struct sl_vhost_port {
+    /// rte_vhost's device id of the attached guest, -1 without one. Stored by new_device; cleared by
+    /// destroy_device, which then waits until no PMD can still be using it (the rte_vhost contract).
+    int32_t vid;
+    /// Queue pairs whose virtqueues rte_vhost has set up for that guest (half its vring count): the PMDs
+    /// call rte_vhost only for those (rte_vhost itself skips a virtqueue the guest has not enabled).
+    int32_t pairs;
+    /// Bit q: the guest enabled its tx virtqueue of pair q (2q+1, which Sluice dequeues from) / its rx
+    /// virtqueue (2q, which Sluice enqueues to). For `sluicectl vhost`.
+    uint64_t guest_tx_enabled;
+    uint64_t guest_rx_enabled;
+    struct sl_vhost_counters rx[SL_VHOST_MAX_QUEUES] __rte_cache_aligned;
+    struct sl_vhost_counters tx[SL_VHOST_MAX_QUEUES];
+};
+
+/// Completes in software the TCP/UDP checksum a guest left to the host (VIRTIO_NET_F_CSUM: rte_vhost marks
+/// such packets RX_L4_CKSUM_NONE and leaves the pseudo-header sum in the checksum field).
+void sl_vhost_complete_checksum(struct rte_mbuf *_Nonnull m);
+
+/// Dequeues up to `n` packets the guest sent on queue pair `q`; 0 without a guest or with the queue disabled.
+SL_INLINE uint16_t sl_vhost_dequeue(struct sl_vhost_port *_Nonnull p, uint16_t q, struct rte_mempool *_Nonnull mp,
+                                    struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n) {
+    int32_t vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+    if (vid < 0 || q >= __atomic_load_n(&p->pairs, __ATOMIC_RELAXED) || n == 0) return 0;
+    uint16_t got = rte_vhost_dequeue_burst(vid, (uint16_t)(2 * q + 1), mp, (struct rte_mbuf **)pkts, n);
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < got; i++) {
+        struct rte_mbuf *m = pkts[i];
+        if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE) sl_vhost_complete_checksum(m);
+        bytes += m->pkt_len;
+    }
+    p->rx[q].packets += got;
+    p->rx[q].bytes += bytes;
+    return got;
+}
+
+/// Copies up to `n` packets into the guest's receive virtqueue of pair `q` and frees those it took (rte_vhost
+/// copies, unlike an ethdev it does not take the buffers); the number taken. 0 without a guest.
+SL_INLINE uint16_t sl_vhost_enqueue(struct sl_vhost_port *_Nonnull p, uint16_t q,
+                                    struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n) {
+    int32_t vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+    if (vid < 0 || q >= __atomic_load_n(&p->pairs, __ATOMIC_RELAXED) || n == 0) return 0;
+    uint16_t sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), (struct rte_mbuf **)pkts, n);
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < sent; i++) bytes += pkts[i]->pkt_len;
+    p->tx[q].packets += sent;
+    p->tx[q].bytes += bytes;
+    if (sent > 0) rte_pktmbuf_free_bulk((struct rte_mbuf **)pkts, sent);
+    return sent;
+}
+
+SL_INLINE uint64_t sl_vhost_rx_packets(const struct sl_vhost_port *_Nonnull p, uint16_t q) {
+    return sl_load_u64(&p->rx[q].packets);
+}
+SL_INLINE uint64_t sl_vhost_rx_bytes(const struct sl_vhost_port *_Nonnull p, uint16_t q) {
+    return sl_load_u64(&p->rx[q].bytes);
+}
+SL_INLINE uint64_t sl_vhost_tx_packets(const struct sl_vhost_port *_Nonnull p, uint16_t q) {
+    return sl_load_u64(&p->tx[q].packets);
+}
+SL_INLINE uint64_t sl_vhost_tx_bytes(const struct sl_vhost_port *_Nonnull p, uint16_t q) {
+    return sl_load_u64(&p->tx[q].bytes);
+}
+SL_INLINE int32_t sl_vhost_vid(const struct sl_vhost_port *_Nonnull p) {
+    return __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
+}
+/// Attaches a guest: its pairs first, then (release) its id, so that a PMD that sees the id sees its pairs.
+SL_INLINE void sl_vhost_attach(struct sl_vhost_port *_Nonnull p, int32_t vid, int32_t pairs) {
+    __atomic_store_n(&p->pairs, pairs, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->vid, vid, __ATOMIC_SEQ_CST);
+}
+/// More of the attached guest's virtqueues were set up (multiqueue): the PMDs may use `pairs` pairs.
+SL_INLINE void sl_vhost_set_pairs(struct sl_vhost_port *_Nonnull p, int32_t pairs) {
+    __atomic_store_n(&p->pairs, pairs, __ATOMIC_RELEASE);
+}
+/// Detaches the guest (sequentially consistent: a PMD that starts polling after this never sees the old id).
+SL_INLINE void sl_vhost_detach(struct sl_vhost_port *_Nonnull p) {
+    __atomic_store_n(&p->vid, -1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->pairs, 0, __ATOMIC_SEQ_CST);
+}
+SL_INLINE uint64_t sl_vhost_enabled(const struct sl_vhost_port *_Nonnull p, bool guest_rx) {
+    return __atomic_load_n(guest_rx ? &p->guest_rx_enabled : &p->guest_tx_enabled, __ATOMIC_RELAXED);
+}
+/// Sets or clears bit `q` of one enabled mask (the vhost-events thread only: no other writer).
+SL_INLINE void sl_vhost_set_enabled(struct sl_vhost_port *_Nonnull p, bool guest_rx, uint16_t q, bool on) {
+    uint64_t *mask = guest_rx ? &p->guest_rx_enabled : &p->guest_tx_enabled;
+    uint64_t bit = (uint64_t)1 << (q & 63);
+    uint64_t old = __atomic_load_n(mask, __ATOMIC_RELAXED);
+    __atomic_store_n(mask, on ? (old | bit) : (old & ~bit), __ATOMIC_RELEASE);
+}
+SL_INLINE void sl_vhost_clear_enabled(struct sl_vhost_port *_Nonnull p) {
+    __atomic_store_n(&p->guest_rx_enabled, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->guest_tx_enabled, 0, __ATOMIC_RELEASE);
+}
+/// A zeroed port state without a guest (vid -1), cache-line aligned; NULL when out of memory. Ordinary memory:
+/// it also serves tests without EAL.
+SL_INLINE struct sl_vhost_port *_Nullable sl_vhost_port_alloc(void) {
+    void *memory = NULL;
+    if (posix_memalign(&memory, RTE_CACHE_LINE_SIZE, sizeof(struct sl_vhost_port)) != 0) return NULL;
+    memset(memory, 0, sizeof(struct sl_vhost_port));
+    ((struct sl_vhost_port *)memory)->vid = -1;
+    return (struct sl_vhost_port *)memory;
+}
+SL_INLINE void sl_vhost_port_free(struct sl_vhost_port *_Nullable p) { free(p); }
+SL_INLINE uint64_t sl_vhost_user_client(void) { return RTE_VHOST_USER_CLIENT; }
+SL_INLINE uint64_t sl_vhost_user_compliant_ol_flags(void) { return RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS; }
 
 // MARK: - constants Swift cannot import (RTE_BIT64-based or function-like macros)
 

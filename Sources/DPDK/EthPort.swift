@@ -169,3 +169,25 @@ public struct EthPort: Sendable, Hashable {
         Int(rte_eth_tx_burst(id, queue, packets, UInt16(truncatingIfNeeded: count)))
     }
 }
+
+extension EthPort {
+    /// The driver's per-queue counters (DPDK keeps them for the first 16 queues of each direction).
+    public struct QueueStats: Sendable, Equatable {
+        public var rxPackets: [UInt64], rxBytes: [UInt64], txPackets: [UInt64], txBytes: [UInt64]
+    }
+
+    public static var queueStatsLimit: Int { Int(RTE_ETHDEV_QUEUE_STAT_CNTRS) }
+
+    public func queueStats(rxQueues: Int, txQueues: Int) -> QueueStats? {
+        var raw = rte_eth_stats()
+        guard rte_eth_stats_get(id, &raw) == 0 else { return nil }
+        func take<T>(_ tuple: T, _ count: Int) -> [UInt64] {
+            withUnsafeBytes(of: tuple) {
+                Array($0.bindMemory(to: UInt64.self).prefix(min(count, EthPort.queueStatsLimit)))
+            }
+        }
+        return QueueStats(
+            rxPackets: take(raw.q_ipackets, rxQueues), rxBytes: take(raw.q_ibytes, rxQueues),
+            txPackets: take(raw.q_opackets, txQueues), txBytes: take(raw.q_obytes, txQueues))
+    }
+}

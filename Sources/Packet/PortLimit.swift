@@ -14,6 +14,11 @@
 public enum PortLimit {
     @inlinable public static var maxPorts: Int { 64 }
 
+    /// The most DPDK ethdev ports (NICs, taps, pcap, af_packet, ...): `RTE_MAX_ETHPORTS` of the DPDK build
+    /// Sluice is built against (32 in Debian's 22.11; `PipelineTests` checks it against the header).
+    /// vhost-user ports are driven through rte_vhost and are not ethdevs: they do not count.
+    @inlinable public static var maxEthdevPorts: Int { 32 }
+
     /// Whether every port slot has a bit in a `UInt64` port mask. Checked when the tables that hold such
     /// masks are built, so that raising `maxPorts` without widening them fails at once, not silently.
     @inlinable public static var fitsPortMasks: Bool { maxPorts <= UInt64.bitWidth }

@@ -173,6 +173,7 @@ struct Validator {
                     ? "has no entries; list 1 to \(Limits.ports.upperBound) ports"
                     : "has \(ports.count) entries; at most \(Limits.ports.upperBound) ports are supported")
         }
+        validateEthdevLimit()  // Ports/EthdevLimitValidation.swift
 
         var portByName: [String: Int] = [:]
         var portByDevice: [String: Int] = [:]

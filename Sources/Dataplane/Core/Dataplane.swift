@@ -253,6 +253,7 @@ public final class Dataplane {
 
     /// Launches every PMD thread.
     public func start() throws {
+        installVhostQuiescence()  // VhostUser/
         for pmd in pmds {
             do { try pmd.start() } catch {
                 throw DataplaneError("cannot start the PMD on lcore \(pmd.lcore): \(error)")
@@ -322,6 +323,7 @@ public final class Dataplane {
         let deadline = ContinuousClock.now + grace.timeout
         let wedged = pmds.filter { !$0.waitStopped(until: deadline) }
         if !wedged.isEmpty { return PMDStall(lcores: wedged.map(\.lcore), timeout: grace.timeout) }
+        VhostUserSocket.setQuiesce(nil)  // VhostUser/: no PMD runs any more
         pmds.removeAll()
         retainedGenerations.removeAll()
         generation = nil

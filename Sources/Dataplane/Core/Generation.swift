@@ -84,12 +84,12 @@ final class Generation {
                 if let port = slots[slot], let counters = port.countersByLcore[lcore] {
                     targets.advanced(by: slot).initialize(
                         to: TxTarget(
-                            port: port.ethPort, queue: UInt16(pmdIndex), counters: counters,
+                            port: port.io, queue: UInt16(pmdIndex), counters: counters,
                             enabled: enabled & (UInt64(1) << UInt64(slot)) != 0))
                 } else {
                     targets.advanced(by: slot).initialize(
                         to: TxTarget(
-                            port: EthPort(id: UInt16.max), queue: 0, counters: unusedSlotCounters, enabled: false))
+                            port: PortIO.none, queue: 0, counters: unusedSlotCounters, enabled: false))
                 }
             }
             var queues: [RxQueueRef] = []
@@ -98,7 +98,7 @@ final class Generation {
                 for (queue, owner) in (rxAssignment[port.name] ?? []).enumerated() where owner == Int(lcore) {
                     queues.append(
                         RxQueueRef(
-                            port: live.ethPort, queue: UInt16(queue), portIndex: UInt16(slot),
+                            port: live.io, queue: UInt16(queue), portIndex: UInt16(slot),
                             counters: live.countersByLcore[lcore]!))
                 }
             }

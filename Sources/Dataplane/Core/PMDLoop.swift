@@ -29,6 +29,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let quiescent: UnsafeMutablePointer<Atomic<UInt64>>
     /// This PMD's rings to and from the control thread: the loop sends what the control thread injects.
     @usableFromInline let punt: PuntPath
+    /// Which vhost-user rx queues have been empty for long and are polled less often (VhostUser/).
+    @usableFromInline var idle = IdleVhostQueues()
 
     public init(
         processor: consuming Processor, burstSize: Int, counters: CounterBlock,
@@ -46,6 +48,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
         self.quiescent = quiescent
     }
 
+    deinit { idle.deallocate() }
+
     /// `@inline(never)`: each pipeline gets its own specialised copy of the loop (the body is inlinable),
     /// kept as a function of its own so that `tools/check-fastpath` can find and check every one.
     @inlinable @inline(never)
@@ -62,11 +66,15 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 bound = tables.pointee.generationID
                 // QoS from-vm: a port the new generation no longer limits must not stay held for ever.
                 tables.pointee.qos.endHolds(tsc: readTSC())
+                idle.reset(count: tables.pointee.rxQueueCount)  // VhostUser/: the queues' positions changed
             }
+            idle.nextIteration()
             let queues = tables.pointee.rxQueues
             var received = 0
             for q in 0..<tables.pointee.rxQueueCount {
                 let rxq = queues[q]
+                let vhost = rxq.port.isVhostUser
+                if vhost && idle.skips(q) { continue }  // VhostUser/: long idle, polled every few iterations
                 // QoS from-vm: a limited port is dequeued only as far as its buckets pay (backpressure).
                 let slot = Int(rxq.portIndex)
                 let limited = tables.pointee.qos.fromVMMask & (UInt64(1) &<< UInt64(slot)) != 0
@@ -77,6 +85,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 // Buckets empty: skip the poll itself (on vhost, rx_burst with 0 still takes the queue's lock).
                 if limit == 0 { continue }
                 let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
+                if vhost { idle.record(q, received: n) }
                 if n == 0 { continue }
                 received &+= n
                 var bytes: UInt64 = 0
@@ -128,6 +137,9 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
     /// Set by the lcore after the loop has returned: `stop` waits for it with a deadline, because
     /// `rte_eal_wait_lcore` would wait forever for a wedged PMD.
     let exited: UnsafeMutablePointer<Atomic<Bool>>
+    /// True while the loop runs on its lcore (set before its first iteration, cleared after its last):
+    /// rte_vhost's destroy_device waits only for PMDs that may be polling (VhostUser/VhostQuiescence.swift).
+    let active: UnsafeMutablePointer<Atomic<Bool>>
     private let body: () -> Void
     public private(set) var isRunning = false
 
@@ -147,6 +159,8 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         quiescent.initialize(to: Atomic(0))
         exited = .allocate(capacity: 1)
         exited.initialize(to: Atomic(false))
+        active = .allocate(capacity: 1)
+        active.initialize(to: Atomic(false))
         let holder = LoopHolder(
             PMDLoop(
                 processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
@@ -163,6 +177,8 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         quiescent.deallocate()
         exited.deinitialize(count: 1)
         exited.deallocate()
+        active.deinitialize(count: 1)
+        active.deallocate()
     }
 
     /// Points the loop at new tables; it starts using them at its next iteration.
@@ -224,7 +240,11 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
 
     fileprivate func runOnLcore() {
         PMDStallHook.register(lcore: lcore)
+        // Sequentially consistent: a destroy_device that clears a guest's id and then finds this PMD inactive
+        // knows the loop will read the cleared id.
+        active.pointee.store(true, ordering: .sequentiallyConsistent)
         body()
+        active.pointee.store(false, ordering: .releasing)
         exited.pointee.store(true, ordering: .releasing)
     }
 }

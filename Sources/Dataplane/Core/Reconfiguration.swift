@@ -215,7 +215,7 @@ extension Dataplane {
             if !arriving.contains(portConfig.name) && live.config.admin != portConfig.admin {
                 // Best effort: many virtual devices have no link to set (tap does); the generation already
                 // stopped polling and sending.
-                try? live.ethPort.setLink(up: portConfig.admin == .up)
+                try? live.ethPort?.setLink(up: portConfig.admin == .up)
             }
             live.config = portConfig
         }

@@ -23,19 +23,21 @@ extension Dataplane {
             sum.txBytes += block.load(PortCounters.txBytes)
             sum.txDropped += block.load(PortCounters.txDropped)
         }
-        let link = port.ethPort.link
+        // A vhost-user port has no ethdev: its socket reports link and counters in the same shape.
+        let link = port.ethPort?.link ?? port.vhostSocket?.link
         let linkUp = port.hasLink  // DPDK's link, or a tap's in the namespace it lives in (PortLink)
-        let driver = port.ethPort.stats().map {
+        let driver = (port.ethPort?.stats() ?? port.vhostSocket?.stats).map {
             DriverStats(
                 rxPackets: $0.rxPackets, txPackets: $0.txPackets, rxMissed: $0.rxMissed, rxErrors: $0.rxErrors,
                 txErrors: $0.txErrors, rxNoMbuf: $0.rxNoMbuf)
         }
+        let mac = port.ethPort.map { formatMAC($0.macAddress) } ?? "00:00:00:00:00:00"
         return PortStatus(
-            name: port.name, index: port.index, dpdkPortID: Int(port.ethPort.id),
+            name: port.name, index: port.index, dpdkPortID: port.ethPort.map { Int($0.id) } ?? -1,
             devargs: port.config.resolvedDevargs,
             driver: port.info.driverName, admin: port.config.admin.rawValue, linkUp: linkUp,
-            linkSpeedMbps: Int(link.speedMbps), mtu: port.ethPort.mtu ?? port.config.mtu,
-            macAddress: formatMAC(port.ethPort.macAddress), rxQueues: port.config.rxQueues,
+            linkSpeedMbps: Int(link?.speedMbps ?? 0), mtu: port.ethPort?.mtu ?? port.config.mtu,
+            macAddress: mac, rxQueues: port.config.rxQueues,
             txQueues: port.txQueues, counters: sum, driverStats: driver, macLearning: macLearning(port: port.index),
             type: port.config.type.rawValue, vhostUser: port.vhostUserStatus(), queueCounters: port.queueCounters())
     }

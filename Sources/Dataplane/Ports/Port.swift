@@ -11,24 +11,28 @@ public final class Port: @unchecked Sendable {
     public let index: Int
     /// As configured now; the control thread updates what changes without reopening the device.
     public internal(set) var config: PortConfig
-    public let ethPort: EthPort
+    /// The DPDK ethdev; nil for a vhost-user port, which is driven through rte_vhost (`vhostSocket`).
+    public let ethPort: EthPort?
     public let info: EthPort.Info
     public let txQueues: Int
+    /// How the PMDs receive from and send to it.
+    public let io: PortIO
     /// Counters per PMD lcore.
     public let countersByLcore: [UInt32: PortCounters]
-    /// The guest's state, for a vhost-user port (VhostPort.swift).
-    public let vhostLink: VhostLink?
+    /// The vhost-user socket and its guest, for a vhost-user port (VhostPort.swift).
+    public let vhostSocket: VhostUserSocket?
 
     init(
-        index: Int, config: PortConfig, ethPort: EthPort, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32],
-        vhostLink: VhostLink? = nil
+        index: Int, config: PortConfig, ethPort: EthPort?, info: EthPort.Info, txQueues: Int, pmdLcores: [UInt32],
+        io: PortIO, vhostSocket: VhostUserSocket? = nil
     ) {
         self.index = index
-        self.vhostLink = vhostLink
+        self.vhostSocket = vhostSocket
         self.config = config
         self.ethPort = ethPort
         self.info = info
         self.txQueues = txQueues
+        self.io = io
         countersByLcore = Dictionary(uniqueKeysWithValues: pmdLcores.map { ($0, PortCounters.allocate()) })
     }
 
@@ -50,33 +54,27 @@ public struct DataplaneError: Error, CustomStringConvertible {
 
 extension Port {
     /// Attaches and starts a port: probe the device, check it can serve the requested queues, configure,
-    /// set up queues, MTU and promiscuous mode, start it.
+    /// set up queues, MTU and promiscuous mode, start it. A vhost-user port registers its socket with
+    /// rte_vhost instead (VhostPort.swift).
     static func bringUp(
         index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32], pool: PacketPool
     ) throws -> Port {
-        let context = "port '\(config.name)' (\(config.resolvedDevargs))"
-        if let vhost = config.vhostUser {
-            do { try VhostSocket.prepare(vhost) } catch { throw DataplaneError("\(context): \(error)") }
+        if config.vhostUser != nil {
+            return try bringUpVhostUser(index: index, config: config, pmdLcores: pmdLcores, pool: pool)
         }
+        let context = "port '\(config.name)' (\(config.resolvedDevargs))"
         let ethPort: EthPort
         do {
             ethPort = try EthPort.attach(devargs: config.resolvedDevargs, deviceName: config.deviceName)
         } catch {
             throw DataplaneError("\(context): cannot attach the device: \(error)")
         }
-        var vhostLink: VhostLink?
         do {
-            // Watching starts before configure: that is where net_vhost opens the socket and a guest can attach.
-            vhostLink = try config.vhostUser.map { vhost in
-                try wrap(context) { () throws(DPDKError) in try VhostLink.watch(port: ethPort, socketPath: vhost.path) }
-            }
             return try configureAndStart(
-                ethPort, index: index, config: config, pmdLcores: pmdLcores, rxQueueSockets: rxQueueSockets, pool: pool,
-                vhostLink: vhostLink)
+                ethPort, index: index, config: config, pmdLcores: pmdLcores, rxQueueSockets: rxQueueSockets, pool: pool)
         } catch {
             // Leave nothing behind: a device left probed would be adopted, with its old settings, by the next
             // attach of the same name.
-            vhostLink?.stopWatching()
             try? ethPort.stop()
             try? ethPort.close()
             try? EthPort.detach(deviceName: config.deviceName, bus: config.isPCI ? "pci" : "vdev")
@@ -86,8 +84,7 @@ extension Port {
 
     private static func configureAndStart(
         _ ethPort: EthPort, index: Int, config: PortConfig, pmdLcores: [UInt32], rxQueueSockets: [Int32],
-        pool: PacketPool,
-        vhostLink: VhostLink?
+        pool: PacketPool
     ) throws -> Port {
         let context = "port '\(config.name)' (\(config.resolvedDevargs))"
         let info = try wrap(context) { () throws(DPDKError) in try ethPort.info() }
@@ -128,23 +125,24 @@ extension Port {
             try ethPort.start()
             if config.admin == .down { try ethPort.setLink(up: false) }
         }
-        vhostLink?.refreshAfterStart()
         return Port(
             index: index, config: config, ethPort: ethPort, info: info, txQueues: txQueues, pmdLcores: pmdLcores,
-            vhostLink: vhostLink)
+            io: PortIO(ethPort: ethPort))
     }
 
     /// Stops and closes the port (a hot-plugged virtual device disappears with it, e.g. its tap interface).
     /// With `detach`, the device is also unplugged from its bus so that the same device can be attached
     /// again later (a port removed or reconfigured at run time).
+    /// A vhost-user port's socket is unregistered (its guest detached; in server mode the socket file goes).
     func shutDown(detach: Bool = false) {
-        vhostLink?.stopWatching()
+        vhostSocket?.unregister()
+        guard let ethPort else { return }
         try? ethPort.stop()
         try? ethPort.close()
         if detach { try? EthPort.detach(deviceName: config.deviceName, bus: config.isPCI ? "pci" : "vdev") }
     }
 }
 
-private func wrap<T>(_ context: String, _ body: () throws(DPDKError) -> T) throws -> T {
+func wrap<T>(_ context: String, _ body: () throws(DPDKError) -> T) throws -> T {
     do { return try body() } catch { throw DataplaneError("\(context): \(error)") }
 }

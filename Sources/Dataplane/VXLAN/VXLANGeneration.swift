@@ -22,6 +22,7 @@ enum VXLANGeneration {
 extension Port {
     /// The device's MAC address (the outer source of encapsulated frames when it is the uplink).
     var macAddress: EthernetAddress {
+        guard let ethPort else { return EthernetAddress(rawValue: 0) }  // vhost-user: no device MAC
         let m = ethPort.macAddress
         return EthernetAddress(m.0, m.1, m.2, m.3, m.4, m.5)
     }

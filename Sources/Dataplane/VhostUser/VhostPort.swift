@@ -46,10 +46,30 @@ enum VhostSocket {
 }
 
 extension Port {
+    /// Brings up a vhost-user port: its socket prepared (server mode), registered with rte_vhost and opened.
+    /// No ethdev: the PMDs call rte_vhost on the guest's virtqueues (`PortIO`), and count per queue.
+    static func bringUpVhostUser(index: Int, config: PortConfig, pmdLcores: [UInt32], pool: PacketPool) throws -> Port {
+        guard let vhost = config.vhostUser else { preconditionFailure("not a vhost-user port") }
+        let context = "port '\(config.name)' (vhost-user \(vhost.path))"
+        do { try VhostSocket.prepare(vhost) } catch { throw DataplaneError("\(context): \(error)") }
+        let socket = try wrap(context) { () throws(DPDKError) in
+            try VhostUserSocket.register(path: vhost.path, client: vhost.mode == .client, queuePairs: vhost.queues)
+        }
+        do {
+            try wrap(context) { () throws(DPDKError) in try socket.start() }
+        } catch {
+            socket.unregister()
+            throw error
+        }
+        return Port(
+            index: index, config: config, ethPort: nil, info: socket.info, txQueues: vhost.queues, pmdLcores: pmdLcores,
+            io: PortIO(vhost: socket, pool: pool), vhostSocket: socket)
+    }
+
     /// The vhost-user part of the port's status; nil for other ports.
     func vhostUserStatus() -> VhostUserStatus? {
-        guard let vhost = config.vhostUser, let link = vhostLink else { return nil }
-        let state = link.state
+        guard let vhost = config.vhostUser, let socket = vhostSocket else { return nil }
+        let state = socket.state
         func queues(_ mask: UInt64) -> [Int] { (0..<64).filter { mask & (UInt64(1) << UInt64($0)) != 0 } }
         return VhostUserStatus(
             path: vhost.path, mode: vhost.mode.rawValue, state: state.connected ? .connected : .waiting,
@@ -58,9 +78,19 @@ extension Port {
             connects: state.connects, disconnects: state.disconnects)
     }
 
-    /// The driver's counters per rx and tx queue (those DPDK keeps: the first 16 of each).
+    /// The counters per rx and tx queue: the driver's (those DPDK keeps: the first 16 of each), or for a
+    /// vhost-user port the PMDs' own per queue pair.
     func queueCounters() -> [QueueCounterValues]? {
-        guard let stats = ethPort.queueStats(rxQueues: config.rxQueues, txQueues: txQueues) else { return nil }
+        if let socket = vhostSocket {
+            return (0..<socket.queuePairs).map { q in
+                let c = socket.counts(queue: q)
+                return QueueCounterValues(
+                    queue: q, rxPackets: c.rxPackets, rxBytes: c.rxBytes, txPackets: c.txPackets, txBytes: c.txBytes)
+            }
+        }
+        guard let ethPort, let stats = ethPort.queueStats(rxQueues: config.rxQueues, txQueues: txQueues) else {
+            return nil
+        }
         let count = max(stats.rxPackets.count, stats.txPackets.count)
         return (0..<count).map { q in
             QueueCounterValues(

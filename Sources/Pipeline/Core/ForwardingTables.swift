@@ -1,20 +1,25 @@
 import DPDK
 import Packet
 
-/// An rx queue as a PMD sees it: the port, the queue, the port's slot in the port tables (the ingress of
-/// every packet received here) and this PMD's counters for the port.
+/// An rx queue as a PMD sees it: the port (an ethdev or a vhost-user port, `PortIO`), the queue, the port's
+/// slot in the port tables (the ingress of every packet received here) and this PMD's counters for the port.
 @frozen
 public struct RxQueueRef: Sendable {
-    public var port: EthPort
+    public var port: PortIO
     public var queue: UInt16
     public var portIndex: UInt16
     public var counters: PortCounters
 
-    public init(port: EthPort, queue: UInt16, portIndex: UInt16, counters: PortCounters) {
+    public init(port: PortIO, queue: UInt16, portIndex: UInt16, counters: PortCounters) {
         self.port = port
         self.queue = queue
         self.portIndex = portIndex
         self.counters = counters
+    }
+
+    /// An ethdev port's rx queue.
+    public init(port: EthPort, queue: UInt16, portIndex: UInt16, counters: PortCounters) {
+        self.init(port: PortIO(ethPort: port), queue: queue, portIndex: portIndex, counters: counters)
     }
 }
 

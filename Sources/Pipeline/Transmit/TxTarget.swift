@@ -1,20 +1,26 @@
 import DPDK
 
-/// Where one PMD sends packets for one port: the port, this PMD's own tx queue on it (DPDK tx queues are
-/// not thread-safe, so every PMD has one per port), and this PMD's counters for the port.
+/// Where one PMD sends packets for one port: the port (an ethdev or a vhost-user port, `PortIO`), this PMD's
+/// own tx queue on it (DPDK tx queues and virtqueues are not thread-safe, so every PMD has one per port), and
+/// this PMD's counters for the port.
 @frozen
 public struct TxTarget: Sendable {
-    public var port: EthPort
+    public var port: PortIO
     public var queue: UInt16
     public var counters: PortCounters
     /// False for a port that is administratively down: packets for it are dropped, not queued.
     public var enabled: Bool
 
-    public init(port: EthPort, queue: UInt16, counters: PortCounters, enabled: Bool) {
+    public init(port: PortIO, queue: UInt16, counters: PortCounters, enabled: Bool) {
         self.port = port
         self.queue = queue
         self.counters = counters
         self.enabled = enabled
+    }
+
+    /// An ethdev port's target.
+    public init(port: EthPort, queue: UInt16, counters: PortCounters, enabled: Bool) {
+        self.init(port: PortIO(ethPort: port), queue: queue, counters: counters, enabled: enabled)
     }
 
     /// How often a transmit that made progress is retried before the rest is dropped. Bounded so that a

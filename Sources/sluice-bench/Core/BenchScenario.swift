@@ -25,6 +25,7 @@ struct BenchScenario: Sendable {
         + securityGroupsScenarios
         + qosScenarios
         + captureScenarios
+        + vhostUserScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

@@ -1,0 +1,63 @@
+import CDPDK
+
+/// How a PMD receives from and transmits to one port: an ethdev (NIC, tap, pcap, af_packet, ...) by port
+/// id and queue, or a vhost-user port through rte_vhost on the attached guest's virtqueues. A plain value
+/// (two words and a port id, no references): the PMD picks the kind with one predictable branch per call.
+@frozen
+public struct PortIO: @unchecked Sendable {
+    // @unchecked: the vhost state is read by PMDs and written by rte_vhost's callbacks with atomics only
+    // (CDPDK.h, `sl_vhost_port`); the pool is designed for concurrent use.
+    /// The ethdev port id; unused for vhost-user.
+    public let ethPortID: UInt16
+    /// The vhost-user port's state (`struct sl_vhost_port *`); nil for an ethdev.
+    @usableFromInline let vhost: OpaquePointer?
+    /// The pool vhost-user receive allocates from (an ethdev's rx queues have theirs).
+    @usableFromInline let pool: OpaquePointer?
+
+    public init(ethPort: EthPort) {
+        ethPortID = ethPort.id
+        vhost = nil
+        pool = nil
+    }
+
+    public init(vhost: VhostUserSocket, pool: PacketPool) {
+        ethPortID = UInt16.max
+        self.vhost = vhost.shared
+        self.pool = pool.raw
+    }
+
+    /// A slot without a port: never polled, never sent to (targets of empty slots are disabled).
+    public static var none: PortIO { PortIO(ethPort: EthPort(id: UInt16.max)) }
+
+    @inlinable public var isVhostUser: Bool { vhost != nil }
+
+    /// Receives at most `limit` packets (and at most what `burst` has room for), appending them.
+    @inlinable @inline(__always)
+    public func receive(queue: UInt16, into burst: inout MbufBurst, limit: Int) -> Int {
+        let room = UInt16(truncatingIfNeeded: min(burst.capacity - burst.count, limit))
+        let n: UInt16
+        if let vhost {
+            n = sl_vhost_dequeue(vhost, queue, pool.unsafelyUnwrapped, burst.slots + burst.count, room)
+        } else {
+            n = rte_eth_rx_burst(ethPortID, queue, burst.slots + burst.count, room)
+        }
+        burst.count &+= Int(n)
+        return Int(n)
+    }
+
+    /// Receives up to `burst.capacity - burst.count` packets, appending them; the number received.
+    @inlinable @inline(__always)
+    public func receive(queue: UInt16, into burst: inout MbufBurst) -> Int {
+        receive(queue: queue, into: &burst, limit: burst.capacity)
+    }
+
+    /// Hands up to `count` buffers starting at `packets` to the port; the number it took. Ownership of those
+    /// passes to the port (vhost-user copies them into the guest and frees them), the rest stay the caller's.
+    @inlinable @inline(__always)
+    public func transmit(queue: UInt16, _ packets: UnsafeMutablePointer<OpaquePointer?>, count: Int) -> Int {
+        if let vhost {
+            return Int(sl_vhost_enqueue(vhost, queue, packets, UInt16(truncatingIfNeeded: count)))
+        }
+        return Int(rte_eth_tx_burst(ethPortID, queue, packets, UInt16(truncatingIfNeeded: count)))
+    }
+}
