@@ -145,6 +145,14 @@ def scenarios():
     s.add("ACK", "c", tcp("c", 40008, 22, "A", CI + 1, SI + 1))
     result.append(s)
 
+    s = Scenario("synack-lost")
+    s.add("SYN", "c", tcp("c", 40013, 22, "S", CI))
+    s.add("SYN-ACK (lost beyond the firewall)", "s", tcp("s", 40013, 22, "SA", SI, CI + 1))
+    s.add("retransmitted SYN", "c", tcp("c", 40013, 22, "S", CI))
+    s.add("retransmitted SYN-ACK", "s", tcp("s", 40013, 22, "SA", SI, CI + 1))
+    s.add("ACK", "c", tcp("c", 40013, 22, "A", CI + 1, SI + 1))
+    result.append(s)
+
     s = Scenario("refused")
     s.add("SYN", "c", tcp("c", 40009, 22, "S", CI))
     s.add("RST-ACK not acknowledging the SYN", "s", tcp("s", 40009, 22, "RA", 0, CI + 4000))
