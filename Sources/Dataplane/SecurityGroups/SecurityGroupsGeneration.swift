@@ -97,12 +97,16 @@ enum SecurityGroupCompiler {
         return compiled
     }
 
-    /// A rule's identity for its hit counter: a changed rule counts from zero.
+    /// A rule's identity for its hit counter: its group, direction and content (and, for a rule listed
+    /// twice, which copy), not its position, so removing or adding another rule of the group keeps its
+    /// count; a changed rule counts from zero.
     static func identity(_ id: RuleID, _ config: SluiceConfig) -> String {
         let group = config.securityGroups.first { $0.name == id.group }
         let rules = (id.egress ? group?.egress : group?.ingress) ?? []
-        let rule = id.index >= 0 && id.index < rules.count ? "\(rules[id.index])" : "all"
-        return "\(id.group)/\(id.egress ? "egress" : "ingress")/\(id.index)/\(rule)"
+        let direction = id.egress ? "egress" : "ingress"
+        guard id.index >= 0 && id.index < rules.count else { return "\(id.group)/\(direction)/\(id.index)/all" }
+        let copy = rules[..<id.index].filter { $0 == rules[id.index] }.count
+        return "\(id.group)/\(direction)/\(rules[id.index])/\(copy)"
     }
 
     /// The tables of a generation: `slotOf` maps port names to slots; hit counters live in `conntrack`

@@ -175,10 +175,25 @@ public struct TCPTracker: Sendable, Equatable {
         }
     }
 
+    /// Whether a segment passes without changing anything, as netfilter's "ignore" (`sIG`) does: the
+    /// initiator's SYN once the responder has answered — retransmitted because the SYN-ACK was lost beyond
+    /// the firewall, or sent to an open connection by a peer that lost its state (the responder's challenge
+    /// ACK, RFC 5961, and the peer's RST that follows resolve it; dropping the SYN would leave the stale
+    /// entry until it times out). Found by the differential test against netfilter.
+    @inlinable
+    static func ignored(_ state: TCPState, _ kind: Kind, reply: Bool) -> Bool {
+        guard kind == .syn && !reply else { return false }
+        switch state {
+        case .synRecv, .established, .finWait, .closeWait, .lastAck: return true
+        default: return false
+        }
+    }
+
     /// Tracks a segment of the connection; `isReply` is its direction. On `.invalid` nothing changes.
     @inlinable
     public mutating func track(_ segment: TCPSegment, isReply: Bool) -> Verdict {
         let kind = Self.kind(segment.flags)
+        if Self.ignored(state, kind, reply: isReply) { return .accept }
         guard let nextState = Self.next(state, kind, reply: isReply) else { return .invalid }
         if kind == .syn && !isReply && (state == .timeWait || state == .close) { return .reopen }
         var sender = isReply ? reply : original

@@ -131,7 +131,8 @@ import Testing
             F.ipv4(src: N.b.ipv4, dst: N.a.ipv4, proto: 17, F.udp(src: 7, dst: 40000, Array("hi".utf8))))
         #expect(net.summary(answer, on: 1) == "\(Self.forwarded) | transmit:output[vm-a as-is]")
         #expect(net.facts(answer, on: 1).last == TraceFact("conntrack", "tracked, new, reply direction"))
-        // An established TCP connection: a segment in window passes; a SYN on it is invalid.
+        // An established TCP connection: a segment in window passes; the initiator's SYN on it passes and
+        // changes nothing (netfilter's "ignore"); the responder's SYN is invalid.
         let syn = Self.tcp(from: N.b, to: N.a, flags: 0x02)
         let slot = net.track(syn, from: 1, state: TCPState.established.rawValue)
         let side = TCPSide(end: 1001, maxEnd: 70000, maxWindow: 65535, seen: true)
@@ -141,7 +142,9 @@ import Testing
         let facts = net.facts(data, on: 1)
         #expect(facts.contains(TraceFact("conntrack", "tracked, established, original direction")))
         #expect(facts.last == TraceFact("tcp", "in window, next state established"))
-        #expect(net.summary(syn, on: 1) == "\(Self.forwarded):drop(ct-invalid)")
+        #expect(net.summary(syn, on: 1) == "\(Self.forwarded) | transmit:output[vm-a as-is]")
+        let replySYN = Self.tcp(from: N.a, to: N.b, sport: 22, dport: 40000, flags: 0x02)
+        #expect(net.summary(replySYN, on: 0) == "\(Self.forwarded):drop(ct-invalid)")
         #expect(net.conns.view.tcpSide(slot, reply: false) == side, "a trace changes no window")
     }
 

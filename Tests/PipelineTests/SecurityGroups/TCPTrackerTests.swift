@@ -69,7 +69,21 @@ import Testing
             ]
         ),
         ("an ACK before the SYN-ACK", 1000, [o(ack, 1001, ack: 5001, .invalid, .synSent)]),
-        ("a SYN to an established tuple", 1000, handshake + [o(syn, 1000, .invalid, .established)]),
+        // netfilter lets these SYNs through and changes nothing ("ignore"): the data after them still fits.
+        (
+            "a SYN to an established tuple", 1000,
+            handshake + [o(syn, 90000, .accept, .established), o(ack, 1001, ack: 5001, len: 10, .accept, .established)]
+        ),
+        (
+            "a SYN retransmitted after the SYN-ACK", 1000,
+            [
+                r(syn | ack, 5000, ack: 1001, .accept, .synRecv), o(syn, 1000, .accept, .synRecv),
+                o(ack, 1001, ack: 5001, .accept, .established),
+            ]
+        ),
+        (
+            "a reply SYN to an established tuple", 1000, handshake + [r(syn, 7000, .invalid, .established)]
+        ),
         (
             "RST out of window cannot close", 1000,
             handshake + [
