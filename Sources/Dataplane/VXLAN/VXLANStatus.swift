@@ -36,6 +36,12 @@ extension Dataplane {
             arpLearned: counters.arpLearned, arpRequestsSent: counters.arpRequestsSent, puntIgnored: counters.ignored)
     }
 
+    /// Records `address` at `mac` in the underlay's neighbour cache as an ARP packet from it would (only
+    /// a needed next hop is kept) and publishes the next hops: what sluice-bench uses instead of an ARP peer.
+    public func learnUnderlayNeighbour(_ address: IPv4Address, mac: EthernetAddress) {
+        vxlanUnderlay.learn(address, mac: mac, now: vxlanNow)
+    }
+
     /// `vxlan.neighbours`: every next hop the VTEP needs, resolved or not, in address order.
     public func vxlanNeighbours() -> [UnderlayNeighbourStatus] {
         vxlanUnderlay.neighbourStatuses(now: vxlanNow)
@@ -43,6 +49,12 @@ extension Dataplane {
 }
 
 extension VXLANUnderlay {
+    /// `learn` of the neighbour cache, then the next hops published.
+    public func learn(_ address: IPv4Address, mac: EthernetAddress, now: Double) {
+        learnNeighbour(address, mac: mac, now: now)
+        publish(now: now)
+    }
+
     /// The neighbour cache as `vxlan.neighbours` shows it at `now`.
     public func neighbourStatuses(now: Double) -> [UnderlayNeighbourStatus] {
         neighbours.needed.map { address in
