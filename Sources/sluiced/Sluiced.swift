@@ -111,6 +111,7 @@ struct Sluiced: ParsableCommand {
         BridgeControl(dataplane: dataplane).register(into: &methods)
         SecurityGroupsControl(dataplane: dataplane).register(into: &methods)
         QoSControl(dataplane: dataplane).register(into: &methods)
+        VXLANControl(dataplane: dataplane).register(into: &methods)
         TraceControl(dataplane: dataplane).register(into: &methods)
         CaptureControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)

@@ -48,6 +48,9 @@ public struct VXLANConfig: Equatable, Sendable {
     /// What encapsulation adds in front of the inner Ethernet frame: outer IPv4 (20), UDP (8), VXLAN (8)
     /// and the inner Ethernet header (14) counted against the underlay MTU.
     public static let overhead = 50
+    /// The most remote VTEPs (flood lists and remote MACs together) one instance carries: the MAC table's
+    /// owner slots after the ports' (`MACOwner.maxRemoteVTEPs` in the pipeline; a test keeps them equal).
+    public static let maxRemoteVTEPs = 64
     /// The IANA port of VXLAN.
     public static let udpPort: UInt16 = 4789
 

@@ -61,6 +61,33 @@ extension Validator {
         checkRange(vxlan.ttl, VXLANRules.ttl, at: "vxlan.ttl")
         validateVXLANVNIs(vxlan, subnet: subnet)
         validateVXLANRemoteMACs(vxlan, subnet: subnet)
+        validateVXLANRemoteCount(vxlan)
+    }
+
+    /// At most `VXLANConfig.maxRemoteVTEPs` distinct remote VTEPs, counted in the order the dataplane places
+    /// them (flood lists, then remote MACs): the first one past the limit is reported where it is listed.
+    private func validateVXLANRemoteCount(_ vxlan: VXLANConfig) {
+        var seen = Set<IPv4Address>()
+        var listed: [(IPv4Address, String)] = []
+        for (index, entry) in vxlan.vnis.enumerated() {
+            let floodPath = KeyPath.child(KeyPath.element("vxlan.vnis", index), "flood")
+            for (position, remote) in entry.flood.enumerated() {
+                listed.append((remote, KeyPath.element(floodPath, position)))
+            }
+        }
+        for (index, entry) in vxlan.remoteMACs.enumerated() {
+            listed.append((entry.vtep, KeyPath.child(KeyPath.element("vxlan.remote-macs", index), "vtep")))
+        }
+        for (remote, path) in listed where remote != vxlan.address && seen.insert(remote).inserted {
+            guard seen.count > VXLANConfig.maxRemoteVTEPs else { continue }
+            if isKnown(path) {
+                report(
+                    path,
+                    "\(remote) would be remote VTEP number \(seen.count); at most \(VXLANConfig.maxRemoteVTEPs) remote VTEPs (flood lists and remote MACs together) are supported"
+                )
+            }
+            return
+        }
     }
 
     /// The subnet, when the address is usable for the relations of the other keys.

@@ -66,6 +66,8 @@ public final class Dataplane {
     public let vxlanNextHops = VXLANNextHops()
     /// The VTEP's underlay ARP/ICMP handler and neighbour cache (VXLAN/VXLANUnderlay.swift).
     public let vxlanUnderlay: VXLANUnderlay
+    /// Each PMD's per remote VTEP counters, summed by `vxlan.show` (VXLAN/VXLANStatus.swift).
+    let vxlanCounters: [VXLANVTEPCounters]
     /// The packet capture sessions and the PMDs' capture taps (Capture/).
     public internal(set) var captures: CaptureSessions!
     let grace = GracePeriods()
@@ -91,6 +93,7 @@ public final class Dataplane {
         self.mode = mode
         punt = PuntDispatcher(pmdCount: config.pmdLcores.count)
         vxlanUnderlay = VXLANUnderlay(nextHops: vxlanNextHops)
+        vxlanCounters = config.pmdLcores.map { _ in .allocate() }
         grace.timeout = .seconds(config.control.pmdStallTimeoutSeconds)
         do {
             try EAL.initialize(arguments: config.ealArguments(program: program))
@@ -148,9 +151,14 @@ public final class Dataplane {
         slots.first { $0?.name == name } ?? nil
     }
 
-    /// The name of the port in `slot` (for tables that store slots), or "#slot" if it has none.
+    /// The name of the port in `slot` (for tables that store slots), or "#slot" if it has none; a remote
+    /// VTEP's owner slot is named `vtep:ADDRESS` (`vtep#N` for a slot no VTEP holds).
     public func portName(slot: Int) -> String {
-        if let vtep = MACOwner.remoteVTEPSlot(of: UInt16(truncatingIfNeeded: slot)) { return "vtep#\(vtep)" }
+        if let vtep = MACOwner.remoteVTEPSlot(of: UInt16(truncatingIfNeeded: slot)) {
+            let addresses = vxlanSlots.addresses
+            if vtep < addresses.count, let address = addresses[vtep] { return "vtep:\(address)" }
+            return "vtep#\(vtep)"
+        }
         if slot < slots.count, let port = slots[slot] { return port.name }
         return failedPorts.first { $0.value.slot == slot }?.key ?? "#\(slot)"
     }
@@ -223,7 +231,8 @@ public final class Dataplane {
                     PipelineResources(
                         bridge: generation.bridge.view, macTable: macTable.view, tscHz: EAL.tscHz,
                         burstCapacity: Self.burstSize, connTable: conntrack.table.view, punt: punt.paths[pmdIndex],
-                        vxlan: generation.vxlan.view, vxlanNextHops: vxlanNextHops.view))
+                        vxlan: generation.vxlan.view, vxlanNextHops: vxlanNextHops.view,
+                        vxlanCounters: vxlanCounters[pmdIndex]))
                 pmds.append(
                     PMDThread(
                         lcore: lcore, index: pmdIndex, processor: pipeline, tables: tables, graceToken: grace.token,

@@ -19,6 +19,7 @@ extension Dataplane {
         }
         var context = TraceContext(tables: generation.tables[0], macTable: macTable.view, portNames: names)
         context.connTable = conntrack.table.view
+        context.vxlanNextHops = vxlanNextHops.view
         let trace = SwitchPipeline.trace(frame, ingress: UInt16(slot), in: context)
         return PacketTraceResult(trace, port: port, length: frame.count)
     }

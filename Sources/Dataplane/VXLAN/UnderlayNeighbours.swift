@@ -85,6 +85,9 @@ public struct UnderlayNeighbours: Sendable {
         return due
     }
 
+    /// The addresses the VTEP needs resolved (its remote VTEPs' next hops), in address order.
+    public var needed: [IPv4Address] { wanted.keys.sorted() }
+
     /// Drops expired entries; returns how many.
     @discardableResult
     public mutating func expire(now: Double) -> Int {

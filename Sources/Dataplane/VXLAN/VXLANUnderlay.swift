@@ -112,6 +112,11 @@ public final class VXLANUnderlay {
 
     public func requestSent() { counters.arpRequestsSent += 1 }
 
+    /// The neighbour cache's `learn` (for callers outside the handler: sluice-bench).
+    func learnNeighbour(_ address: IPv4Address, mac: EthernetAddress, now: Double) {
+        neighbours.learn(address, mac: mac, now: now)
+    }
+
     /// Each slot's next hop as the encap stage should see it: resolved, or unresolved (its frames dropped as
     /// `next-hop-unresolved`). Free slots and slots past the configuration's are unresolved.
     public func publish(now: Double) {

@@ -5,6 +5,9 @@ extension PortSecurityStage {
     public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
         let port = Int(packet.ingress)
         let bridge = context.bridge
+        if packet.meta.source != PacketMeta.burstIngress {
+            return TraceStep(stage: name, facts: [TraceFact("port-security", "not applied: decapsulated from a VTEP")])
+        }
         guard port < bridge.portCount, bridge.ports[port].securityEnabled else {
             return TraceStep(stage: name, facts: [TraceFact("port-security", "off")])
         }
@@ -27,6 +30,10 @@ extension VLANStage {
     public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
         let port = Int(packet.ingress)
         let bridge = context.bridge
+        if packet.meta.source != PacketMeta.burstIngress {
+            return TraceStep(
+                stage: name, facts: [TraceFact("vlan", "\(packet.meta.vlan) (the VNI's, set by vxlan-decap)")])
+        }
         let row = bridge.ports[port]
         let headers = packet.meta.headers
         let tagged = headers.flags.contains(.vlanTagged)
@@ -65,7 +72,8 @@ extension L2Stage {
     /// The prediction reads the MAC table as it is at the moment of the trace (`predictLearn`): a PMD may
     /// learn or the control thread age an entry right after.
     public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
-        let ingress = packet.ingress
+        // A decapsulated frame's owner is its remote VTEP, as in `process`.
+        let ingress = packet.meta.source == PacketMeta.burstIngress ? packet.ingress : packet.meta.source
         let frame = packet.bytes
         let vlan = packet.meta.vlan
         let table = context.macTable
@@ -109,6 +117,9 @@ extension L2Stage {
         }
         facts.append(TraceFact("lookup", "known on \(context.portName(Int(owner)))"))
         if owner == ingress { return .drop(Self.self, .samePort, facts) }
+        if MACOwner.isRemoteVTEP(owner) && MACOwner.isRemoteVTEP(ingress) {
+            return .drop(Self.self, .splitHorizon, facts)
+        }
         packet.meta.egress = owner
         return TraceStep(stage: name, facts: facts)
     }

@@ -27,13 +27,18 @@ public struct PipelineResources {
     public var vxlan: VXLANView
     /// The remote VTEPs' resolved next hops, shared by every PMD and written by the control thread.
     public var vxlanNextHops: VXLANNextHopsView
+    /// This PMD's per remote VTEP counters (VXLAN/VXLANVTEPCounters.swift), read by `vxlan.show` (nil: the
+    /// stages allocate their own, as in tests).
+    public var vxlanCounters: VXLANVTEPCounters?
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,
         burstCapacity: Int, connTable: ConnTableView = ConnTable.placeholder.view,
         securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, punt: PuntPath? = nil,
-        vxlan: VXLANView = VXLANTables.disabled.view, vxlanNextHops: VXLANNextHopsView = VXLANNextHops.none.view
+        vxlan: VXLANView = VXLANTables.disabled.view, vxlanNextHops: VXLANNextHopsView = VXLANNextHops.none.view,
+        vxlanCounters: VXLANVTEPCounters? = nil
     ) {
+        self.vxlanCounters = vxlanCounters
         self.vxlan = vxlan
         self.vxlanNextHops = vxlanNextHops
         self.connTable = connTable

@@ -23,7 +23,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     /// and one line each in `process`, `bind` and `stages`.
     public init(_ resources: PipelineResources) {
         patch = PatchStage(peers: resources.peers)
-        vxlanDecap = VXLANDecapStage(vxlan: resources.vxlan, punt: resources.punt)
+        let vteps = resources.vxlanCounters ?? .allocate()
+        vxlanDecap = VXLANDecapStage(vxlan: resources.vxlan, punt: resources.punt, vteps: vteps)
         parse = ParseStage(bridge: resources.bridge)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
@@ -33,7 +34,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             tscHz: resources.tscHz)
         qos = QoSStage(capacity: resources.burstCapacity)
         vxlanEncap = VXLANEncapStage(
-            vxlan: resources.vxlan, nextHops: resources.vxlanNextHops, capacity: resources.burstCapacity)
+            vxlan: resources.vxlan, nextHops: resources.vxlanNextHops, capacity: resources.burstCapacity, vteps: vteps)
         transmit = TransmitStage(
             targets: resources.targets, bridge: resources.bridge, capacity: resources.burstCapacity)
     }
@@ -88,6 +89,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         if context.isPatched(ingress) {
             run.step(PatchStage.self)
         } else {
+            // As in `process`: the uplink's frames only.
+            if context.vxlan.enabled && ingress == context.vxlan.uplink { run.step(VXLANDecapStage.self) }
             run.step(ParseStage.self)
             run.step(PortSecurityStage.self)
             run.step(VLANStage.self)
@@ -96,6 +99,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         }
         // As in `process`: the policer runs only while some port is limited to-vm.
         if context.qosToVMMask != 0 { run.step(QoSStage.self) }
+        if context.vxlan.enabled { run.step(VXLANEncapStage.self) }
         run.step(TransmitStage.self)
         return run.trace
     }

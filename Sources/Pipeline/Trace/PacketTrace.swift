@@ -7,8 +7,9 @@ import Packet
 /// One frame being traced: its bytes, the port it arrives on and what the stages decided so far (the same
 /// `PacketMeta` the fast path fills in).
 public struct TracedPacket {
-    /// The frame, from its Ethernet header; only read.
-    public let frame: UnsafeRawBufferPointer
+    /// The frame, from its Ethernet header; only read. A stage that strips headers (VXLAN decap) narrows it
+    /// to what the later stages see.
+    public var frame: UnsafeRawBufferPointer
     /// Port slot the frame arrives on.
     public let ingress: UInt16
     public var meta = PacketMeta()
@@ -38,6 +39,9 @@ public struct TraceContext {
     /// The generation's security groups and the shared connection table (`SecurityGroupStage.trace`).
     public var securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView
     public var connTable: ConnTableView = ConnTable.placeholder.view
+    /// The generation's VXLAN tables and the shared next hops (`VXLANDecapStage.trace`, `VXLANEncapStage.trace`).
+    public var vxlan: VXLANView = VXLANTables.disabled.view
+    public var vxlanNextHops: VXLANNextHopsView = VXLANNextHops.none.view
 
     public init(bridge: BridgeView, peers: [UInt16?], enabledMask: UInt64, macTable: MACTableView, portNames: [String])
     {
@@ -58,13 +62,21 @@ public struct TraceContext {
         enabledMask = tables.enabledMask
         qosToVMMask = tables.qos.toVMMask
         securityGroups = tables.securityGroups
+        vxlan = tables.vxlan
         self.macTable = macTable
         self.portNames = portNames
     }
 
-    /// A port's name for the explanations: its name, or `#slot` for a slot without one.
+    /// A port's name for the explanations: its name, or `#slot` for a slot without one; a remote VTEP's
+    /// owner slot is `vtep:ADDRESS`.
     public func portName(_ slot: Int) -> String {
-        slot < portNames.count && !portNames[slot].isEmpty ? portNames[slot] : "#\(slot)"
+        if let vtep = MACOwner.remoteVTEPSlot(of: UInt16(truncatingIfNeeded: slot)), slot < MACOwner.count {
+            if vtep < vxlan.remoteCount, vxlan.remotes[vtep] != 0 {
+                return "vtep:\(IPv4Address(rawValue: vxlan.remotes[vtep]))"
+            }
+            return "vtep#\(vtep)"
+        }
+        return slot < portNames.count && !portNames[slot].isEmpty ? portNames[slot] : "#\(slot)"
     }
 
     /// Whether bursts from `slot` are patched (`PatchStage.isPatched`).

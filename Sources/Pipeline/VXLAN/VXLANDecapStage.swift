@@ -66,13 +66,17 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
     /// This PMD's path to the control thread, for the underlay's ARP and ICMP to the VTEP (nil: they pass
     /// through untouched, as in tests without a dataplane).
     @usableFromInline let punt: PuntPath?
+    /// This PMD's per remote VTEP counters (shared with its encap stage).
+    public let vteps: VXLANVTEPCounters
 
     /// - Parameters:
     ///   - vxlan: the tables used until a generation is bound.
     ///   - punt: where ARP and ICMP for the VTEP address go (`PuntKind.vxlanUnderlay`).
-    public init(vxlan: VXLANView, punt: PuntPath? = nil) {
+    ///   - vteps: this PMD's per remote VTEP counters (nil: the stage's own).
+    public init(vxlan: VXLANView, punt: PuntPath? = nil, vteps: VXLANVTEPCounters? = nil) {
         self.vxlan = vxlan
         self.punt = punt
+        self.vteps = vteps ?? .allocate()
         counters = Self.allocateCounters()
     }
 
@@ -119,6 +123,8 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
                 let vlan = v.vlan(ofVNI: vni)
                 if vlan == 0 {
                     counters.drop(.unknownVNI)
+                    let from = v.remoteSlot(of: source)
+                    if from >= 0 { vteps.add(slot: from, VXLANVTEPCounters.rxDrops) }
                     burst.drop(i)
                     continue
                 }
@@ -140,6 +146,7 @@ public struct VXLANDecapStage: PipelineStage, ~Copyable {
                         from: data + innerOffset, byteCount: innerEnd - innerOffset)
                 }
                 _ = mbuf.trimFront(innerOffset + max(padding, 0))
+                vteps.add(slot: slot, VXLANVTEPCounters.rxPackets)
                 burst.meta[i].source = MACOwner.remoteVTEP(slot)
                 burst.meta[i].vlan = vlan
                 burst.meta[i].tagged = false

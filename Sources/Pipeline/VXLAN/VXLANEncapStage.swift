@@ -63,6 +63,10 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     @usableFromInline var uplink: TxTarget?
     /// Flood copies of the current burst, sent when full and at the end of the burst.
     @usableFromInline var copies: MbufBurst
+    /// The remote VTEP slot of each flood copy in `copies` (for the per-VTEP counters).
+    @usableFromInline let copySlots: UnsafeMutablePointer<UInt8>
+    /// This PMD's per remote VTEP counters (shared with its decap stage).
+    public let vteps: VXLANVTEPCounters
     /// The bound generation's VLAN membership and enabled ports: a flood with no local port to go to ends
     /// here once its copies are made (nil until a generation is bound: such floods stay in the burst).
     @usableFromInline var vlanMembers: UnsafePointer<UInt64>?
@@ -71,13 +75,22 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     /// - Parameters:
     ///   - uplink: this PMD's tx queue on the uplink, for flood copies (nil: no copies are made).
     ///   - capacity: flood copies held before they are sent (at least 1).
-    public init(vxlan: VXLANView, nextHops: VXLANNextHopsView, uplink: TxTarget? = nil, capacity: Int = 32) {
+    ///   - vteps: this PMD's per remote VTEP counters (nil: the stage's own).
+    public init(
+        vxlan: VXLANView, nextHops: VXLANNextHopsView, uplink: TxTarget? = nil, capacity: Int = 32,
+        vteps: VXLANVTEPCounters? = nil
+    ) {
         self.vxlan = vxlan
         self.nextHops = nextHops
         self.uplink = uplink
         copies = MbufBurst(capacity: max(capacity, 1))
+        copySlots = .allocate(capacity: max(capacity, 1))
+        copySlots.initialize(repeating: 0, count: max(capacity, 1))
+        self.vteps = vteps ?? .allocate()
         counters = Self.allocateCounters()
     }
+
+    deinit { copySlots.deallocate() }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
@@ -121,9 +134,11 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
             }
             if let reason = encapsulate(burst.packets[i], meta, slot: slot, v) {
                 counters.drop(reason)
+                vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 burst.drop(i)
                 continue
             }
+            vteps.add(slot: slot, VXLANVTEPCounters.txPackets)
             burst.meta[i].egress = v.uplink
             // Leaves as written: the transmit stage neither checks VLAN membership nor tags it.
             burst.meta[i].vlan = 0
@@ -147,17 +162,21 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
             // Checked before copying: an unresolved VTEP or an oversized frame costs no copy.
             if nextHops.nextHop(slot: slot) == nil {
                 counters.drop(.nextHopUnresolved)
+                vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 continue
             }
             guard let copy = mbuf.copy() else {
                 counters.drop(.copyFailed)
+                vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 continue
             }
             if let reason = encapsulate(copy, meta, slot: slot, v) {
                 counters.drop(reason)
+                vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 copy.free()
                 continue
             }
+            copySlots[copies.count] = UInt8(truncatingIfNeeded: slot)
             copies.append(copy)
             if copies.isFull { sendCopies() }
         }
@@ -171,11 +190,15 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
         guard let target = uplink, target.enabled else {
             Mbuf.freeBulk(copies.slots, count: n)
             counters.drop(.uplinkDown, count: UInt64(truncatingIfNeeded: n))
+            for j in 0..<n { vteps.add(slot: Int(copySlots[j]), VXLANVTEPCounters.txDrops) }
             return
         }
         let sent = target.send(copies.slots, count: n)
         counters.event(.replicated, count: UInt64(truncatingIfNeeded: sent))
         if sent < n { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: n - sent)) }
+        for j in 0..<n {
+            vteps.add(slot: Int(copySlots[j]), j < sent ? VXLANVTEPCounters.txPackets : VXLANVTEPCounters.txDrops)
+        }
     }
 
     /// Writes the outer headers in front of the packet; the reason it cannot, or nil.

@@ -26,6 +26,7 @@ struct BenchScenario: Sendable {
         + qosScenarios
         + captureScenarios
         + vhostUserScenarios
+        + vxlanScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

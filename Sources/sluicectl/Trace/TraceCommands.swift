@@ -71,7 +71,11 @@ struct Trace: ParsableCommand {
             out += "verdict: dropped by \(stage) (\(reason))\n"
         } else {
             let outputs = result.outputs.map { "\($0.port) (\($0.tagging))" }.joined(separator: ", ")
-            out += "verdict: output to \(outputs)\n"
+            // No port: the last stage took the frame (punted to sluiced, or only tunnel copies that failed).
+            out +=
+                outputs.isEmpty
+                ? "verdict: no port (see \(result.stages.last?.stage ?? "the stages"))\n"
+                : "verdict: output to \(outputs)\n"
         }
         return out
     }

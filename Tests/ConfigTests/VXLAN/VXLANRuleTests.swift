@@ -35,6 +35,11 @@ import Testing
         }
     }
 
+    /// Remote VTEP addresses 192.0.2.N for N in `hosts`, as a flow-style list's items.
+    static func remotes(_ hosts: ClosedRange<Int>) -> String {
+        hosts.map { "192.0.2.\($0)" }.joined(separator: ", ")
+    }
+
     static func vnis(_ entries: String...) -> (inout [String]) -> Void {
         { lines in
             lines.removeLast()
@@ -205,9 +210,32 @@ import Testing
             yaml: yaml(Self.validLines + ["remote-macs:", "  - {mac: nope, vni: 1000, vtep: 192.0.2.2}"]),
             at: "vxlan.remote-macs[0].mac", ["expected a MAC address"]),
         RuleCase(
+            "65 remote VTEPs in flood lists",
+            yaml: yaml(editing: vnis("{vni: 1000, vlan: 100, flood: [\(remotes(2...66))]}")),
+            at: "vxlan.vnis[0].flood[64]",
+            ["192.0.2.66 would be remote VTEP number 65; at most 64 remote VTEPs (flood lists and remote MACs"]),
+        RuleCase(
+            "64 remote VTEPs in flood lists and one more behind a remote MAC",
+            yaml: yaml(
+                [
+                    "uplink: p1", "address: 192.0.2.1/24", "vnis:",
+                    "  - {vni: 1000, vlan: 100, flood: [\(remotes(2...33))]}",
+                    "  - {vni: 2000, vlan: 200, flood: [\(remotes(20...65))]}",
+                    "remote-macs:", "  - {mac: \"52:54:00:00:10:01\", vni: 1000, vtep: 192.0.2.2}",
+                    "  - {mac: \"52:54:00:00:10:02\", vni: 1000, vtep: 192.0.2.99}",
+                ]),
+            at: "vxlan.remote-macs[1].vtep", ["192.0.2.99 would be remote VTEP number 65"]),
+        RuleCase(
             "a section that is a list", yaml: Doc().yaml + "vxlan: [p1]\n", at: "vxlan",
             ["expected a mapping with uplink, address and vnis"]),
     ]
+
+    @Test("64 remote VTEPs, the most the MAC table has owner slots for, are accepted")
+    func sixtyFourRemoteVTEPs() throws {
+        let config = try #require(
+            parsed(Self.yaml(editing: Self.vnis("{vni: 1000, vlan: 100, flood: [\(Self.remotes(2...65))]}"))))
+        #expect(config.vxlan?.vnis.first?.flood.count == VXLANConfig.maxRemoteVTEPs)
+    }
 
     @Test(arguments: cases)
     func rule(_ rule: RuleCase) {

@@ -76,6 +76,10 @@ extension DPDKBackedTests {
                         Out(bytes: elsewhere, vlan: 0, source: PacketMeta.burstIngress),
                     ])
                 #expect(stage.snapshot.events == [2, 0])
+                // Per remote VTEP: one packet decapsulated from each.
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.rxPackets) == 1)
+                #expect(stage.vteps.load(slot: 1, VXLANVTEPCounters.rxPackets) == 1)
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.rxDrops) == 0)
                 // The same tunnel frame from another port than the uplink: not looked at.
                 #expect(
                     Self.run(&stage, [Self.tunnelled(inner1)], ingress: 0, env: env).map(\.bytes) == [
@@ -134,6 +138,9 @@ extension DPDKBackedTests {
                     #expect(Self.run(&stage, [frame], env: env).isEmpty, "\(reason.name)")
                 }
                 #expect(stage.snapshot.drops == [UInt64](repeating: 1, count: bad.count) + [0])
+                // Only the unknown VNI came from a known VTEP (slot 0): the one drop counted against it.
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.rxDrops) == 1)
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.rxPackets) == 0)
                 #expect(
                     stage.descriptor.dropReasons == [
                         "truncated-outer", "bad-outer-length", "outer-fragment", "flag-i-clear", "truncated-inner",

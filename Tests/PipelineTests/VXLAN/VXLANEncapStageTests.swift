@@ -88,6 +88,10 @@ extension DPDKBackedTests {
                 #expect(out[0].bytes[22] == 17 && out[0].bytes[20] == 0x40)  // TTL, DF
                 #expect(stage.snapshot.events == [2, 0])
                 #expect(stage.snapshot.drops == [0, 0, 0, 0, 0, 0, 0])
+                // Per remote VTEP: one packet to each.
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.txPackets) == 1)
+                #expect(stage.vteps.load(slot: 1, VXLANVTEPCounters.txPackets) == 1)
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.txDrops) == 0)
                 // A tagged inner frame (from a trunk) travels untagged; the underlay tag is added.
                 let tagged = VXLANTables(Self.spec(underlayVLAN: 20))
                 defer { withExtendedLifetime(tagged) {} }
@@ -152,6 +156,14 @@ extension DPDKBackedTests {
                 hops.forget(slot: 0)
                 #expect(Self.run(&stage, [fits], egress: [x], env: env).isEmpty)
                 #expect(stage.snapshot.drops == [2, 1, 0, 2, 0, 0, 0])
+                // Per remote VTEP: X sent one and dropped three (too long, stale VLAN, forgotten next hop), Y
+                // (unresolved) and slot 2 (no VTEP) one each.
+                let v = stage.vteps
+                #expect(
+                    v.load(slot: 0, VXLANVTEPCounters.txPackets) == 1 && v.load(slot: 0, VXLANVTEPCounters.txDrops) == 3
+                )
+                #expect(
+                    v.load(slot: 1, VXLANVTEPCounters.txDrops) == 1 && v.load(slot: 2, VXLANVTEPCounters.txDrops) == 1)
             }
         }
 
@@ -192,6 +204,8 @@ extension DPDKBackedTests {
                     ])
                 #expect(stage.snapshot.drops == [2, 0, 0, 0, 0, 0, 0])
                 #expect(stage.snapshot.events == [0, 2])
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.txPackets) == 2)
+                #expect(stage.vteps.load(slot: 1, VXLANVTEPCounters.txDrops) == 2)
                 // Y resolved (through the gateway): both get a copy, in slot order.
                 hops.resolve(slot: 1, mac: Self.gatewayMAC)
                 env.fill(&burst, frames: [broadcast], ingress: 0)
@@ -212,6 +226,8 @@ extension DPDKBackedTests {
                 burst.packets.freeAll()
                 #expect(env.drainBytes(port: Int(Self.uplink)).isEmpty)
                 #expect(stage.snapshot.events == [0, 4])
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.txPackets) == 3)
+                #expect(stage.vteps.load(slot: 1, VXLANVTEPCounters.txPackets) == 1)
                 #expect(
                     stage.descriptor.dropReasons == [
                         "next-hop-unresolved", "exceeds-underlay-mtu", "no-headroom", "stale-destination",

@@ -75,12 +75,24 @@ extension SystemTests {
             let fdb = try kernel.exec(["bridge", "fdb", "show", "dev", "vx0"])
             #expect(fdb.contains("\(vmMAC) dst 192.0.2.1"), "\(fdb)")
             let macs = try daemon.client().call(BridgeMethods.macList)
-            #expect(macs.contains { $0.mac == kernelMAC && $0.vlan == 100 && $0.port.hasPrefix("vtep") }, "\(macs)")
+            #expect(macs.contains { $0.mac == kernelMAC && $0.vlan == 100 && $0.port == "vtep:192.0.2.2" }, "\(macs)")
+            // Sluice's next-hop entry for the kernel's VTEP, after ARP; its per-VTEP counters both ways.
+            let neighbours = try daemon.client().call(VXLANMethods.neighbours)
+            #expect(
+                neighbours.contains { $0.address == "192.0.2.2" && $0.state == "reachable" && $0.mac != nil },
+                "\(neighbours)")
+            let show = try daemon.client().call(VXLANMethods.show)
+            let remote = try #require(show.remotes.first { $0.address == "192.0.2.2" }, "\(show)")
+            #expect(remote.state == "resolved" && remote.nextHop == "192.0.2.2", "\(remote)")
+            #expect(remote.rxPackets > 0 && remote.txPackets > 0 && remote.learnedMACs >= 1, "\(remote)")
+            #expect(show.vnis == [VXLANVNIStatus(vni: 1000, vlan: 100, flood: ["192.0.2.2"])])
+            #expect(show.address == "192.0.2.1/24" && show.uplink == "uplink")
             // The second VNI's traffic is dropped and counted (unknown-vni) before any bridge VLAN.
             _ = try kernel.run(["ping", "-c", "3", "-i", "0.2", "-W", "1", "10.98.0.1"])
             let stages = try daemon.stages()
             #expect(
                 (stages["vxlan-decap"]?.drops["unknown-vni"] ?? 0) > 0, "\(String(describing: stages["vxlan-decap"]))")
+            #expect(try daemon.client().call(VXLANMethods.show).remotes.first?.rxDrops ?? 0 > 0)
             #expect((stages["vxlan-decap"]?.events["punted"] ?? 0) > 0)
             #expect((stages["vxlan-encap"]?.events["encapsulated"] ?? 0) > 0)
         }
