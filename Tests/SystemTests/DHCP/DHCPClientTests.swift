@@ -123,6 +123,20 @@ extension SystemTests {
                 s.send(frame)
             """
 
+        /// Starts `command` in `namespace`, its output to `log`; the caller terminates it.
+        static func background(_ namespace: Namespace, _ command: [String], log: URL) throws -> Process {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace.name] + command
+            process.standardOutput = handle
+            process.standardError = handle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+
         static func write(_ text: String, _ url: URL, executable: Bool = false) throws {
             try text.write(to: url, atomically: true, encoding: .utf8)
             if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }
@@ -137,14 +151,14 @@ extension SystemTests {
             defer { daemon.removeDirectory() }
             let directory = daemon.directory
             var udhcpcA: Process?
+            var dhclientB: Process?
             let dhclientPID = directory.appendingPathComponent("dhclient.pid").path
             defer {
-                // Client processes go even on failure: udhcpc directly, dhclient by its pid file.
-                if let udhcpcA, udhcpcA.isRunning { udhcpcA.terminate() }
-                if let pid = try? String(contentsOfFile: dhclientPID, encoding: .utf8),
-                    let number = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))
-                {
-                    kill(number, SIGTERM)
+                // Client processes go even on failure.
+                for client in [udhcpcA, dhclientB] {
+                    guard let client, client.isRunning else { continue }
+                    client.terminate()
+                    client.waitUntilExit()
                 }
             }
             try daemon.waitReady()
@@ -162,15 +176,12 @@ extension SystemTests {
 
             // a: udhcpc in the foreground, kept running for the renew and the release.
             let a = namespaces["a"]!
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = [
-                "netns", "exec", a.name, "busybox", "udhcpc", "-f", "-i", taps["a"]!, "-s", udhcpcScript.path,
-                "-t", "10", "-T", "2", "-x", "hostname:dh-guest-a",
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try Self.background(
+                a,
+                [
+                    "busybox", "udhcpc", "-f", "-i", taps["a"]!, "-s", udhcpcScript.path, "-t", "10", "-T", "2",
+                    "-x", "hostname:dh-guest-a",
+                ], log: directory.appendingPathComponent("udhcpc.log"))
             udhcpcA = process
             try System.waitUntil("udhcpc on a to configure 10.0.100.5", timeout: .seconds(60)) {
                 try a.exec(["ip", "-4", "addr", "show", "dev", taps["a"]!]).contains("inet 10.0.100.5/24")
@@ -180,14 +191,20 @@ extension SystemTests {
             #expect(routesA.contains("169.254.169.254 via 10.0.100.1"), "\(routesA)")
             #expect(routesA.contains("default via 10.0.100.1"), "\(routesA)")
 
-            // b: dhclient once (it stays in the background for its lease), with the `auto` address.
+            // b: dhclient in the foreground (a daemonised one would outlive the test's bookkeeping), with the
+            // `auto` address.
             let b = namespaces["b"]!
-            let dhclient = try b.run(
+            let leases = directory.appendingPathComponent("dhclient.leases").path
+            let dhclient = try Self.background(
+                b,
                 [
-                    "timeout", "60", "dhclient", "-1", "-v", "-cf", dhclientConf.path, "-sf", dhclientScript.path,
-                    "-pf", dhclientPID, "-lf", directory.appendingPathComponent("dhclient.leases").path, taps["b"]!,
-                ], timeout: .seconds(90))
-            #expect(dhclient.status == 0, "\(dhclient.output)\n\(daemon.log)")
+                    "dhclient", "-d", "-v", "-cf", dhclientConf.path, "-sf", dhclientScript.path, "-pf", dhclientPID,
+                    "-lf", leases, taps["b"]!,
+                ], log: directory.appendingPathComponent("dhclient.log"))
+            dhclientB = dhclient
+            try System.waitUntil("dhclient on b to configure its address", timeout: .seconds(60)) {
+                try b.exec(["ip", "-4", "addr", "show", "dev", taps["b"]!]).contains("inet 10.0.100.")
+            }
             let addressB = try b.exec(["ip", "-4", "addr", "show", "dev", taps["b"]!])
             #expect(addressB.contains("inet 10.0.100.100/24"), "\(addressB)")
             #expect(try b.exec(["ip", "link", "show", taps["b"]!]).contains("mtu 1400"))
@@ -199,7 +216,7 @@ extension SystemTests {
             let c = namespaces["c"]!
             let udhcpcC = try c.run(
                 [
-                    "timeout", "60", "busybox", "udhcpc", "-f", "-q", "-n", "-i", taps["c"]!, "-s", udhcpcScript.path,
+                    "busybox", "udhcpc", "-f", "-q", "-n", "-i", taps["c"]!, "-s", udhcpcScript.path,
                     "-t", "10", "-T", "2",
                 ],
                 timeout: .seconds(90))
@@ -229,11 +246,14 @@ extension SystemTests {
                 let now = try client.call(DHCPMethods.show)
                 return (now.counters["ack"] ?? 0) > acksBefore && (now.counters["arp-answered"] ?? 0) > 0
             }
-            // Release: dhclient -r sends a RELEASE and stops the running dhclient.
+            // Release: the running dhclient stops (SIGTERM: no release), then `dhclient -r` sends the RELEASE
+            // of the lease in the lease file.
+            dhclient.terminate()
+            dhclient.waitUntilExit()
             let release = try b.run(
                 [
-                    "timeout", "30", "dhclient", "-r", "-v", "-cf", dhclientConf.path, "-sf", dhclientScript.path,
-                    "-pf", dhclientPID, "-lf", directory.appendingPathComponent("dhclient.leases").path, taps["b"]!,
+                    "dhclient", "-r", "-v", "-cf", dhclientConf.path, "-sf", dhclientScript.path, "-pf",
+                    dhclientPID + ".release", "-lf", leases, taps["b"]!,
                 ], timeout: .seconds(60))
             #expect(release.status == 0, "\(release.output)")
             try System.waitUntil("b's release to be recorded", timeout: .seconds(30)) {
