@@ -85,9 +85,17 @@ struct Sluiced: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        if let refusal = Dataplane.unsupportedDHCP(in: settings) {
-            FileHandle.standardError.write(Data("sluiced: \(config): \(refusal)\n".utf8))
-            throw ExitCode(2)
+        // The `auto` DHCP addresses of the previous run (docs/dhcp.md, "Allocation"), beside the state file.
+        var dhcpAllocations = DHCPAllocations()
+        if let statePath, !discardState {
+            do {
+                dhcpAllocations = try DHCPAllocationFile.read(path: DHCPAllocationFile.path(forStateFile: statePath))
+            } catch {
+                FileHandle.standardError.write(
+                    Data(
+                        "sluiced: \(error.description)\nFix or remove it, or start with --discard-state.\n".utf8))
+                throw ExitCode(2)
+            }
         }
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
@@ -98,13 +106,14 @@ struct Sluiced: ParsableCommand {
 
         let dataplane: Dataplane
         do {
-            dataplane = try Dataplane(config: settings, portFailures: portFailures)
+            dataplane = try Dataplane(config: settings, portFailures: portFailures, dhcpAllocations: dhcpAllocations)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
         // Each feature registers its own control methods; the order is the one the method-not-found error lists.
         let desiredState = DesiredState(dataplane: dataplane, stateFile: statePath, logger: logger)
+        desiredState.persistDHCPAllocations()  // this run's allocations (new ports, ended quarantines)
         var methods = ControlMethodRegistry()
         StatusControl(dataplane: dataplane).register(into: &methods)
         PortControl(desiredState: desiredState).register(into: &methods)
@@ -112,6 +121,7 @@ struct Sluiced: ParsableCommand {
         SecurityGroupsControl(dataplane: dataplane).register(into: &methods)
         QoSControl(dataplane: dataplane).register(into: &methods)
         VXLANControl(dataplane: dataplane).register(into: &methods)
+        DHCPControl(dataplane: dataplane).register(into: &methods)
         TraceControl(dataplane: dataplane).register(into: &methods)
         CaptureControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)

@@ -68,6 +68,8 @@ public final class Dataplane {
     public let vxlanUnderlay: VXLANUnderlay
     /// Each PMD's per remote VTEP counters, summed by `vxlan.show` (VXLAN/VXLANStatus.swift).
     let vxlanCounters: [VXLANVTEPCounters]
+    /// The DHCP responder on the control thread (DHCP/DHCPServer.swift).
+    public let dhcpServer = DHCPServer()
     /// The packet capture sessions and the PMDs' capture taps (Capture/).
     public internal(set) var captures: CaptureSessions!
     let grace = GracePeriods()
@@ -83,12 +85,12 @@ public final class Dataplane {
     /// Initialises EAL from the config, then brings up every port and builds the PMD threads (not started).
     /// On failure everything already created is torn down again before the error is thrown; with
     /// `portFailures: .keepFailed`, a port whose device cannot be brought up is not a failure of the whole:
-    /// it stays in the desired state, marked failed (see `FailedPort`).
+    /// it stays in the desired state, marked failed (see `FailedPort`). `dhcpAllocations`: the `auto`
+    /// addresses persisted by the previous run (DHCP/DHCPGeneration.swift).
     public init(
         config: SluiceConfig, program: String = "sluiced", mode: ForwardingMode = .pipeline,
-        portFailures: PortFailurePolicy = .failFast
+        portFailures: PortFailurePolicy = .failFast, dhcpAllocations: DHCPAllocations = DHCPAllocations()
     ) throws {
-        if let refusal = Self.unsupportedDHCP(in: config) { throw DataplaneError(refusal) }  // DHCP/
         self.config = config
         self.mode = mode
         punt = PuntDispatcher(pmdCount: config.pmdLcores.count)
@@ -132,16 +134,19 @@ public final class Dataplane {
             _ = try Self.placeRemoteVTEPs(config, in: &vxlanSlots)
             buildMACTable()
             conntrack = ConntrackState.make(config: config)
+            DHCPGeneration.allocations = config.dhcpAllocations(previous: dhcpAllocations, now: DHCPGeneration.now)
             generation = Generation(
                 config: config, slots: slots, reserved: reservedSlots, pmdLcores: pmdLcores, rxAssignment: assignment,
                 vxlanSlots: vxlanSlots)
             buildPMDs()
             syncVXLAN(freed: [], before: [])
+            syncDHCP()
         } catch {
             shutdown()
             throw error
         }
         punt.register(.vxlanUnderlay) { [unowned self] in self.handleVXLANPunt($0) }
+        punt.register(.dhcp) { [unowned self] in self.handleDHCPPunt($0) }
     }
 
     /// The ports, in configuration order.

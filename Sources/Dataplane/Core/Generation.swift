@@ -18,6 +18,8 @@ final class Generation {
     let qos: QoSGeneration
     /// The VXLAN tunnel endpoint's tables (VXLAN/VXLANGeneration.swift).
     let vxlan: VXLANTables
+    /// The DHCP stage's ports and servers (DHCP/DHCPGeneration.swift).
+    let dhcp: DHCPTables
     private let peers: UnsafeMutablePointer<UInt16>
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
@@ -57,13 +59,15 @@ final class Generation {
         var enabled: UInt64 = 0
         for port in config.ports {
             guard let slot = slotOf[port.name] else { preconditionFailure("port \(port.name) has no slot") }
-            specs[slot] = BridgePortSpec(port: port, bridged: !patched.contains(port.name))
+            specs[slot] = BridgePortSpec(
+                port: DHCPGeneration.secured(port, in: config), bridged: !patched.contains(port.name))
             if port.admin == .up && slots[slot] != nil { enabled |= UInt64(1) << UInt64(slot) }
         }
         bridge = BridgeTables(ports: specs)
         securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
         qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
         vxlan = VXLANGeneration.tables(config: config, slots: slots, slotOf: slotOf, remotes: vxlanSlots)
+        dhcp = DHCPGeneration.tables(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -109,7 +113,8 @@ final class Generation {
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
                     securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
-                    vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off))
+                    vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off,
+                    dhcp: dhcp.view))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

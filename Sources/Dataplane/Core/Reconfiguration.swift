@@ -52,7 +52,6 @@ extension Dataplane {
     public func apply(_ new: SluiceConfig) throws(ApplyError) -> ConfigPlan {
         let plan = ConfigPlan.between(config, new)
         guard plan.needsRestart.isEmpty else { throw .needsRestart(plan.needsRestart) }
-        if let refusal = Self.unsupportedDHCP(in: new) { throw .failed("\(refusal); nothing was changed") }
         guard mode == .pipeline else {
             // The io baseline's peers are fixed when its PMDs are built; it is a benchmark floor, not a switch.
             throw .failed("runtime changes need the pipeline forwarding mode")
@@ -66,6 +65,9 @@ extension Dataplane {
         } catch {
             throw .failed("\(error); nothing was changed")
         }
+        // `auto` DHCP addresses for `new` (kept for what runs if the change fails).
+        let dhcpBefore = beginDHCPChange(to: new)
+        defer { finishDHCPChange(from: dhcpBefore, intended: new) }
         // Remote VTEPs keep their owner slots (and MACs); the new generation uses `nextVXLANSlots`.
         var nextVXLANSlots = vxlanSlots
         let freedVTEPs: [Int]

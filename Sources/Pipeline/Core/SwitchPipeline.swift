@@ -11,6 +11,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var parse: ParseStage
     public var portSecurity: PortSecurityStage
     public var vlan: VLANStage
+    public var dhcp: DHCPStage
     public var l2: L2Stage
     public var securityGroups: SecurityGroupStage
     public var qos: QoSStage
@@ -28,6 +29,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         parse = ParseStage(bridge: resources.bridge)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
+        dhcp = DHCPStage(view: .off(tscHz: resources.tscHz), punt: resources.punt, tsc: readTSC())
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
         securityGroups = SecurityGroupStage(
             groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
@@ -51,6 +53,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = parse.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
+            if burst.count > 0 && dhcp.serves(burst.ingress) { t = dhcp.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
@@ -66,6 +69,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         parse.bind(tables)
         portSecurity.bind(tables)
         vlan.bind(tables)
+        dhcp.bind(tables)
         l2.bind(tables)
         securityGroups.bind(tables)
         qos.bind(tables)
@@ -94,6 +98,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(ParseStage.self)
             run.step(PortSecurityStage.self)
             run.step(VLANStage.self)
+            if context.dhcp.serves(ingress) { run.step(DHCPStage.self) }
             run.step(L2Stage.self)
             run.step(SecurityGroupStage.self)
         }
@@ -107,7 +112,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, vxlanDecap.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor,
-            l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor, transmit.descriptor,
+            dhcp.descriptor, l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor,
+            transmit.descriptor,
         ]
     }
 }

@@ -6,19 +6,28 @@ extension PuntKind {
     @inlinable public static var dhcp: PuntKind { PuntKind(rawValue: 4) }
 }
 
-/// What the DHCP stage reads: the ports whose requests the responder answers and their rate limit. Plain
-/// values (no pointers): copied into the stage.
-public struct DHCPView: Sendable {
+/// What the DHCP stage reads: the ports whose requests the responder answers, their rate limit and each
+/// port's server address (copied into the stage; `servers` is the generation's memory, see `DHCPTables`).
+public struct DHCPView: @unchecked Sendable {
+    // @unchecked: `servers` is read-only once published.
     /// Bit `slot`: the port's requests are taken out of the bridge and punted.
     public var enabledMask: UInt64
+    /// By port slot (`PortLimit.maxPorts` entries), the server address of the port's VLAN (0: none): ARP
+    /// requests for it from an enabled port are punted too, so the responder answers them. Nil: no ARP
+    /// is punted.
+    public var servers: UnsafePointer<UInt32>?
     /// Each port's request limit, per PMD (bucket of packets).
     public var bucket: TokenBucketSpec
     /// Longer frames are dropped (`dhcp-oversized`): the Ethernet header, a tag, IPv4 and UDP headers and
     /// `DHCPMessage.maximumRequest` bytes of DHCP (IPv4 options make it longer: those are dropped too).
     public var maximumFrame: Int
 
-    public init(enabledMask: UInt64, bucket: TokenBucketSpec, maximumFrame: Int = Self.defaultMaximumFrame) {
+    public init(
+        enabledMask: UInt64, bucket: TokenBucketSpec, maximumFrame: Int = Self.defaultMaximumFrame,
+        servers: UnsafePointer<UInt32>? = nil
+    ) {
         self.enabledMask = enabledMask
+        self.servers = servers
         self.bucket = bucket
         self.maximumFrame = maximumFrame
     }
@@ -28,6 +37,15 @@ public struct DHCPView: Sendable {
     /// Requests per second and burst of the default per-port limit.
     @inlinable public static var defaultRate: UInt64 { 10 }
     @inlinable public static var defaultBurst: UInt64 { 20 }
+
+    /// Whether requests from port slot `ingress` are punted.
+    @inlinable @inline(__always)
+    public func serves(_ ingress: UInt16) -> Bool {
+        Int(ingress) < PortLimit.maxPorts && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0
+    }
+
+    /// No port enabled (the bucket is never used).
+    public static var disabled: DHCPView { off(tscHz: 1) }
 
     /// No port enabled.
     public static func off(tscHz: UInt64) -> DHCPView {
@@ -43,9 +61,12 @@ public struct DHCPView: Sendable {
 /// dropped, `dhcp-rate-limited`). Every other packet, and every burst from a port without DHCP (one mask test
 /// per burst), passes untouched: those requests go on to a DHCP server on the uplink as before.
 ///
+/// ARP requests from those ports for their VLAN's server address are punted the same way (same bucket), so
+/// that the responder answers them: a renewing client unicasts to the server.
+///
 /// The request itself is read on the control thread (`DHCPMessage.parseRequest`, whose refusals the handler
-/// counts); the stage only refuses what is too long to be one. Not yet in `SwitchPipeline`: the generations
-/// do not carry a `DHCPView` yet (docs/dhcp.md, "Status").
+/// counts); the stage only refuses what is too long to be one. `SwitchPipeline` calls it only for bursts
+/// from enabled ports (`serves`), so other ports pay one mask test per burst.
 public struct DHCPStage: PipelineStage, ~Copyable {
     public static let name = "dhcp"
     public enum Drop: Int, StageReason {
@@ -99,9 +120,25 @@ public struct DHCPStage: PipelineStage, ~Copyable {
 
     deinit { buckets.deallocate() }
 
-    /// Generations do not carry DHCP tables yet: the view given at init stays.
+    /// The generation's ports and limit (the buckets' state stays).
     @inlinable
-    public mutating func bind(_ tables: borrowing ForwardingTables) {}
+    public mutating func bind(_ tables: borrowing ForwardingTables) { view = tables.dhcp }
+
+    /// Whether bursts from `ingress` go through the stage.
+    @inlinable @inline(__always)
+    public func serves(_ ingress: UInt16) -> Bool { view.serves(ingress) }
+
+    /// Whether packet `i` (parsed) is an ARP request for `server` (not 0).
+    @inlinable @inline(__always)
+    static func isServerARP(_ burst: borrowing PacketBurst, _ i: Int, server: UInt32) -> Bool {
+        let headers = burst.meta[i].headers
+        guard headers.flags.contains(.arp), server != 0, burst.packets[i].dataLength >= Int(headers.l3Offset) + 28
+        else { return false }
+        let arp = burst.packets[i].data + Int(headers.l3Offset)
+        // Operation 1 (request) at 6, target protocol address at 24.
+        return UInt16(bigEndian: arp.loadUnaligned(fromByteOffset: 6, as: UInt16.self)) == 1
+            && UInt32(bigEndian: arp.loadUnaligned(fromByteOffset: 24, as: UInt32.self)) == server
+    }
 
     /// Whether packet `i` (parsed) is an IPv4 UDP datagram from port 68 to port 67, not a fragment.
     @inlinable @inline(__always)
@@ -123,8 +160,9 @@ public struct DHCPStage: PipelineStage, ~Copyable {
         var kept = 0
         var punted: UInt64 = 0
         var t: UInt64 = 0
+        let server = view.servers?[Int(ingress)] ?? 0
         for i in 0..<count {
-            guard Self.isRequest(burst, i) else {
+            guard Self.isRequest(burst, i) || Self.isServerARP(burst, i, server: server) else {
                 burst.keep(i, at: &kept)
                 continue
             }

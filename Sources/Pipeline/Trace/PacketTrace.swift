@@ -42,6 +42,8 @@ public struct TraceContext {
     /// The generation's VXLAN tables and the shared next hops (`VXLANDecapStage.trace`, `VXLANEncapStage.trace`).
     public var vxlan: VXLANView = VXLANTables.disabled.view
     public var vxlanNextHops: VXLANNextHopsView = VXLANNextHops.none.view
+    /// The ports whose DHCP requests are punted (`DHCPStage.trace`).
+    public var dhcp: DHCPView = .disabled
 
     public init(bridge: BridgeView, peers: [UInt16?], enabledMask: UInt64, macTable: MACTableView, portNames: [String])
     {
@@ -63,6 +65,7 @@ public struct TraceContext {
         qosToVMMask = tables.qos.toVMMask
         securityGroups = tables.securityGroups
         vxlan = tables.vxlan
+        dhcp = tables.dhcp
         self.macTable = macTable
         self.portNames = portNames
     }

@@ -27,6 +27,7 @@ struct BenchScenario: Sendable {
         + captureScenarios
         + vhostUserScenarios
         + vxlanScenarios
+        + dhcpScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

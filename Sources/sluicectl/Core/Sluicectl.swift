@@ -27,6 +27,7 @@ struct Sluicectl: ParsableCommand {
             SecurityGroups.self, Conntrack.self,
             QoS.self,
             VXLAN.self, Neighbours.self,
+            DHCP.self,
             PMDs.self, Stages.self, Stats.self,
             Trace.self,
             Capture.self,

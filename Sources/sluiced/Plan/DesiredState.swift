@@ -67,10 +67,22 @@ struct DesiredState {
         guard let stateFile else { return false }
         do {
             try StateFile.write(dataplane.config, to: stateFile)
+            persistDHCPAllocations()
             return true
         } catch {
             logger.error("running revision \(dataplane.revision) could not be persisted: \(error)")
             return false
+        }
+    }
+
+    /// Writes the `auto` DHCP addresses beside the state file (DHCPAllocationFile); a failure is logged.
+    func persistDHCPAllocations() {
+        guard let stateFile else { return }
+        do {
+            try DHCPAllocationFile.write(
+                dataplane.dhcpAllocations, to: DHCPAllocationFile.path(forStateFile: stateFile))
+        } catch {
+            logger.error("the DHCP allocations could not be persisted: \(error)")
         }
     }
 

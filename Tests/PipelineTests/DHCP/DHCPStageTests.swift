@@ -133,5 +133,25 @@ extension DPDKBackedTests {
                 #expect(alone.snapshot.drops == [0, 0, 1])
             }
         }
+        @Test("ARP requests for the port's server are punted; other ARP, and ARP on other ports, pass")
+        func puntsARPForTheServer() throws {
+            try TestDPDK.run { env in
+                let punt = PuntPath.allocate(capacity: 64)
+                defer { punt.deallocate() }
+                let server = Host(2).ipv4
+                let tables = DHCPTables(
+                    servers: (0..<PortLimit.maxPorts).map { $0 == Int(Self.dhcpPort) ? server : nil },
+                    bucket: TokenBucketSpec(tokens: 1, perSeconds: 1000, size: 32, oneTimeBurst: 0, tscHz: EAL.tscHz))
+                #expect(tables.view.enabledMask == 1 << Self.dhcpPort)
+                #expect(tables.view.serves(Self.dhcpPort) && !tables.view.serves(Self.plainPort))
+                var stage = DHCPStage(view: tables.view, punt: punt, tsc: readTSC())
+                let forServer = F.arpRequest(from: Host.a, for: server)
+                let forOther = F.arpRequest(from: Host.a, for: Host(9).ipv4)
+                let out = Self.run(&stage, [forOther, forServer], ingress: Self.dhcpPort, punt: punt, env: env)
+                #expect(out.kept == [forOther])
+                #expect(out.punted.map(\.bytes) == [forServer])
+                #expect(stage.snapshot.events == [1])
+            }
+        }
     }
 }

@@ -2,8 +2,7 @@ import Foundation
 import Testing
 
 extension SystemTests {
-    /// Until the responder lands, sluiced refuses DHCP settings it would otherwise ignore: they are validated
-    /// with their key paths first, then refused as a whole (docs/dhcp.md, "Status").
+    /// `--check-config` accepts valid DHCP settings and refuses invalid ones naming the key (docs/dhcp.md).
     @Suite("dhcp section")
     struct DHCPSection {
         static let section = """
@@ -16,18 +15,14 @@ extension SystemTests {
             of: "devargs: \"net_null_cka,no-rx=1\"",
             with: "devargs: \"net_null_cka,no-rx=1\"\n    dhcp: {address: 10.0.1.5}")
 
-        @Test func validSettingsAreRefusedAsNotYetRun() throws {
+        @Test func validSettingsAreAccepted() throws {
             let directory = try System.scratchDirectory("check-dhcp")
             defer { try? FileManager.default.removeItem(at: directory) }
             let both = try CheckConfig.check("\(testEAL())\n\(Self.portWithAddress)\n\(Self.section)", in: directory)
-            #expect(both.status == 2, "\(both.output)")
-            #expect(both.output.contains("dhcp: this build validates the section but does not answer DHCP yet"))
+            #expect(both.status == 0, "\(both.output)")
             let sectionOnly = try CheckConfig.check(
                 "\(testEAL())\n\(CheckConfig.nullPorts)\n\(Self.section)", in: directory)
-            #expect(sectionOnly.status == 2, "\(sectionOnly.output)")
-            #expect(sectionOnly.output.contains("dhcp: this build validates the section"), "\(sectionOnly.output)")
-            let without = try CheckConfig.check("\(testEAL())\n\(CheckConfig.nullPorts)", in: directory)
-            #expect(without.status == 0, "\(without.output)")
+            #expect(sectionOnly.status == 0, "\(sectionOnly.output)")
         }
 
         @Test func invalidSettingsNameTheKey() throws {
