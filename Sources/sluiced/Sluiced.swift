@@ -89,6 +89,8 @@ struct Sluiced: ParsableCommand {
             FileHandle.standardError.write(Data("sluiced: \(config): \(refusal)\n".utf8))
             throw ExitCode(2)
         }
+        // Every served port's metadata pool address written into the state, so it is persisted (Metadata/).
+        settings = settings.withMetadataAddresses(previous: nil)
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
             return
@@ -112,6 +114,7 @@ struct Sluiced: ParsableCommand {
         SecurityGroupsControl(dataplane: dataplane).register(into: &methods)
         QoSControl(dataplane: dataplane).register(into: &methods)
         TraceControl(dataplane: dataplane).register(into: &methods)
+        MetadataControl(dataplane: dataplane).register(into: &methods)
         CaptureControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
@@ -169,6 +172,7 @@ struct Sluiced: ParsableCommand {
                 }
                 let (aged, recycled) = dataplane.maintainMACTable()
                 if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
+                dataplane.expireMetadataFlows()  // NAT entries of closed or idle requests (Metadata/)
                 let ct = dataplane.maintainConntrack()
                 if ct.expired + ct.revoked > 0 {
                     logger.debug("conntrack: \(ct.expired) expired, \(ct.revoked) revoked, \(ct.recycled) recycled")

@@ -18,6 +18,8 @@ final class Generation {
     let qos: QoSGeneration
     /// The VXLAN tunnel endpoint's tables (VXLAN/VXLANGeneration.swift).
     let vxlan: VXLANTables
+    /// The metadata intercept's tables, nil while it is off (Metadata/MetadataGeneration.swift).
+    let metadata: MetadataTables?
     private let peers: UnsafeMutablePointer<UInt16>
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
@@ -64,6 +66,7 @@ final class Generation {
         securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
         qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
         vxlan = VXLANGeneration.tables(config: config, slots: slots, slotOf: slotOf, remotes: vxlanSlots)
+        metadata = MetadataGeneration.tables(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -109,7 +112,8 @@ final class Generation {
                     bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
                     securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
-                    vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off))
+                    vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off,
+                    metadata: metadata?.view ?? .off))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

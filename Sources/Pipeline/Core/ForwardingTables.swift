@@ -49,6 +49,8 @@ public struct ForwardingTables: @unchecked Sendable {
     public var vxlan: VXLANView
     /// The running packet captures and this PMD's capture ring (Capture/): the same memory in every generation.
     public var capture: CaptureTap
+    /// The metadata intercept (Metadata/MetadataTables.swift): `.off` without a `metadata` section.
+    public var metadata: MetadataView
 
     /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
     /// set) are single 64-bit words.
@@ -58,8 +60,9 @@ public struct ForwardingTables: @unchecked Sendable {
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
         enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
         securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off,
-        vxlan: VXLANView = VXLANTables.disabled.view, capture: CaptureTap = .off
+        vxlan: VXLANView = VXLANTables.disabled.view, capture: CaptureTap = .off, metadata: MetadataView = .off
     ) {
+        self.metadata = metadata
         self.vxlan = vxlan
         self.capture = capture
         self.securityGroups = securityGroups

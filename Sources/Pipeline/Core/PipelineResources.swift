@@ -27,6 +27,8 @@ public struct PipelineResources {
     public var vxlan: VXLANView
     /// The remote VTEPs' resolved next hops, shared by every PMD and written by the control thread.
     public var vxlanNextHops: VXLANNextHopsView
+    /// The metadata intercept's tables until a generation is bound.
+    public var metadata: MetadataView = .off
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,

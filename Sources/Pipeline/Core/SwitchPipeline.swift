@@ -11,6 +11,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var parse: ParseStage
     public var portSecurity: PortSecurityStage
     public var vlan: VLANStage
+    public var metadata: MetadataStage
     public var l2: L2Stage
     public var securityGroups: SecurityGroupStage
     public var qos: QoSStage
@@ -27,6 +28,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         parse = ParseStage(bridge: resources.bridge)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
+        metadata = MetadataStage(metadata: resources.metadata, targets: resources.targets, capacity: resources.burstCapacity)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
         securityGroups = SecurityGroupStage(
             groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
@@ -50,6 +52,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = parse.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
+            if burst.count > 0 && metadata.serves(burst.ingress) { t = metadata.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
@@ -65,6 +68,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         parse.bind(tables)
         portSecurity.bind(tables)
         vlan.bind(tables)
+        metadata.bind(tables)
         l2.bind(tables)
         securityGroups.bind(tables)
         qos.bind(tables)
@@ -91,6 +95,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(ParseStage.self)
             run.step(PortSecurityStage.self)
             run.step(VLANStage.self)
+            // As in `process`: only bursts from a served VM port or the service port.
+            if context.metadata.serves(ingress) { run.step(MetadataStage.self) }
             run.step(L2Stage.self)
             run.step(SecurityGroupStage.self)
         }
@@ -103,7 +109,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, vxlanDecap.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor,
-            l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor, transmit.descriptor,
+            metadata.descriptor, l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor, transmit.descriptor,
         ]
     }
 }

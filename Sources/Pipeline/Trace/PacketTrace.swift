@@ -38,6 +38,8 @@ public struct TraceContext {
     /// The generation's security groups and the shared connection table (`SecurityGroupStage.trace`).
     public var securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView
     public var connTable: ConnTableView = ConnTable.placeholder.view
+    /// The metadata intercept's tables (`MetadataStage.trace`).
+    public var metadata: MetadataView = .off
 
     public init(bridge: BridgeView, peers: [UInt16?], enabledMask: UInt64, macTable: MACTableView, portNames: [String])
     {
@@ -58,6 +60,7 @@ public struct TraceContext {
         enabledMask = tables.enabledMask
         qosToVMMask = tables.qos.toVMMask
         securityGroups = tables.securityGroups
+        metadata = tables.metadata
         self.macTable = macTable
         self.portNames = portNames
     }

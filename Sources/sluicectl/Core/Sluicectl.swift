@@ -26,6 +26,7 @@ struct Sluicectl: ParsableCommand {
             VLANs.self, MACs.self, FlushMACs.self,
             SecurityGroups.self, Conntrack.self,
             QoS.self,
+            Metadata.self,
             PMDs.self, Stages.self, Stats.self,
             Trace.self,
             Capture.self,

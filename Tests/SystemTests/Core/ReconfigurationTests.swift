@@ -70,8 +70,9 @@ extension SystemTests {
             #expect(
                 refusal?.message == "unknown method 'port.frob'; methods: version, health, pmd.list, stage.list, "
                     + "port.list, port.add, port.del, port.set, port.retry, mac.list, mac.flush, vlan.list, "
-                    + "sg.list, conntrack.list, conntrack.stats, conntrack.flush, qos.show, trace.packet, capture.start, "
-                    + "capture.read, capture.stop, capture.list, config.get, config.apply")
+                    + "sg.list, conntrack.list, conntrack.stats, conntrack.flush, qos.show, trace.packet, "
+                    + "metadata.clients, metadata.nat, capture.start, capture.read, capture.stop, capture.list, "
+                    + "config.get, config.apply")
 
             // vlan.list: a on the default VLAN 1, b on 10.
             let vlans = try client.call(BridgeMethods.vlanList)
