@@ -34,7 +34,8 @@ extension ConfigDecoder {
         if let node = section.optional("mac") {
             metadata.mac = decodeMetadataMAC(node, at: section.path(of: "mac")) ?? metadata.mac
         }
-        if let node = section.required("pool", hint: "the link-local pool of the ports' addresses, e.g. 169.254.100.0/24")
+        if let node = section.required(
+            "pool", hint: "the link-local pool of the ports' addresses, e.g. 169.254.100.0/24")
         {
             let path = section.path(of: "pool")
             if let text = walker.string(node, at: path) {

@@ -30,8 +30,9 @@ final class MetadataShared {
     func apply(slot: Int, _ now: Applied?) -> Bool {
         let before = applied[slot]
         applied[slot] = now
-        if let before, before.port != now?.port || before.address != now?.address || before.service != now?.service
-            || before.servicePort != now?.servicePort
+        if let before,
+            before.port != now?.port || before.address != now?.address || before.service != now?.service
+                || before.servicePort != now?.servicePort
         {
             nat.clear(slot: slot)
         }
@@ -41,8 +42,7 @@ final class MetadataShared {
 
 /// Builds a generation's metadata tables from the configuration (nil: the intercept is off).
 enum MetadataGeneration {
-    static func tables(config: SluiceConfig, slots: [Port?], slotOf: [String: Int], tscHz: UInt64) -> MetadataTables?
-    {
+    static func tables(config: SluiceConfig, slots: [Port?], slotOf: [String: Int], tscHz: UInt64) -> MetadataTables? {
         let shared = MetadataShared.shared
         var built: [Int: MetadataShared.Applied] = [:]
         var clients: [MetadataClient] = []

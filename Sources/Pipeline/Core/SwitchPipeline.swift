@@ -28,7 +28,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         parse = ParseStage(bridge: resources.bridge)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
-        metadata = MetadataStage(metadata: resources.metadata, targets: resources.targets, capacity: resources.burstCapacity)
+        metadata = MetadataStage(
+            metadata: resources.metadata, targets: resources.targets, capacity: resources.burstCapacity)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
         securityGroups = SecurityGroupStage(
             groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
@@ -109,7 +110,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, vxlanDecap.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor,
-            metadata.descriptor, l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor, transmit.descriptor,
+            metadata.descriptor, l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor,
+            transmit.descriptor,
         ]
     }
 }

@@ -17,7 +17,8 @@ extension MetadataStage {
                     asked.target == v.intercept
                 else { return TraceStep(stage: name, facts: [TraceFact("metadata", "ARP not for the intercept")]) }
                 return output(
-                    to: ingress, in: context, facts: [TraceFact("arp", "answered: \(v.intercept) is at \(v.gatewayMAC)")])
+                    to: ingress, in: context,
+                    facts: [TraceFact("arp", "answered: \(v.intercept) is at \(v.gatewayMAC)")])
             }
             guard h.flags.contains(.ipv4), MetadataRewrite.ipv4Destination(data, l3: l3) == v.intercept else {
                 return TraceStep(stage: name, facts: [TraceFact("metadata", "not to \(v.intercept)")])
@@ -31,7 +32,9 @@ extension MetadataStage {
             }
             let pool = IPv4Address(rawValue: v.poolAddresses.unsafelyUnwrapped[ingress])
             var facts = [
-                TraceFact("intercepted", "\(pool):\(MetadataRewrite.tcpSourcePort(data, l4: l4)) -> \(v.service):\(v.servicePort)")
+                TraceFact(
+                    "intercepted",
+                    "\(pool):\(MetadataRewrite.tcpSourcePort(data, l4: l4)) -> \(v.service):\(v.servicePort)")
             ]
             let flags = MetadataRewrite.tcpFlags(data, l4: l4)
             if flags.contains(.syn) && !flags.contains(.ack) && v.limitedMask & (UInt64(1) << UInt64(ingress)) != 0 {
@@ -61,7 +64,8 @@ extension MetadataStage {
         let guestPort = MetadataRewrite.tcpDestinationPort(data, l4: l4)
         guard let flow = v.nat.unsafelyUnwrapped.lookup(slot: slot, guestPort: guestPort) else {
             return .drop(
-                Self.self, .noFlow, [TraceFact("nat", "no flow of \(context.portName(slot)) from guest port \(guestPort)")])
+                Self.self, .noFlow,
+                [TraceFact("nat", "no flow of \(context.portName(slot)) from guest port \(guestPort)")])
         }
         return output(
             to: slot, in: context,

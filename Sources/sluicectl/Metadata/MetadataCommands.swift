@@ -38,7 +38,10 @@ struct MetadataNAT: ParsableCommand {
         let rows = try connection.call(MetadataMethods.nat).filter { port == nil || $0.port == port }
         connection.emit(rows) {
             Table(
-                ["port", "pool-address", "guest-port", "guest-address", "guest-mac", "addressed-mac", "state", "idle-s"],
+                [
+                    "port", "pool-address", "guest-port", "guest-address", "guest-mac", "addressed-mac", "state",
+                    "idle-s",
+                ],
                 rows.map {
                     [
                         $0.port, $0.poolAddress, "\($0.guestPort)", $0.guestAddress, $0.guestMAC, $0.addressedMAC,

@@ -56,8 +56,10 @@ import Testing
             parsed(
                 Self.yaml(
                     c: ["metadata: {instance-id: i-0abc, rate-limit: {requests-per-second: 3, burst: 4}}"])))
-        #expect(config.ports[3].metadata == MetadataPortConfig(
-            enabled: true, instanceID: "i-0abc", rateLimit: MetadataRateLimit(requestsPerSecond: 3, burst: 4)))
+        #expect(
+            config.ports[3].metadata
+                == MetadataPortConfig(
+                    enabled: true, instanceID: "i-0abc", rateLimit: MetadataRateLimit(requestsPerSecond: 3, burst: 4)))
         #expect(
             config.metadataClients == [
                 MetadataClientConfig(
@@ -96,7 +98,8 @@ import Testing
     }
 
     @Test func problemsAtTheirKeyPaths() {
-        expectSingleProblem(Self.yaml(section: ["service-port: nothere"]), at: "metadata.service-port", mentioning: ["nothere"])
+        expectSingleProblem(
+            Self.yaml(section: ["service-port: nothere"]), at: "metadata.service-port", mentioning: ["nothere"])
         expectSingleProblem(
             Self.yaml(section: ["service-port: a"], a: ["metadata: {enabled: true}"]), at: "metadata.service-port",
             mentioning: ["served"])
@@ -105,7 +108,8 @@ import Testing
             mentioning: ["too small", "3 served ports", "1 usable"])
         expectSingleProblem(
             Self.yaml(section: ["pool: 169.254.169.0/24"]), at: "metadata.pool", mentioning: ["169.254.169.254"])
-        expectSingleProblem(Self.yaml(section: ["pool: 169.254.100.1/24"]), at: "metadata.pool", mentioning: ["host bits"])
+        expectSingleProblem(
+            Self.yaml(section: ["pool: 169.254.100.1/24"]), at: "metadata.pool", mentioning: ["host bits"])
         expectSingleProblem(Self.yaml(section: ["pool: 169.254.0.0/8"]), at: "metadata.pool", mentioning: ["16...30"])
         expectSingleProblem(
             Self.yaml(section: [

@@ -28,7 +28,7 @@ enum MetadataRich {
             mac: EthernetAddress(rawValue: 0x0200_a9fe_a9fd), pool: IPv4Address(169, 254, 200, 0),
             poolPrefixLength: 22, hopLimit: 2, natIdleSeconds: 600, natLingerSeconds: 5,
             rateLimit: MetadataRateLimit(requestsPerSecond: 20, burst: 40), vlans: [200],
-            addresses: [MetadataAddressConfig(port: "p1", address: IPv4Address(169, 254, 200, 9))])
+            addresses: [MetadataAddressConfig(port: "p2", address: IPv4Address(169, 254, 200, 9))])
         config.ports[1].metadata = MetadataPortConfig(
             enabled: false, instanceID: "i-0fedcba9876543210",
             rateLimit: MetadataRateLimit(requestsPerSecond: 1, burst: 1))
