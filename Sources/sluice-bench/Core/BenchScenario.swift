@@ -24,6 +24,7 @@ struct BenchScenario: Sendable {
         + bridgeScenarios
         + securityGroupsScenarios
         + qosScenarios
+        + metadataScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

@@ -160,9 +160,14 @@ extension SystemTests {
                     "169.254.100.2 vm-a \(MetadataSystem.instances["a"]!) 100",
                     "169.254.100.3 vm-b \(MetadataSystem.instances["b"]!) 100",
                 ])
-            // The assigned addresses are in the persisted state.
+            // The assigned addresses are in the running document, and persisted with the next change.
+            let running = try rig.daemon.client().call(ConfigMethods.get).yaml
+            #expect(running.contains("address: 169.254.100.2") && running.contains("address: 169.254.100.3"))
+            let changed = running.replacingOccurrences(of: "nat-idle-seconds: 300", with: "nat-idle-seconds: 301")
+            let applied = try rig.daemon.client().call(ConfigMethods.apply, ConfigApplyParams(document: changed))
+            #expect(applied.changes.map(\.action) == ["update-metadata"])
             let state = try String(contentsOfFile: rig.daemon.stateFile, encoding: .utf8)
-            #expect(state.contains("169.254.100.2") && state.contains("169.254.100.3"), "\(state)")
+            #expect(state.contains("address: 169.254.100.2") && state.contains("address: 169.254.100.3"), "\(state)")
 
             // The token response reaches the guest with TTL 1: captured in A's namespace.
             let pcap = rig.root.appendingPathComponent("a.pcap").path
