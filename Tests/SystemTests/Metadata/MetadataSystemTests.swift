@@ -99,6 +99,7 @@ extension SystemTests {
                 try System.waitUntil("sluice-metadata to exit", timeout: .seconds(30)) { !service.isRunning }
             }
 
+
             /// curl in `host`'s namespace: the HTTP status (000 when there was none) and the body.
             func curl(_ host: String, _ arguments: [String], timeout: Int = 5) throws -> (
                 status: String, body: String, exit: Int32
@@ -139,11 +140,20 @@ extension SystemTests {
                 return stage
             }
 
-            func remove() {
-                if let service, service.isRunning {
-                    service.terminate()
-                    service.waitUntilExit()
+            /// Ends a helper process: SIGTERM, then SIGKILL if it is still there after 10 s.
+            static func end(_ process: Process) {
+                guard process.isRunning else { return }
+                process.terminate()
+                if (try? System.waitUntil("process \(process.processIdentifier) to exit", timeout: .seconds(10)) {
+                    !process.isRunning
+                }) == nil {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
                 }
+            }
+
+            func remove() {
+                if let service { Rig.end(service) }
                 for namespace in namespaces.values { namespace.delete() }
                 daemon.removeDirectory()
                 try? FileManager.default.removeItem(at: root)
@@ -174,7 +184,7 @@ extension SystemTests {
             let capture = Process()
             capture.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             capture.arguments = [
-                "netns", "exec", rig.namespaces["a"]!.name, "tcpdump", "-n", "-U", "-i", rig.taps["a"]!, "-w", pcap,
+                "netns", "exec", rig.namespaces["a"]!.name, "tcpdump", "-Z", "root", "-n", "-U", "-i", rig.taps["a"]!, "-w", pcap,
                 "tcp and src host 169.254.169.254",
             ]
             let captureLog = rig.root.appendingPathComponent("tcpdump.log")
@@ -182,7 +192,7 @@ extension SystemTests {
             capture.standardOutput = FileHandle.nullDevice
             capture.standardError = try FileHandle(forWritingTo: captureLog)
             try capture.run()
-            defer { if capture.isRunning { capture.terminate() } }
+            defer { Rig.end(capture) }
             try System.waitUntil("tcpdump to listen", timeout: .seconds(30)) {
                 ((try? String(contentsOf: captureLog, encoding: .utf8)) ?? "").contains("listening on")
             }
@@ -196,8 +206,7 @@ extension SystemTests {
             // A's token is refused for B.
             #expect(try rig.instanceID("b", token: tokenA).status == "401")
 
-            capture.terminate()
-            capture.waitUntilExit()
+            Rig.end(capture)
             let packets = try System.must(["tcpdump", "-n", "-v", "-r", pcap])
             let ttls = packets.split(separator: "\n").filter { $0.contains("ttl ") }
             #expect(!ttls.isEmpty, "no reply captured:\n\(packets)")
