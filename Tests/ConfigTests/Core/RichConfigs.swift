@@ -12,7 +12,8 @@ enum RichConfigs {
     static func mac(_ raw: UInt64) -> EthernetAddress { EthernetAddress(rawValue: raw) }
 
     /// DPDK ports with every bridge key, patches, and every eal, mempool, control and l2 key but no-huge-mb.
-    static let dpdkFile = MetadataRich.file(DHCPRich.file(dpdkFileBase))  // DHCP/DHCPRich.swift, Metadata/MetadataRich.swift
+    /// With DHCP/DHCPRich.swift and Metadata/MetadataRich.swift.
+    static let dpdkFile = MetadataRich.file(DHCPRich.file(dpdkFileBase))
     private static let dpdkFileBase = SecurityGroupsRich.file(
         SluiceConfig(
             eal: EALConfig(

@@ -99,7 +99,6 @@ extension SystemTests {
                 try System.waitUntil("sluice-metadata to exit", timeout: .seconds(30)) { !service.isRunning }
             }
 
-
             /// curl in `host`'s namespace: the HTTP status (000 when there was none) and the body.
             func curl(_ host: String, _ arguments: [String], timeout: Int = 5) throws -> (
                 status: String, body: String, exit: Int32
@@ -172,19 +171,22 @@ extension SystemTests {
                 ])
             // The assigned addresses are in the running document, and persisted with the next change.
             let running = try rig.daemon.client().call(ConfigMethods.get).yaml
-            #expect(running.contains("address: 169.254.100.2") && running.contains("address: 169.254.100.3"))
+            #expect(running.contains("address: \"169.254.100.2\"") && running.contains("address: \"169.254.100.3\""))
             let changed = running.replacingOccurrences(of: "nat-idle-seconds: 300", with: "nat-idle-seconds: 301")
             let applied = try rig.daemon.client().call(ConfigMethods.apply, ConfigApplyParams(document: changed))
             #expect(applied.changes.map(\.action) == ["update-metadata"])
             let state = try String(contentsOfFile: rig.daemon.stateFile, encoding: .utf8)
-            #expect(state.contains("address: 169.254.100.2") && state.contains("address: 169.254.100.3"), "\(state)")
+            #expect(
+                state.contains("address: \"169.254.100.2\"") && state.contains("address: \"169.254.100.3\""), "\(state)"
+            )
 
             // The token response reaches the guest with TTL 1: captured in A's namespace.
             let pcap = rig.root.appendingPathComponent("a.pcap").path
             let capture = Process()
             capture.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             capture.arguments = [
-                "netns", "exec", rig.namespaces["a"]!.name, "tcpdump", "-Z", "root", "-n", "-U", "-i", rig.taps["a"]!, "-w", pcap,
+                "netns", "exec", rig.namespaces["a"]!.name, "tcpdump", "-Z", "root", "-n", "-U", "-i", rig.taps["a"]!,
+                "-w", pcap,
                 "tcp and src host 169.254.169.254",
             ]
             let captureLog = rig.root.appendingPathComponent("tcpdump.log")
