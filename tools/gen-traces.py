@@ -397,6 +397,41 @@ def gen_tcp(nflows, npackets, family, seed, **_):
                             plen, k & 0xFFFF, mss=bool(flags & TCP_SYN))
 
 
+METADATA_IP = bytes([169, 254, 169, 254])
+
+
+def gen_metadata(nflows, npackets, family, seed, **_):
+    """Requests of one guest (source host 0) to the metadata address.
+
+    nflows connections to 169.254.169.254:80, each the client's 8 segments
+    of tcp_connection (SYN, ACK, a 64-byte request, ACKs, FIN): what the
+    intercept rewrites towards the service.  Distinct client ports (the NAT
+    key); the segments interleaved by a seeded schedule as in gen_tcp.  The
+    destination MAC is destination host 0's (the guest's gateway).
+    """
+    rng = Rng(seed, family)
+    ports = list(range(32768, 32768 + 4 * nflows, 4))
+    rng.shuffle(ports)
+    events = []
+    conns = []
+    for c in range(nflows):
+        client = [s for s in tcp_connection(c, rng) if s[0]]
+        fin = client[3]
+        segs = client[:3] + [(True, fin[1], fin[2], TCP_ACK, 0)] * 3 + client[3:]
+        conns.append(segs)
+        t = rng.below(8 * nflows)
+        for j in range(len(segs)):
+            events.append((t, c, j))
+            t += 1 + rng.below(64)
+    events.sort()
+    assert len(events) == npackets
+    for k, (_t, c, j) in enumerate(events):
+        _from_client, seq, ack, flags, plen = conns[c][j]
+        yield tcp_frame(SRC_MAC[0], DST_MAC[0], SRC_IP[0], METADATA_IP,
+                        ports[c], 80, seq, ack, flags, TCP_CLIENT_WIN,
+                        plen, k & 0xFFFF, mss=bool(flags & TCP_SYN))
+
+
 # --------------------------------------------------------------------------
 # trace registry
 
@@ -430,6 +465,9 @@ _reg("udp-reply-1k.pcap", gen_udp_reply, "udp-1k", 1000, 8192, False,
      "reply (addresses, MACs and ports swapped), 8192 packets")
 _reg("tcp-1k.pcap", gen_tcp, "tcp-1k", 1000, 8000, True,
      "1000 interleaved TCP connections, 8 segments each, 8000 packets")
+_reg("metadata-1k.pcap", gen_metadata, "metadata-1k", 128, 1024, True,
+     "one guest's requests to 169.254.169.254:80: 128 interleaved TCP "
+     "connections, the client's 8 segments each, 1024 packets")
 _reg("imix-1k.pcap", gen_imix, "imix-1k", 1000, 8192, True,
      "1000 UDP flows, simple IMIX 7:4:1 of 60/590/1514-byte frames, "
      "8192 packets")

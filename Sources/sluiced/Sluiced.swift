@@ -97,6 +97,8 @@ struct Sluiced: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        // Every served port's metadata pool address written into the state, so it is persisted (Metadata/).
+        settings = settings.withMetadataAddresses(previous: nil)
         if checkConfig {
             print("\(config): OK (\(settings.ports.count) ports, \(settings.pmdLcores.count) PMD threads)")
             return
@@ -123,6 +125,7 @@ struct Sluiced: ParsableCommand {
         VXLANControl(dataplane: dataplane).register(into: &methods)
         DHCPControl(dataplane: dataplane).register(into: &methods)
         TraceControl(dataplane: dataplane).register(into: &methods)
+        MetadataControl(dataplane: dataplane).register(into: &methods)
         CaptureControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
@@ -180,6 +183,7 @@ struct Sluiced: ParsableCommand {
                 }
                 let (aged, recycled) = dataplane.maintainMACTable()
                 if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
+                dataplane.expireMetadataFlows()  // NAT entries of closed or idle requests (Metadata/)
                 let ct = dataplane.maintainConntrack()
                 if ct.expired + ct.revoked > 0 {
                     logger.debug("conntrack: \(ct.expired) expired, \(ct.revoked) revoked, \(ct.recycled) recycled")

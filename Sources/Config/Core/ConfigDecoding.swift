@@ -6,6 +6,7 @@ enum ConfigKeys {
     static let root = [
         "eal", "mempool", "control", "l2", "ports", "patches", "security-groups", "conntrack", "vxlan",
         "dhcp",
+        "metadata",
     ]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
@@ -23,6 +24,7 @@ enum ConfigKeys {
         + securityGroupsPort  // SecurityGroups/SecurityGroupsKeys.swift: security-groups
         + qosPort  // QoS/QoSKeys.swift: qos
         + dhcpPort  // DHCP/DHCPKeys.swift: dhcp
+        + metadataPort  // Metadata/MetadataKeys.swift: metadata
     static let memoryModes = ["huge-unlink", "in-memory", "no-huge"]
 }
 
@@ -54,6 +56,7 @@ struct ConfigDecoder {
         config.securityGroups = decodeSecurityGroups(root.optional("security-groups"))
         config.conntrack = decodeConntrack(root.optional("conntrack"))
         config.dhcp = decodeDHCP(root.optional("dhcp"))  // DHCP/DHCPDecoding.swift
+        config.metadata = decodeMetadata(root.optional("metadata"))  // Metadata/MetadataDecoding.swift
         return config
     }
 
@@ -297,6 +300,7 @@ struct ConfigDecoder {
         decodeSecurityGroupsKeys(of: section, into: &port)
         decodeQoSKeys(of: section, into: &port)
         decodeDHCPKeys(of: section, into: &port)
+        decodeMetadataKeys(of: section, into: &port)
         return port
     }
 

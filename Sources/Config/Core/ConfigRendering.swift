@@ -33,6 +33,7 @@ extension SluiceConfig {
             "conntrack": conntrack.document,
             "vxlan": vxlan?.document,  // VXLAN/VXLANRendering.swift
             "dhcp": dhcpDocument,  // DHCP/DHCPRendering.swift
+            "metadata": metadata?.document,  // Metadata/MetadataRendering.swift
         ])
     }
 }
@@ -106,6 +107,7 @@ extension PortConfig {
                 + securityGroupsEntries  // SecurityGroups/SecurityGroupsRendering.swift: security-groups
                 + qosEntries  // QoS/QoSRendering.swift: qos
                 + dhcpEntries  // DHCP/DHCPRendering.swift: dhcp
+                + metadataEntries  // Metadata/MetadataRendering.swift: metadata
         )
     }
 }

@@ -18,6 +18,8 @@ public struct SluiceConfig: Equatable, Sendable {
     public var vxlan: VXLANConfig?
     /// DHCP responders, one per VLAN (DHCP/DHCPConfig.swift).
     public var dhcp: [DHCPNetworkConfig] = []
+    /// The metadata intercept; nil: off (Metadata/MetadataConfig.swift).
+    public var metadata: MetadataConfig?
 
     public init(
         eal: EALConfig = EALConfig(),

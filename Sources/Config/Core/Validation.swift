@@ -30,6 +30,7 @@ struct Validator {
         validateSecurityGroups()
         validateVXLAN()  // VXLAN/VXLANValidation.swift
         validateDHCP()  // DHCP/DHCPValidation.swift: the dhcp list and the ports' dhcp
+        validateMetadata()  // Metadata/MetadataValidation.swift: the metadata section and the ports' metadata
         // Rules across sections and against the machine, each in its feature's folder.
         validateLcoresOnHost(mask: mask)
         validateFilePrefixOnHost()

@@ -69,6 +69,7 @@ struct ChangeRules: Sendable {
             ChangeRules.qos,  // QoS/QoSChangeRules.swift: each port's qos
             ChangeRules.vxlan,  // VXLAN/VXLANChangeRules.swift
             ChangeRules.dhcp,  // DHCP/DHCPChangeRules.swift: the dhcp list and each port's dhcp
+            ChangeRules.metadata,  // Metadata/MetadataChangeRules.swift: the metadata section and each port's metadata
         ].flatMap { $0 })
 
     /// The prefix of the rows about one port's keys.

@@ -29,6 +29,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         case updateConntrack = "update-conntrack"
         case updateVXLAN = "update-vxlan"
         case updateDHCP = "update-dhcp"
+        case updateMetadata = "update-metadata"
     }
 
     public var action: Action

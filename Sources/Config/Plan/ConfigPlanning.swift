@@ -11,6 +11,7 @@ extension ConfigPlan {
         "conntrack": .updateConntrack,
         "vxlan": .updateVXLAN,
         "dhcp": .updateDHCP,
+        "metadata": .updateMetadata,
     ]
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {

@@ -46,6 +46,9 @@ public struct PortConfig: Equatable, Sendable {
     public var qos: QoSConfig?
     /// The address the VLAN's DHCP responder gives the port (DHCP/DHCPConfig.swift); nil: none.
     public var dhcp: DHCPPortConfig? = nil
+    /// Whether the metadata intercept serves the port, its instance id and rate limit
+    /// (Metadata/MetadataConfig.swift); nil: as the section's `vlans` say.
+    public var metadata: MetadataPortConfig? = nil
 
     public init(
         name: String,

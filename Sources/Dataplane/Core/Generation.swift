@@ -20,6 +20,8 @@ final class Generation {
     let vxlan: VXLANTables
     /// The DHCP stage's ports and servers (DHCP/DHCPGeneration.swift).
     let dhcp: DHCPTables
+    /// The metadata intercept's tables, nil while it is off (Metadata/MetadataGeneration.swift).
+    let metadata: MetadataTables?
     private let peers: UnsafeMutablePointer<UInt16>
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
@@ -68,6 +70,7 @@ final class Generation {
         qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
         vxlan = VXLANGeneration.tables(config: config, slots: slots, slotOf: slotOf, remotes: vxlanSlots)
         dhcp = DHCPGeneration.tables(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
+        metadata = MetadataGeneration.tables(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
 
         peers = .allocate(capacity: maxPorts)
         peers.initialize(repeating: PacketMeta.noEgress, count: maxPorts)
@@ -114,7 +117,8 @@ final class Generation {
                     rxQueueCount: queues.count, generationID: id,
                     securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
                     vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off,
-                    dhcp: dhcp.view))
+                    dhcp: dhcp.view,
+                    metadata: metadata?.view ?? .off))
             allTargets.append(targets)
             allQueues.append(queueMemory)
         }

@@ -56,6 +56,8 @@ public struct ForwardingTables: @unchecked Sendable {
     public var capture: CaptureTap
     /// The ports whose DHCP requests the responder answers (DHCP/DHCPStage.swift): none without `dhcp`.
     public var dhcp: DHCPView
+    /// The metadata intercept (Metadata/MetadataTables.swift): `.off` without a `metadata` section.
+    public var metadata: MetadataView
 
     /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
     /// set) are single 64-bit words.
@@ -65,9 +67,11 @@ public struct ForwardingTables: @unchecked Sendable {
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
         enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
         securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off,
-        vxlan: VXLANView = VXLANTables.disabled.view, capture: CaptureTap = .off, dhcp: DHCPView = .disabled
+        vxlan: VXLANView = VXLANTables.disabled.view, capture: CaptureTap = .off, dhcp: DHCPView = .disabled,
+        metadata: MetadataView = .off
     ) {
         self.dhcp = dhcp
+        self.metadata = metadata
         self.vxlan = vxlan
         self.capture = capture
         self.securityGroups = securityGroups

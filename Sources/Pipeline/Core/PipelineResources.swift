@@ -30,6 +30,8 @@ public struct PipelineResources {
     /// This PMD's per remote VTEP counters (VXLAN/VXLANVTEPCounters.swift), read by `vxlan.show` (nil: the
     /// stages allocate their own, as in tests).
     public var vxlanCounters: VXLANVTEPCounters?
+    /// The metadata intercept's tables until a generation is bound.
+    public var metadata: MetadataView = .off
 
     public init(
         bridge: BridgeView, peers: [UInt16?] = [], targets: [TxTarget] = [], macTable: MACTableView, tscHz: UInt64,

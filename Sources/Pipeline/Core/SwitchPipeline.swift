@@ -12,6 +12,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var portSecurity: PortSecurityStage
     public var vlan: VLANStage
     public var dhcp: DHCPStage
+    public var metadata: MetadataStage
     public var l2: L2Stage
     public var securityGroups: SecurityGroupStage
     public var qos: QoSStage
@@ -30,6 +31,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         dhcp = DHCPStage(view: .off(tscHz: resources.tscHz), punt: resources.punt, tsc: readTSC())
+        metadata = MetadataStage(
+            metadata: resources.metadata, targets: resources.targets, capacity: resources.burstCapacity)
         l2 = L2Stage(table: resources.macTable, tscHz: resources.tscHz)
         securityGroups = SecurityGroupStage(
             groups: resources.securityGroups, bridge: resources.bridge, table: resources.connTable,
@@ -54,6 +57,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
             if burst.count > 0 && dhcp.serves(burst.ingress) { t = dhcp.run(&burst, since: t, weight: w) }
+            if burst.count > 0 && metadata.serves(burst.ingress) { t = metadata.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
@@ -70,6 +74,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         portSecurity.bind(tables)
         vlan.bind(tables)
         dhcp.bind(tables)
+        metadata.bind(tables)
         l2.bind(tables)
         securityGroups.bind(tables)
         qos.bind(tables)
@@ -99,6 +104,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(PortSecurityStage.self)
             run.step(VLANStage.self)
             if context.dhcp.serves(ingress) { run.step(DHCPStage.self) }
+            // As in `process`: only bursts from a served VM port or the service port.
+            if context.metadata.serves(ingress) { run.step(MetadataStage.self) }
             run.step(L2Stage.self)
             run.step(SecurityGroupStage.self)
         }
@@ -112,7 +119,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
     public var stages: [StageDescriptor] {
         [
             patch.descriptor, vxlanDecap.descriptor, parse.descriptor, portSecurity.descriptor, vlan.descriptor,
-            dhcp.descriptor, l2.descriptor, securityGroups.descriptor, qos.descriptor, vxlanEncap.descriptor,
+            dhcp.descriptor, metadata.descriptor, l2.descriptor, securityGroups.descriptor, qos.descriptor,
+            vxlanEncap.descriptor,
             transmit.descriptor,
         ]
     }

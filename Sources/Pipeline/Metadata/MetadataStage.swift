@@ -84,13 +84,14 @@ public struct MetadataStage: PipelineStage, ~Copyable {
     ///   - targets: this PMD's tx queue of each port slot, indexed by slot; copied.
     ///   - capacity: the burst capacity.
     public init(metadata: MetadataView, targets: [TxTarget], capacity: Int) {
-        precondition(
-            !targets.isEmpty && targets.count <= PortLimit.maxPorts, "1 to \(PortLimit.maxPorts) ports")
+        precondition(targets.count <= PortLimit.maxPorts, "at most \(PortLimit.maxPorts) ports")
         self.metadata = metadata
         ownTargets = .allocate(capacity: PortLimit.maxPorts)
+        // Slots without a port get a disabled target: never sent to (pipelines built without ports, in tests,
+        // have no target to copy).
+        let unused = targets.first.map(Self.disabled) ?? Self.unusedTarget
         for slot in 0..<PortLimit.maxPorts {
-            // Slots without a port get a disabled copy of the first target: never sent to.
-            (ownTargets + slot).initialize(to: slot < targets.count ? targets[slot] : Self.disabled(targets[0]))
+            (ownTargets + slot).initialize(to: slot < targets.count ? targets[slot] : unused)
         }
         self.targets = ownTargets
         out = MbufBurst(capacity: capacity)
@@ -108,10 +109,19 @@ public struct MetadataStage: PipelineStage, ~Copyable {
         TxTarget(port: target.port, queue: target.queue, counters: target.counters, enabled: false)
     }
 
-    /// Generations do not carry metadata tables yet: the view given at init stays; the tx queues are the
-    /// generation's.
+    /// A disabled target for pipelines built without ports.
+    static var unusedTarget: TxTarget {
+        TxTarget(port: EthPort(id: UInt16.max), queue: 0, counters: PortCounters.allocate(), enabled: false)
+    }
+
+    /// Whether bursts from `ingress` reach the stage (a served VM port or the service port).
+    @inlinable @inline(__always)
+    public func serves(_ ingress: UInt16) -> Bool { metadata.serves(ingress) }
+
+    /// The generation's metadata tables and tx queues.
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
+        metadata = tables.metadata
         targets = tables.targets
     }
 

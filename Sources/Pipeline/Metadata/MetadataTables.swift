@@ -108,6 +108,13 @@ public struct MetadataView: @unchecked Sendable {
         self.nat = nat
     }
 
+    /// Whether bursts from `ingress` go through the stage: a served VM port or the service port. One test
+    /// for every other burst (what `SwitchPipeline` asks before calling the stage).
+    @inlinable @inline(__always)
+    public func serves(_ ingress: UInt16) -> Bool {
+        ingress == serviceSlot || (ingress < 64 && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0)
+    }
+
     /// The served slot whose pool address is `address`, or -1. A scan of the served slots: replies are the
     /// service's few packets, not the bridge's traffic.
     @inlinable @inline(__always)
@@ -147,9 +154,11 @@ public final class MetadataTables: @unchecked Sendable {
         return base
     }
 
+    /// - Parameter resetting: which limited slots' buckets start again full (default: all of them); the
+    ///   others keep their tokens across generations.
     public init(
         _ spec: MetadataSpec, nat: MetadataNAT, buckets: UnsafeMutablePointer<Atomic<UInt64>>, tscHz: UInt64,
-        now: UInt64
+        now: UInt64, resetting: (Int) -> Bool = { _ in true }
     ) {
         let maxPorts = PortLimit.maxPorts
         pool = .allocate(capacity: maxPorts)
@@ -167,7 +176,7 @@ public final class MetadataTables: @unchecked Sendable {
                 limited |= 1 << UInt64(slot)
                 limits[slot] = TokenBucketSpec(
                     tokens: rate, size: max(client.burst, 1), oneTimeBurst: 0, tscHz: max(tscHz, 1))
-                TokenBucketState(words: buckets + slot * 2).reset(limits[slot], at: now)
+                if resetting(slot) { TokenBucketState(words: buckets + slot * 2).reset(limits[slot], at: now) }
             }
         }
         view = MetadataView(

@@ -44,6 +44,8 @@ public struct TraceContext {
     public var vxlanNextHops: VXLANNextHopsView = VXLANNextHops.none.view
     /// The ports whose DHCP requests are punted (`DHCPStage.trace`).
     public var dhcp: DHCPView = .disabled
+    /// The metadata intercept's tables (`MetadataStage.trace`).
+    public var metadata: MetadataView = .off
 
     public init(bridge: BridgeView, peers: [UInt16?], enabledMask: UInt64, macTable: MACTableView, portNames: [String])
     {
@@ -66,6 +68,7 @@ public struct TraceContext {
         securityGroups = tables.securityGroups
         vxlan = tables.vxlan
         dhcp = tables.dhcp
+        metadata = tables.metadata
         self.macTable = macTable
         self.portNames = portNames
     }

@@ -28,6 +28,7 @@ struct BenchScenario: Sendable {
         + vhostUserScenarios
         + vxlanScenarios
         + dhcpScenarios
+        + metadataScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

@@ -28,6 +28,7 @@ struct Sluicectl: ParsableCommand {
             QoS.self,
             VXLAN.self, Neighbours.self,
             DHCP.self,
+            Metadata.self,
             PMDs.self, Stages.self, Stats.self,
             Trace.self,
             Capture.self,

@@ -27,7 +27,9 @@ struct DesiredState {
 
     // MARK: Planning and applying
 
-    func change(to new: SluiceConfig, dryRun: Bool) throws(RPCErrorObject) -> ConfigApplyResult {
+    func change(to requested: SluiceConfig, dryRun: Bool) throws(RPCErrorObject) -> ConfigApplyResult {
+        // Served ports keep their metadata pool addresses; new ones get theirs written into the state.
+        let new = requested.withMetadataAddresses(previous: dataplane.config)
         let plan = dataplane.plan(new)
         guard plan.needsRestart.isEmpty else {
             throw RPCErrorObject(

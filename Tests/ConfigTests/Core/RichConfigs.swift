@@ -12,7 +12,8 @@ enum RichConfigs {
     static func mac(_ raw: UInt64) -> EthernetAddress { EthernetAddress(rawValue: raw) }
 
     /// DPDK ports with every bridge key, patches, and every eal, mempool, control and l2 key but no-huge-mb.
-    static let dpdkFile = DHCPRich.file(dpdkFileBase)  // DHCP/DHCPRich.swift
+    /// With DHCP/DHCPRich.swift and Metadata/MetadataRich.swift.
+    static let dpdkFile = MetadataRich.file(DHCPRich.file(dpdkFileBase))
     private static let dpdkFileBase = SecurityGroupsRich.file(
         SluiceConfig(
             eal: EALConfig(
@@ -55,7 +56,7 @@ enum RichConfigs {
                 ],
                 remoteMACs: [RemoteMACConfig(mac: mac(0x5254_0000_1001), vni: 1000, vtep: IPv4Address(192, 0, 2, 2))])))
 
-    static let dpdkState = DHCPRich.state(dpdkStateBase)
+    static let dpdkState = MetadataRich.state(DHCPRich.state(dpdkStateBase))
     private static let dpdkStateBase = SecurityGroupsRich.state(
         SluiceConfig(
             eal: EALConfig(

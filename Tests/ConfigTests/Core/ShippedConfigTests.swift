@@ -33,6 +33,8 @@ import Testing
         + ConfigKeys.qosBandwidth + ConfigKeys.qosPackets
         + ConfigKeys.vxlan + ConfigKeys.vxlanVNI + ConfigKeys.vxlanRemoteMAC
         + ConfigKeys.dhcpNetwork + ConfigKeys.dhcpRoute + ConfigKeys.dhcp
+        + ConfigKeys.metadata + ConfigKeys.metadataRateLimit + ConfigKeys.metadataAddress
+        + ConfigKeys.metadataPortKeys
 
     @Test func referenceConfig() throws {
         let config = try SluiceConfig.load(path: Self.configDirectory.appendingPathComponent("sluice.yaml").path)

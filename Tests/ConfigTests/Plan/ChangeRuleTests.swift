@@ -115,6 +115,7 @@ import Testing
             "ports[].security-groups inPlace byKey", "ports[].qos inPlace byKey",
             "vxlan inPlace byKey", "vxlan.vnis inPlace asSet", "vxlan.remote-macs inPlace asSet",
             "dhcp inPlace byKey", "ports[].dhcp inPlace byKey",
+            "metadata inPlace byKey", "ports[].metadata inPlace byKey",
         ]
         #expect(Self.table.rows.map { "\($0.path) \($0.kind) \($0.comparison)" } == expected)
     }

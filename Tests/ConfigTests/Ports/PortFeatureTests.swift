@@ -23,6 +23,9 @@ import Testing
         ("vxlan.remote-macs[]", ConfigKeys.vxlanRemoteMAC),
         ("dhcp[]", ConfigKeys.dhcpNetwork), ("dhcp[].routes[]", ConfigKeys.dhcpRoute),
         ("ports[].dhcp", ConfigKeys.dhcp),
+        ("metadata", ConfigKeys.metadata), ("metadata.rate-limit", ConfigKeys.metadataRateLimit),
+        ("metadata.addresses[]", ConfigKeys.metadataAddress), ("ports[].metadata", ConfigKeys.metadataPortKeys),
+        ("ports[].metadata.rate-limit", ConfigKeys.metadataRateLimit),
     ]
 
     @Test(arguments: RichConfigs.all.indices)

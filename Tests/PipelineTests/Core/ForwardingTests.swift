@@ -73,9 +73,8 @@ extension DPDKBackedTests {
                 let stages = pipeline.stages
                 #expect(
                     stages.map(\.name) == [
-                        "patch", "vxlan-decap", "parse", "port-security", "vlan", "dhcp", "l2", "security-groups",
-                        "qos",
-                        "vxlan-encap", "transmit",
+                        "patch", "vxlan-decap", "parse", "port-security", "vlan", "dhcp", "metadata", "l2",
+                        "security-groups", "qos", "vxlan-encap", "transmit",
                     ])
                 #expect(stages[0].counters.block.base == pipeline.patch.counters.block.base)
                 #expect(stages[1].counters.block.base == pipeline.vxlanDecap.counters.block.base)
@@ -83,12 +82,13 @@ extension DPDKBackedTests {
                 #expect(stages[3].counters.block.base == pipeline.portSecurity.counters.block.base)
                 #expect(stages[4].counters.block.base == pipeline.vlan.counters.block.base)
                 #expect(stages[5].counters.block.base == pipeline.dhcp.counters.block.base)
-                #expect(stages[6].counters.block.base == pipeline.l2.counters.block.base)
-                #expect(stages[7].counters.block.base == pipeline.securityGroups.counters.block.base)
-                #expect(stages[8].counters.block.base == pipeline.qos.counters.block.base)
-                #expect(stages[9].counters.block.base == pipeline.vxlanEncap.counters.block.base)
-                #expect(stages[10].counters.block.base == pipeline.transmit.counters.block.base)
-                #expect(stages[6].eventNames == L2Stage.eventNames)
+                #expect(stages[6].counters.block.base == pipeline.metadata.counters.block.base)
+                #expect(stages[7].counters.block.base == pipeline.l2.counters.block.base)
+                #expect(stages[8].counters.block.base == pipeline.securityGroups.counters.block.base)
+                #expect(stages[9].counters.block.base == pipeline.qos.counters.block.base)
+                #expect(stages[10].counters.block.base == pipeline.vxlanEncap.counters.block.base)
+                #expect(stages[11].counters.block.base == pipeline.transmit.counters.block.base)
+                #expect(stages[7].eventNames == L2Stage.eventNames)
             }
         }
 

@@ -71,8 +71,8 @@ extension SystemTests {
                 refusal?.message == "unknown method 'port.frob'; methods: version, health, pmd.list, stage.list, "
                     + "port.list, port.add, port.del, port.set, port.retry, mac.list, mac.flush, vlan.list, "
                     + "sg.list, conntrack.list, conntrack.stats, conntrack.flush, qos.show, vxlan.show, "
-                    + "vxlan.neighbours, dhcp.show, trace.packet, capture.start, capture.read, capture.stop, "
-                    + "capture.list, config.get, config.apply")
+                    + "vxlan.neighbours, dhcp.show, trace.packet, metadata.clients, metadata.nat, capture.start, "
+                    + "capture.read, capture.stop, capture.list, config.get, config.apply")
 
             // vlan.list: a on the default VLAN 1, b on 10.
             let vlans = try client.call(BridgeMethods.vlanList)
