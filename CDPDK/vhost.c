@@ -1,5 +1,6 @@
-// The out-of-line part of vhost-user receive: completing a checksum the guest left to the host. Called by
-// `sl_vhost_dequeue` (CDPDK.h) for the packets rte_vhost marked RX_L4_CKSUM_NONE only.
+// The vhost-user state epoch (CDPDK.h), and the out-of-line part of vhost-user receive: completing a checksum
+// the guest left to the host. Called by `sl_vhost_dequeue` (CDPDK.h) for the packets rte_vhost marked
+// RX_L4_CKSUM_NONE only.
 #include "CDPDK.h"
 
 #include <stddef.h>
@@ -7,6 +8,8 @@
 #include <rte_net.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
+
+uint64_t sl_vhost_state_epoch = 0;
 
 void sl_vhost_complete_checksum(struct rte_mbuf *m) {
     struct rte_net_hdr_lens lens;

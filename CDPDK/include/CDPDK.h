@@ -122,6 +122,17 @@ struct sl_vhost_port {
     struct sl_vhost_counters tx[SL_VHOST_MAX_QUEUES];
 };
 
+/// Bumped (release) by every change of any vhost-user port's state the PMDs act on: a guest attached or
+/// detached, its usable queue pairs, a virtqueue enabled or disabled. Each PMD compares it with the value it
+/// last saw once per iteration and, when it differs, rebuilds its list of queues worth polling (off the burst
+/// path; Sources/Dataplane/VhostUser/LiveRxQueues.swift). One word for the process: it changes only when a
+/// guest comes, goes or reconfigures, so the PMDs' copies of its cache line stay shared.
+extern uint64_t sl_vhost_state_epoch;
+
+SL_INLINE uint64_t sl_vhost_epoch(void) { return __atomic_load_n(&sl_vhost_state_epoch, __ATOMIC_ACQUIRE); }
+/// After the state change it announces (release: a PMD that sees the new epoch sees the change).
+SL_INLINE void sl_vhost_bump_epoch(void) { __atomic_fetch_add(&sl_vhost_state_epoch, 1, __ATOMIC_SEQ_CST); }
+
 /// Completes in software the TCP/UDP checksum a guest left to the host (VIRTIO_NET_F_CSUM: rte_vhost marks
 /// such packets RX_L4_CKSUM_NONE and leaves the pseudo-header sum in the checksum field).
 void sl_vhost_complete_checksum(struct rte_mbuf *_Nonnull m);
@@ -158,6 +169,15 @@ SL_INLINE uint16_t sl_vhost_enqueue(struct sl_vhost_port *_Nonnull p, uint16_t q
     return sent;
 }
 
+/// Whether a PMD's poll of rx queue pair `q` can return anything: a guest is attached, rte_vhost set up the
+/// pair, and the guest enabled its tx virtqueue. A hint read when a PMD rebuilds its queue list (the dequeue
+/// itself checks the guest anew); the epoch tells the PMD when the answer may have changed.
+SL_INLINE bool sl_vhost_rx_live(const struct sl_vhost_port *_Nonnull p, uint16_t q) {
+    if (__atomic_load_n(&p->vid, __ATOMIC_ACQUIRE) < 0 || q >= __atomic_load_n(&p->pairs, __ATOMIC_RELAXED))
+        return false;
+    return (__atomic_load_n(&p->guest_tx_enabled, __ATOMIC_RELAXED) >> (q & 63)) & 1;
+}
+
 SL_INLINE uint64_t sl_vhost_rx_packets(const struct sl_vhost_port *_Nonnull p, uint16_t q) {
     return sl_load_u64(&p->rx[q].packets);
 }
@@ -177,15 +197,18 @@ SL_INLINE int32_t sl_vhost_vid(const struct sl_vhost_port *_Nonnull p) {
 SL_INLINE void sl_vhost_attach(struct sl_vhost_port *_Nonnull p, int32_t vid, int32_t pairs) {
     __atomic_store_n(&p->pairs, pairs, __ATOMIC_RELAXED);
     __atomic_store_n(&p->vid, vid, __ATOMIC_SEQ_CST);
+    sl_vhost_bump_epoch();
 }
 /// More of the attached guest's virtqueues were set up (multiqueue): the PMDs may use `pairs` pairs.
 SL_INLINE void sl_vhost_set_pairs(struct sl_vhost_port *_Nonnull p, int32_t pairs) {
     __atomic_store_n(&p->pairs, pairs, __ATOMIC_RELEASE);
+    sl_vhost_bump_epoch();
 }
 /// Detaches the guest (sequentially consistent: a PMD that starts polling after this never sees the old id).
 SL_INLINE void sl_vhost_detach(struct sl_vhost_port *_Nonnull p) {
     __atomic_store_n(&p->vid, -1, __ATOMIC_SEQ_CST);
     __atomic_store_n(&p->pairs, 0, __ATOMIC_SEQ_CST);
+    sl_vhost_bump_epoch();
 }
 SL_INLINE uint64_t sl_vhost_enabled(const struct sl_vhost_port *_Nonnull p, bool guest_rx) {
     return __atomic_load_n(guest_rx ? &p->guest_rx_enabled : &p->guest_tx_enabled, __ATOMIC_RELAXED);
@@ -196,10 +219,12 @@ SL_INLINE void sl_vhost_set_enabled(struct sl_vhost_port *_Nonnull p, bool guest
     uint64_t bit = (uint64_t)1 << (q & 63);
     uint64_t old = __atomic_load_n(mask, __ATOMIC_RELAXED);
     __atomic_store_n(mask, on ? (old | bit) : (old & ~bit), __ATOMIC_RELEASE);
+    sl_vhost_bump_epoch();
 }
 SL_INLINE void sl_vhost_clear_enabled(struct sl_vhost_port *_Nonnull p) {
     __atomic_store_n(&p->guest_rx_enabled, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&p->guest_tx_enabled, 0, __ATOMIC_RELEASE);
+    sl_vhost_bump_epoch();
 }
 /// A zeroed port state without a guest (vid -1), cache-line aligned; NULL when out of memory. Ordinary memory:
 /// it also serves tests without EAL.

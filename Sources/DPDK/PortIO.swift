@@ -31,6 +31,20 @@ public struct PortIO: @unchecked Sendable {
 
     @inlinable public var isVhostUser: Bool { vhost != nil }
 
+    /// Whether polling rx queue `queue` can return anything now: always for an ethdev; for a vhost-user port,
+    /// whether a guest is attached with that queue pair set up and its tx virtqueue enabled. A hint that
+    /// stays valid until `vhostStateEpoch` changes (a poll itself checks the guest anew).
+    @inlinable @inline(__always)
+    public func mayReceive(queue: UInt16) -> Bool {
+        guard let vhost else { return true }
+        return sl_vhost_rx_live(vhost, queue)
+    }
+
+    /// Changes whenever any vhost-user port's guest, usable queue pairs or enabled virtqueues change (after
+    /// the change, with release ordering): a PMD that saw the same value before can trust `mayReceive`.
+    @inlinable @inline(__always)
+    public static var vhostStateEpoch: UInt64 { sl_vhost_epoch() }
+
     /// Receives at most `limit` packets (and at most what `burst` has room for), appending them.
     @inlinable @inline(__always)
     public func receive(queue: UInt16, into burst: inout MbufBurst, limit: Int) -> Int {

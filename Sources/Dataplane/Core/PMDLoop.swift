@@ -31,6 +31,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline let punt: PuntPath
     /// Which vhost-user rx queues have been empty for long and are polled less often (VhostUser/).
     @usableFromInline var idle = IdleVhostQueues()
+    /// The rx queues worth polling: vhost-user queues without a guest or enabled virtqueue are left out.
+    @usableFromInline var live = LiveRxQueues()
 
     public init(
         processor: consuming Processor, burstSize: Int, counters: CounterBlock,
@@ -48,7 +50,10 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
         self.quiescent = quiescent
     }
 
-    deinit { idle.deallocate() }
+    deinit {
+        idle.deallocate()
+        live.deallocate()
+    }
 
     /// `@inline(never)`: each pipeline gets its own specialised copy of the loop (the body is inlinable),
     /// kept as a function of its own so that `tools/check-fastpath` can find and check every one.
@@ -70,8 +75,18 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
             }
             idle.nextIteration()
             let queues = tables.pointee.rxQueues
+            // VhostUser/: a guest came, went or changed its virtqueues, or a new generation: list anew which
+            // queues can receive (the epoch first, then the ports' states).
+            let epoch = PortIO.vhostStateEpoch
+            if live.isStale(generation: bound, epoch: epoch) {
+                live.rebuild(generation: bound, epoch: epoch, queueCount: tables.pointee.rxQueueCount) { q in
+                    let rxq = queues[q]
+                    return rxq.port.mayReceive(queue: rxq.queue)
+                }
+            }
             var received = 0
-            for q in 0..<tables.pointee.rxQueueCount {
+            for i in 0..<live.pollCount {
+                let q = live.position(i)
                 let rxq = queues[q]
                 let vhost = rxq.port.isVhostUser
                 if vhost && idle.skips(q) { continue }  // VhostUser/: long idle, polled every few iterations

@@ -48,6 +48,43 @@ extension DPDKBackedTests {
             }
         }
 
+        /// Whether a PMD lists a queue for polling (`mayReceive`): ethdev queues always; a vhost-user queue once
+        /// a guest is attached with the pair set up and its tx virtqueue enabled. Every change the callbacks
+        /// make moves the vhost state epoch (the PMDs' cue to rebuild their lists). The guest is simulated on
+        /// the port's shared state: nothing here calls rte_vhost with its id.
+        @Test func aQueueMayReceiveOnlyWithAGuestAndItsVirtqueueEnabled() throws {
+            try TestDPDK.run { env in
+                let socket = try VhostUserSocket.register(path: Self.socketPath("live"), client: false, queuePairs: 2)
+                defer { socket.unregister() }
+                let io = PortIO(vhost: socket, pool: env.pool)
+                #expect(PortIO(ethPort: env.ports[0]).mayReceive(queue: 0))
+                #expect(!io.mayReceive(queue: 0) && !io.mayReceive(queue: 1))
+                var epoch = PortIO.vhostStateEpoch
+                func moved() -> Bool {
+                    let now = PortIO.vhostStateEpoch
+                    defer { epoch = now }
+                    return now != epoch
+                }
+                sl_vhost_set_enabled(socket.shared, false, 1, true)  // ring 3 ready before new_device
+                #expect(moved() && !io.mayReceive(queue: 1))
+                sl_vhost_attach(socket.shared, 4242, 1)  // one pair set up so far
+                #expect(moved() && !io.mayReceive(queue: 0) && !io.mayReceive(queue: 1))
+                sl_vhost_set_enabled(socket.shared, false, 0, true)
+                #expect(moved() && io.mayReceive(queue: 0) && !io.mayReceive(queue: 1))
+                sl_vhost_set_pairs(socket.shared, 2)
+                #expect(moved() && io.mayReceive(queue: 0) && io.mayReceive(queue: 1))
+                // The guest's rx virtqueue (Sluice sends to it) does not matter for receiving.
+                sl_vhost_set_enabled(socket.shared, true, 0, true)
+                #expect(moved() && io.mayReceive(queue: 0))
+                sl_vhost_set_enabled(socket.shared, false, 0, false)
+                #expect(moved() && !io.mayReceive(queue: 0) && io.mayReceive(queue: 1))
+                sl_vhost_detach(socket.shared)
+                #expect(moved() && !io.mayReceive(queue: 1))
+                sl_vhost_clear_enabled(socket.shared)
+                #expect(moved() && socket.state.guestTxQueueMask == 0)
+            }
+        }
+
         /// A path is registered once; out-of-range queue pairs are refused before anything is registered.
         @Test func registrationRefusesADuplicatePathAndBadQueueCounts() throws {
             try TestDPDK.run { _ in
