@@ -8,7 +8,11 @@ extension SystemTests {
     /// whose vxlan device (VNI 1000, inner 10.99.0.2/24, MTU 1450) floods to Sluice. Namespaces: prefix `vx`.
     @Suite("vxlan kernel interop", .serialized)
     struct VXLANKernelInterop {
-        @Test func pingsBothWays() throws {
+        /// Starts Sluice and the two namespaces (the VM's, 10.99.0.1/24 on tap `tapVM`; the kernel host's with
+        /// vx0 and vx1), runs `body`, and removes everything again, also when `body` throws.
+        static func withKernelTunnel(
+            _ body: (_ vm: Namespace, _ kernel: Namespace, _ daemon: SluicedProcess, _ tapVM: String) throws -> Void
+        ) throws {
             let tag = "vx\(getpid() % 100_000)"
             let tapVM = "\(tag)tv"
             let tapUp = "\(tag)tu"
@@ -58,6 +62,16 @@ extension SystemTests {
             ] {
                 try kernel.exec(command)
             }
+            try body(vm, kernel, daemon, tapVM)
+        }
+
+        @Test func pingsBothWays() throws {
+            try Self.withKernelTunnel { vm, kernel, daemon, tapVM in
+                try Self.checkPings(vm, kernel, daemon, tapVM)
+            }
+        }
+
+        static func checkPings(_ vm: Namespace, _ kernel: Namespace, _ daemon: SluicedProcess, _ tapVM: String) throws {
             // The underlay: Sluice answers ping to its VTEP address (ARP first).
             let underlayPing = try kernel.run(["ping", "-c", "3", "-i", "0.2", "-W", "5", "192.0.2.1"])
             #expect(underlayPing.status == 0, "\(underlayPing.output)")
@@ -95,6 +109,85 @@ extension SystemTests {
             #expect(try daemon.client().call(VXLANMethods.show).remotes.first?.rxDrops ?? 0 > 0)
             #expect((stages["vxlan-decap"]?.events["punted"] ?? 0) > 0)
             #expect((stages["vxlan-encap"]?.events["encapsulated"] ?? 0) > 0)
+        }
+
+        /// A TCP transfer of 8 MB each way across the tunnel with the documented guest MTU (1450 on both ends):
+        /// the receiver reads until EOF and reports the byte count and SHA-256, which must match the sender's.
+        @Test func tcpTransferWithGuestMTU() throws {
+            try Self.withKernelTunnel { vm, kernel, daemon, _ in
+                try System.waitUntil("the VM reaches the kernel host over VNI 1000", timeout: .seconds(60)) {
+                    try vm.run(["ping", "-c", "1", "-W", "2", "10.99.0.2"]).status == 0
+                }
+                // Kernel host → VM (Sluice decapsulates the data), then VM → kernel host (Sluice encapsulates
+                // full-size 1450-byte packets into 1500-byte outer packets).
+                for (receiver, sender, address, port) in [
+                    (vm, kernel, "10.99.0.1", 5001), (kernel, vm, "10.99.0.2", 5002),
+                ] {
+                    let (count, digest) = try Self.transfer(
+                        from: sender, to: receiver, address: address, port: port, bytes: 8 << 20)
+                    #expect(count == "\(8 << 20)")
+                    #expect(digest.count == 64)
+                }
+                let stages = try daemon.stages()
+                #expect((stages["vxlan-encap"]?.drops["exceeds-underlay-mtu"] ?? 0) == 0)
+                let remote = try #require(
+                    try daemon.client().call(VXLANMethods.show).remotes.first { $0.address == "192.0.2.2" })
+                #expect(remote.rxPackets > 5_000 && remote.txPackets > 5_000, "\(remote)")
+            }
+        }
+
+        /// Sends `bytes` deterministic bytes over TCP from `sender` to `address:port` in `receiver` and checks that
+        /// the receiver got all of them unchanged; the byte count and SHA-256 the receiver reported.
+        static func transfer(
+            from sender: Namespace, to receiver: Namespace, address: String, port: Int, bytes: Int
+        ) throws -> (String, String) {
+            let receive = """
+                import hashlib, socket
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("\(address)", \(port)))
+                s.listen(1)
+                s.settimeout(120)
+                c, _ = s.accept()
+                c.settimeout(60)
+                h, n = hashlib.sha256(), 0
+                while True:
+                    b = c.recv(65536)
+                    if not b:
+                        break
+                    h.update(b)
+                    n += len(b)
+                print("received", n, h.hexdigest(), flush=True)
+                """
+            let send = """
+                import hashlib, random, socket
+                data = random.Random(\(port)).randbytes(\(bytes))
+                s = socket.create_connection(("\(address)", \(port)), timeout=60)
+                s.sendall(data)
+                s.shutdown(socket.SHUT_WR)
+                s.recv(1)
+                s.close()
+                print("sent", len(data), hashlib.sha256(data).hexdigest(), flush=True)
+                """
+            let listener = try BackgroundCommand(
+                ["ip", "netns", "exec", receiver.name, "python3", "-c", receive], label: "vxlan-tcp-rx")
+            defer { listener.stop() }
+            try System.waitUntil("the receiver to listen on port \(port)", timeout: .seconds(30)) {
+                try receiver.exec(["ss", "-ltnH"]).contains("\(address):\(port)")
+            }
+            let sent = try sender.exec(["python3", "-c", send], timeout: .seconds(180))
+            try System.waitUntil("the receiver to report", timeout: .seconds(60)) {
+                listener.output.contains("received ")
+            }
+            let received = try #require(listener.output.split(separator: "\n").first { $0.hasPrefix("received ") })
+            let sentLine = try #require(sent.split(separator: "\n").first { $0.hasPrefix("sent ") })
+            let fields = received.split(separator: " ").map(String.init)
+            let sentFields = sentLine.split(separator: " ").map(String.init)
+            #expect(
+                fields.count == 3 && Array(fields.dropFirst()) == Array(sentFields.dropFirst()),
+                "received \(received), sent \(sentLine)")
+            print("vxlan tcp \(sender.name) -> \(receiver.name): \(received)")
+            return (fields.count == 3 ? fields[1] : "", fields.count == 3 ? fields[2] : "")
         }
     }
 }
