@@ -29,6 +29,7 @@ struct BenchScenario: Sendable {
         + vxlanScenarios
         + dhcpScenarios
         + metadataScenarios
+        + fullScenarios
 
     static func named(_ name: String) -> BenchScenario? { all.first { $0.name == name } }
 

@@ -13,25 +13,29 @@ extension BenchScenario {
     static let traceVTEP = IPv4Address(192, 168, 100, 2), traceRemoteVTEP = IPv4Address(192, 168, 100, 1)
     static let traceVNI: UInt32 = 5000
 
+    /// The source an access port of VLAN 100 (VNI 1000), the sink the uplink, every destination of the trace a
+    /// static remote MAC behind `benchRemoteVTEP`, whose next hop the bench resolves every 50 ms.
+    static func encapsulateToRemoteVTEP(_ setup: inout BenchSetup, scenario: String) throws {
+        setup.source.vlan = .access(vlan: benchVLAN)
+        let destinations = setup.unicastDestinations
+        guard !destinations.isEmpty else {
+            throw BenchScenarioError(description: "\(scenario): the trace has no unicast destinations")
+        }
+        setup.config.vxlan = VXLANConfig(
+            uplink: setup.sink.name, address: benchVTEP, prefixLength: 24,
+            vnis: [VNIConfig(vni: 1000, vlan: benchVLAN, flood: [benchRemoteVTEP])],
+            remoteMACs: destinations.map { RemoteMACConfig(mac: $0, vni: 1000, vtep: benchRemoteVTEP) })
+        setup.periodic = (
+            0.05, { dataplane in dataplane.learnUnderlayNeighbour(benchRemoteVTEP, mac: benchRemoteMAC) }
+        )
+    }
+
     static let vxlanScenarios: [BenchScenario] = [
         BenchScenario(
             "vxlan-encap",
             "source access VLAN 100 (VNI 1000), every destination behind one remote VTEP (static remote MACs, "
                 + "next hop resolved), sink the uplink; needs an untagged trace (udp-1k)"
-        ) { setup in
-            setup.source.vlan = .access(vlan: benchVLAN)
-            let destinations = setup.unicastDestinations
-            guard !destinations.isEmpty else {
-                throw BenchScenarioError(description: "vxlan-encap: the trace has no unicast destinations")
-            }
-            setup.config.vxlan = VXLANConfig(
-                uplink: setup.sink.name, address: benchVTEP, prefixLength: 24,
-                vnis: [VNIConfig(vni: 1000, vlan: benchVLAN, flood: [benchRemoteVTEP])],
-                remoteMACs: destinations.map { RemoteMACConfig(mac: $0, vni: 1000, vtep: benchRemoteVTEP) })
-            setup.periodic = (
-                0.05, { dataplane in dataplane.learnUnderlayNeighbour(benchRemoteVTEP, mac: benchRemoteMAC) }
-            )
-        },
+        ) { try encapsulateToRemoteVTEP(&$0, scenario: "vxlan-encap") },
         BenchScenario(
             "vxlan-decap",
             "the vxlan trace (VNI 5000) into the source as the uplink, inner destinations known on the sink "
