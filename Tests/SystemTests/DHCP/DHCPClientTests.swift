@@ -95,7 +95,13 @@ extension SystemTests {
                   gw="$1.$2.$3.$4"; shift 4
                   ip route replace "$dst/$len" via "$gw" dev "$interface"
                 done ;;
-              RELEASE|EXPIRE|STOP) ip addr flush dev "$interface" ;;
+              RELEASE|EXPIRE|STOP)
+                # dhclient -r runs this right after sending its RELEASE, which the kernel holds until ARP for
+                # the server resolves; removing the last address drops what waits for ARP, so wait for it first
+                srv=${old_dhcp_server_identifier:-${new_dhcp_server_identifier:-}}; i=0
+                while [ -n "$srv" ] && [ $i -lt 30 ] && ! ip neigh show "$srv" dev "$interface" | grep -q lladdr
+                do sleep 0.1; i=$((i + 1)); done
+                ip addr flush dev "$interface" ;;
             esac
             exit 0
             """
@@ -258,6 +264,26 @@ extension SystemTests {
             kill(process.processIdentifier, SIGUSR2)
             try System.waitUntil("a's release to be recorded", timeout: .seconds(30)) {
                 try client.call(DHCPMethods.show).ports.first { $0.port == "host-a" }?.state == "released"
+            }
+            // Release with dhclient: the running one stops (SIGTERM: it sends nothing), then `dhclient -r` sends
+            // the RELEASE of the lease in its lease file. It sends it unicast to the server through the kernel's
+            // UDP socket (after ARP for the server), from the leased address: with that address gone from the
+            // interface the send fails ("Network is unreachable") and dhclient still exits 0, so the address is
+            // checked first; the script's RELEASE waits for the server's ARP entry before it removes the address
+            // (see dhclientScript and docs/dhcp.md).
+            dhclient.terminate()
+            dhclient.waitUntilExit()
+            let addressBeforeRelease = try b.exec(["ip", "-4", "addr", "show", "dev", taps["b"]!])
+            #expect(addressBeforeRelease.contains("inet 10.0.100.100/24"), "\(addressBeforeRelease)")
+            let release = try b.run(
+                [
+                    "dhclient", "-r", "-v", "-cf", dhclientConf.path, "-sf", dhclientScript.path, "-pf",
+                    dhclientPID + ".release", "-lf", leases, taps["b"]!,
+                ], timeout: .seconds(60))
+            #expect(release.status == 0 && release.output.contains("DHCPRELEASE of 10.0.100.100"), "\(release.output)")
+            #expect(!release.output.contains("Failed to send"), "\(release.output)")
+            try System.waitUntil("b's release (dhclient -r) to be recorded", timeout: .seconds(30)) {
+                try client.call(DHCPMethods.show).ports.first { $0.port == "host-b" }?.state == "released"
             }
 
             // 1,000 DISCOVERs from a's port while b pings d: forwarding between b and d is not disturbed.
