@@ -72,12 +72,12 @@ extension SystemTests {
             #expect(report.results[0].stages.isEmpty)
             #expect(
                 report.results[1].stages.map(\.name) == [
-                    "patch", "vxlan-decap", "parse", "port-security", "vlan", "dhcp", "l2", "security-groups", "qos",
-                    "vxlan-encap", "transmit",
+                    "patch", "vxlan-decap", "parse", "port-security", "vlan", "dhcp", "metadata", "l2",
+                    "security-groups", "qos", "vxlan-encap", "transmit",
                 ])
-            // Neither patch (no patches), dhcp (no port with DHCP), qos (no port limited to-vm) nor the VXLAN
-            // stages (no vxlan section: they are not called) see packets.
-            let idle = ["patch", "dhcp", "qos", "vxlan-decap", "vxlan-encap"]
+            // Neither patch (no patches), dhcp (no port with DHCP), metadata (no served port), qos (no port
+            // limited to-vm) nor the VXLAN stages (no vxlan section: they are not called) see packets.
+            let idle = ["patch", "dhcp", "metadata", "qos", "vxlan-decap", "vxlan-encap"]
             #expect(report.results[1].stages.filter { !idle.contains($0.name) }.allSatisfy { $0.packets > 0 })
         }
     }
