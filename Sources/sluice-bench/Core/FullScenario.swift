@@ -21,12 +21,7 @@ extension BenchScenario {
                 serviceMAC: EthernetAddress(rawValue: 0x0200_0000_a901), pool: IPv4Address(169, 254, 100, 0),
                 poolPrefixLength: 24, rateLimit: MetadataRateLimit(requestsPerSecond: 1_000_000, burst: 1_000_000))
             setup.source.metadata = MetadataPortConfig(instanceID: "i-bench")
-            setup.config.securityGroups = [
-                SecurityGroupConfig(
-                    name: "bench", ingress: [SecurityGroupRule(ethertype: .ipv4), SecurityGroupRule(ethertype: .ipv6)])
-            ]
-            setup.config.conntrack.maxConnections = connectionTableSize(setup.frames)
-            setup.config.conntrack.maxPerPort = 1 << 22
+            addPermissiveGroup(&setup)
             setup.source.securityGroups = ["bench"]
         }
     ]

@@ -6,15 +6,21 @@ extension BenchScenario {
     /// the table sized as an operator would for the trace's connections (`connectionTableSize`): every packet
     /// goes through the connection tracker.
     static func permissiveSecurityGroups(_ setup: inout BenchSetup) {
+        addPermissiveGroup(&setup)
+        setup.source.securityGroups = ["bench"]
+        setup.sink.securityGroups = ["bench"]
+        setup.knowDestinationsOnSink()
+    }
+
+    /// The group `bench` (any IPv4/IPv6 in, the default allow-all out) and the connection table sized for the
+    /// trace; the ports that list it are the scenario's choice.
+    static func addPermissiveGroup(_ setup: inout BenchSetup) {
         setup.config.securityGroups = [
             SecurityGroupConfig(
                 name: "bench", ingress: [SecurityGroupRule(ethertype: .ipv4), SecurityGroupRule(ethertype: .ipv6)])
         ]
         setup.config.conntrack.maxConnections = connectionTableSize(setup.frames)
         setup.config.conntrack.maxPerPort = 1 << 22
-        setup.source.securityGroups = ["bench"]
-        setup.sink.securityGroups = ["bench"]
-        setup.knowDestinationsOnSink()
     }
 
     /// The next power of two at or above twice the trace's IPv4 connections (both directions of one count

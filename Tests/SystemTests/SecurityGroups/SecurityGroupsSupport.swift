@@ -1,36 +1,8 @@
 import ControlProtocol
 import Foundation
 
-/// A command running in the background (a tools/sg-peer.py server or stream, usually in a namespace). `stop()`
-/// interrupts it and waits at most five seconds before killing it: a peer can never hang a test.
-final class PeerProcess {
-    let process = Process()
-    let logPath: String
-    private let handle: FileHandle
-
-    init(_ arguments: [String], label: String) throws {
-        logPath = NSTemporaryDirectory() + "sluice-sgt-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGINT)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
+/// What the security-group tests read from a tools/sg-peer.py server or stream (usually in a namespace).
+extension BackgroundCommand {
     /// Waits until the process printed "ready" (it failed if it exited first).
     func waitReady(_ what: String, timeout: Duration = .seconds(20)) throws {
         try System.waitUntil(what, timeout: timeout) {
@@ -46,12 +18,6 @@ final class PeerProcess {
         guard let line, let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         else { return 0 }
         return object["echoed"] as? Int ?? 0
-    }
-
-    deinit {
-        stop()
-        try? handle.close()
-        try? FileManager.default.removeItem(atPath: logPath)
     }
 }
 
@@ -70,7 +36,7 @@ final class SecurityGroupHosts {
     static let tool = System.repositoryFile("tools/sg-peer.py")
     private(set) var hosts: [String: Host] = [:]
     private(set) var daemon: SluicedProcess?
-    private var peers: [PeerProcess] = []
+    private var peers: [BackgroundCommand] = []
 
     /// `ports`: port name → the last byte of its address and MAC; `config(taps)` writes the whole YAML.
     init(ports: [String: Int]) throws {
@@ -107,8 +73,8 @@ final class SecurityGroupHosts {
     }
 
     /// A background sg-peer.py command in `port`'s host (a server or a stream), stopped by `remove()`.
-    func background(_ port: String, _ arguments: [String], label: String) throws -> PeerProcess {
-        let peer = try PeerProcess(
+    func background(_ port: String, _ arguments: [String], label: String) throws -> BackgroundCommand {
+        let peer = try BackgroundCommand(
             ["ip", "netns", "exec", try host(port).namespace.name, Self.tool] + arguments, label: label)
         peers.append(peer)
         return peer
