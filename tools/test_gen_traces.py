@@ -25,7 +25,7 @@ SUMMARY = os.path.join(HERE, "pcap-summary.py")
 
 SMALL = ["udp-1k", "vlan-udp-1k", "vxlan-1k", "tcp-1k", "imix-1k"]
 DEFAULT_SET = {"udp-1k", "udp-100k", "vlan-udp-1k", "vlan-udp-100k",
-               "vxlan-1k", "vxlan-100k", "tcp-1k", "imix-1k"}
+               "vxlan-1k", "vxlan-100k", "tcp-1k", "imix-1k", "metadata-1k"}
 ALL_SET = DEFAULT_SET | {"udp-1m", "vlan-udp-1m", "udp-reply-1k", "udp-10"}
 
 TMP = None
