@@ -49,40 +49,12 @@ extension DPDKBackedTests {
                 let table = MACTable(capacity: 256, ports: MACOwner.count, seed: 3)
                 let vxlan = VXLANTables(Self.spec)
                 let hops = VXLANNextHops()
-                let punt = PuntPath.allocate()
-                var targets = env.targets()
-                let peers = UnsafeMutablePointer<UInt16>.allocate(capacity: ForwardingTables.maxPorts)
-                peers.initialize(repeating: PacketMeta.noEgress, count: ForwardingTables.maxPorts)
-                let targetMemory = UnsafeMutablePointer<TxTarget>.allocate(capacity: ForwardingTables.maxPorts)
-                for slot in 0..<ForwardingTables.maxPorts {
-                    (targetMemory + slot).initialize(
-                        to: slot < targets.count
-                            ? targets[slot]
-                            : TxTarget(port: EthPort(id: .max), queue: 0, counters: .allocate(), enabled: false))
-                }
-                let queues = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: 1)
-                defer {
-                    while let entry = punt.nextPunted() { Mbuf(entry.mbuf).free() }
-                    punt.deallocate()
-                    peers.deallocate()
-                    targetMemory.deallocate()
-                    queues.deallocate()
-                    withExtendedLifetime((bridge, table, vxlan, hops)) {}
-                }
-                var pipeline = SwitchPipeline(
-                    PipelineResources(
-                        bridge: bridge.view, targets: targets, macTable: table.view, tscHz: EAL.tscHz,
-                        burstCapacity: 32, punt: punt, vxlan: vxlan.view, vxlanNextHops: hops.view))
-                pipeline.bind(
-                    ForwardingTables(
-                        bridge: bridge.view, peers: peers, targets: targetMemory, enabledMask: 0b0111,
-                        rxQueues: queues, rxQueueCount: 0, generationID: 1, vxlan: vxlan.view))
-                targets.removeAll()
+                let fixture = VXLANPipelineFixture(env, bridge: bridge, table: table, vxlan: vxlan, hops: hops)
                 var burst = PacketBurst(capacity: 32)
                 func send(_ frames: [[UInt8]], on port: Int) {
                     #expect(env.inject(frames: frames, port: port, queue: 1) == frames.count)
                     let result = pollOnce(
-                        &pipeline, burst: &burst, port: env.ports[port], queue: 1, ingress: UInt16(port))
+                        &fixture.pipeline, burst: &burst, port: env.ports[port], queue: 1, ingress: UInt16(port))
                     #expect(result.leftOver == 0)
                 }
 
@@ -97,7 +69,7 @@ extension DPDKBackedTests {
                 let bToA = F.udp4(from: Host.b, to: Host.a)
                 send([bToA], on: 0)
                 #expect(env.drainOutputs() == [[], [], [], []])
-                #expect(pipeline.vxlanEncap.snapshot.drops[0] == 1)  // next-hop-unresolved
+                #expect(fixture.pipeline.vxlanEncap.snapshot.drops[0] == 1)  // next-hop-unresolved
 
                 // 3. Resolved: encapsulated once toward X on the uplink, VNI 1000.
                 hops.resolve(slot: 0, mac: Self.xMAC)
@@ -114,8 +86,10 @@ extension DPDKBackedTests {
                 out = env.drainOutputs()
                 #expect(out[2].count == 1 && out[2].first.flatMap(Self.toX)?.inner == broadcast)
                 #expect(out[0].isEmpty && out[1].isEmpty)
-                #expect(pipeline.transmit.snapshot.drops.allSatisfy { $0 == 0 }, "\(pipeline.transmit.snapshot)")
-                #expect(pipeline.vxlanEncap.snapshot.events == [1, 1])
+                #expect(
+                    fixture.pipeline.transmit.snapshot.drops.allSatisfy { $0 == 0 },
+                    "\(fixture.pipeline.transmit.snapshot)")
+                #expect(fixture.pipeline.vxlanEncap.snapshot.events == [1, 1])
 
                 // 5. Ordinary traffic on the uplink stays bridged (VLAN 1 to port 1); an unknown VNI is
                 // counted; ARP for the VTEP address is punted.
@@ -123,14 +97,14 @@ extension DPDKBackedTests {
                 let forVTEP = F.arpRequest(from: Host.e, for: Self.local)
                 send([c, Self.fromX(aToB, vni: 2000), forVTEP], on: 2)
                 #expect(env.drainOutputs() == [[], [c], [], []])
-                #expect(pipeline.vxlanDecap.snapshot.drops[6] == 1)  // unknown-vni
-                #expect(pipeline.vxlanDecap.snapshot.events == [1, 1])
-                let punted = punt.nextPunted()
+                #expect(fixture.pipeline.vxlanDecap.snapshot.drops[6] == 1)  // unknown-vni
+                #expect(fixture.pipeline.vxlanDecap.snapshot.events == [1, 1])
+                let punted = fixture.punt.nextPunted()
                 #expect(punted.map { bytes(of: Mbuf($0.mbuf)) } == forVTEP)
                 if let punted { Mbuf(punted.mbuf).free() }
 
                 // 6. Bursts from other ports never reach the decap stage.
-                #expect(pipeline.vxlanDecap.snapshot.calls == 2)
+                #expect(fixture.pipeline.vxlanDecap.snapshot.calls == 2)
             }
         }
     }

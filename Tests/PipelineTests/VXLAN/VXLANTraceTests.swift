@@ -228,35 +228,8 @@ extension DPDKBackedTests {
         static func agreement(_ env: TestDPDK.Environment) {
             do {
                 let net = Net()
-                let punt = PuntPath.allocate()
-                var targets = env.targets()
-                let peers = UnsafeMutablePointer<UInt16>.allocate(capacity: ForwardingTables.maxPorts)
-                peers.initialize(repeating: PacketMeta.noEgress, count: ForwardingTables.maxPorts)
-                let targetMemory = UnsafeMutablePointer<TxTarget>.allocate(capacity: ForwardingTables.maxPorts)
-                for slot in 0..<ForwardingTables.maxPorts {
-                    (targetMemory + slot).initialize(
-                        to: slot < targets.count
-                            ? targets[slot]
-                            : TxTarget(port: EthPort(id: .max), queue: 0, counters: .allocate(), enabled: false))
-                }
-                let queues = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: 1)
-                defer {
-                    while let entry = punt.nextPunted() { Mbuf(entry.mbuf).free() }
-                    punt.deallocate()
-                    peers.deallocate()
-                    targetMemory.deallocate()
-                    queues.deallocate()
-                    withExtendedLifetime(net) {}
-                }
-                var pipeline = SwitchPipeline(
-                    PipelineResources(
-                        bridge: net.bridge.view, targets: targets, macTable: net.table.view, tscHz: EAL.tscHz,
-                        burstCapacity: 32, punt: punt, vxlan: net.vxlan.view, vxlanNextHops: net.hops.view))
-                pipeline.bind(
-                    ForwardingTables(
-                        bridge: net.bridge.view, peers: peers, targets: targetMemory, enabledMask: 0b0111,
-                        rxQueues: queues, rxQueueCount: 0, generationID: 1, vxlan: net.vxlan.view))
-                targets.removeAll()
+                let fixture = VXLANPipelineFixture(
+                    env, bridge: net.bridge, table: net.table, vxlan: net.vxlan, hops: net.hops)
                 net.hops.resolve(slot: 0, mac: Self.xMAC)
                 var burst = PacketBurst(capacity: 32)
                 var rng = FuzzRandom(seed: 0x7a_ce)
@@ -294,14 +267,14 @@ extension DPDKBackedTests {
                         if rng.percent(10) { frame += [0, 0, 0, 0] }
                     }
                     let trace = net.trace(frame, on: ingress)
-                    let before = pipeline.stages.map(\.snapshot)
+                    let before = fixture.pipeline.stages.map(\.snapshot)
                     env.fill(&burst, frames: [frame], ingress: ingress)
-                    pipeline.process(&burst)
+                    fixture.pipeline.process(&burst)
                     burst.releaseDropped()
-                    while let entry = punt.nextPunted() { Mbuf(entry.mbuf).free() }
-                    let after = pipeline.stages.map(\.snapshot)
+                    while let entry = fixture.punt.nextPunted() { Mbuf(entry.mbuf).free() }
+                    let after = fixture.pipeline.stages.map(\.snapshot)
                     var drops: [String] = []
-                    for (descriptor, (old, new)) in zip(pipeline.stages, zip(before, after)) {
+                    for (descriptor, (old, new)) in zip(fixture.pipeline.stages, zip(before, after)) {
                         for (index, reason) in descriptor.dropReasons.enumerated()
                         where new.drops[index] != old.drops[index] {
                             drops.append("\(descriptor.name):\(reason)")
