@@ -104,6 +104,8 @@ public enum PacketParser {
                 UInt16(truncatingIfNeeded: udpWord >> 16) != 0xb512  // destination port 4789: VXLAN
             else { return false }
             flags |= HeaderFlags.udp.rawValue
+            // Source port 68, destination port 67 (wire bytes 00 44 00 43).
+            if UInt32(truncatingIfNeeded: udpWord) == 0x4300_4400 { flags |= HeaderFlags.dhcpClient.rawValue }
             payload = l4 &+ 8
         } else if proto == IPProtocol.tcp {
             guard l4Length >= 20 else { return false }
@@ -311,6 +313,7 @@ public enum PacketParser {
             h.payloadOffset = UInt16(truncatingIfNeeded: start + 8)
             if fragment { return nil }
             guard udpLength <= available else { return .badUDPLength }
+            if !ipv6 && Wire.u16(data, start) == 68 && Wire.u16(data, start + 2) == 67 { h.flags.add(.dhcpClient) }
             if Wire.u16(data, start + 2) == vxlanPort {
                 guard udpLength >= 8 + 8 + 14 else { return .truncatedVXLAN }
                 if Wire.u8(data, start + 8) & 0x08 != 0 {
@@ -374,6 +377,9 @@ public struct HeaderFlags: OptionSet, Sendable, Hashable {
     @inlinable public static var ipFragment: HeaderFlags { HeaderFlags(rawValue: 0x0800) }
     /// IPv4 header with options (IHL > 5). The options are skipped, not interpreted.
     @inlinable public static var ipv4Options: HeaderFlags { HeaderFlags(rawValue: 0x1000) }
+    /// IPv4 UDP from port 68 to port 67, not a fragment: a DHCP (BOOTP) client's message to servers. Set by
+    /// the parser so that the DHCP stage runs only for bursts holding one (see `PacketBurst.seen`).
+    @inlinable public static var dhcpClient: HeaderFlags { HeaderFlags(rawValue: 0x2000) }
 }
 
 /// The result of parsing one frame: where each header starts and what it is. Filled once per packet by

@@ -191,14 +191,14 @@ let baseGoldens: [Golden] = {
                 src: IPv4Address(0, 0, 0, 0), dst: IPv4Address(255, 255, 255, 255), proto: 17,
                 Build.udp(src: 68, dst: 67, Build.bytes(20)))),
         PacketHeaders(
-            etherType: 0x0800, flags: [.ipv4, .udp, .broadcastDestination, .multicastDestination], l3Offset: 14,
-            l4Offset: 34, payloadOffset: 42, l3End: 62, l4Protocol: 17))
+            etherType: 0x0800, flags: [.ipv4, .udp, .dhcpClient, .broadcastDestination, .multicastDestination],
+            l3Offset: 14, l4Offset: 34, payloadOffset: 42, l3End: 62, l4Protocol: 17))
     add(
         "ipv4-udp-dhcp-request",  // a whole DHCPREQUEST (docs/dhcp.md): the responder's input in the fuzz corpus
         DHCPMessageTests.frame(DHCPMessageTests.requestMessage),
         PacketHeaders(
-            etherType: 0x0800, flags: [.ipv4, .udp, .broadcastDestination, .multicastDestination], l3Offset: 14,
-            l4Offset: 34, payloadOffset: 42, l3End: 307, l4Protocol: 17))
+            etherType: 0x0800, flags: [.ipv4, .udp, .dhcpClient, .broadcastDestination, .multicastDestination],
+            l3Offset: 14, l4Offset: 34, payloadOffset: 42, l3End: 307, l4Protocol: 17))
     add(
         "ipv4-gre-unknown-protocol",
         Build.padded(Build.ethernet(type: 0x0800, Build.ipv4(proto: 47, Build.bytes(24)))),

@@ -62,6 +62,7 @@ enum ReferenceParser {
         var etherType = 0, tci = 0, l3 = 0, l4 = 0, payload = 0, end = 0, proto = 0
         var tagged = false, broadcast = false, multicast = false, arp = false, ipv4 = false, ipv6 = false
         var tcp = false, udp = false, icmp = false, icmpv6 = false, vxlan = false, fragment = false, options = false
+        var dhcpClient = false
 
         var headers: PacketHeaders {
             var flags: HeaderFlags = []
@@ -69,6 +70,7 @@ enum ReferenceParser {
                 (tagged, .vlanTagged), (broadcast, .broadcastDestination), (multicast, .multicastDestination),
                 (arp, .arp), (ipv4, .ipv4), (ipv6, .ipv6), (tcp, .tcp), (udp, .udp), (icmp, .icmp),
                 (icmpv6, .icmpv6), (vxlan, .vxlan), (fragment, .ipFragment), (options, .ipv4Options),
+                (dhcpClient, .dhcpClient),
             ]
             for (present, flag) in table where present { flags.insert(flag) }
             return PacketHeaders(
@@ -209,6 +211,7 @@ enum ReferenceParser {
             found.udp = true
             found.l4 = at
             found.payload = at + 8
+            found.dhcpClient = !partial && version == 4 && w.word(0) == 68 && w.word(2) == 67
             if !partial && w.word(2) == 4789 {
                 if length - 8 < 8 + 14 { throw .truncatedVXLAN }
                 if w.byte(8) & 0x08 != 0 {

@@ -84,7 +84,10 @@ func brokenInvariant(_ h: PacketHeaders, length: Int) -> String? {
     let l4 = Int(h.l4Offset)
     let payload = Int(h.payloadOffset)
     let end = Int(h.l3End)
-    if f.rawValue & 0xe000 != 0 { return "unknown flag bits" }
+    if f.rawValue & 0xc000 != 0 { return "unknown flag bits" }
+    if f.contains(.dhcpClient) && (!f.contains(.udp) || !f.contains(.ipv4) || f.contains(.ipFragment)) {
+        return "dhcpClient without unfragmented IPv4 UDP"
+    }
     if l3 != (f.contains(.vlanTagged) ? 18 : 14) { return "l3Offset \(l3) does not match the tag" }
     if !f.contains(.vlanTagged) && h.vlanTCI != 0 { return "TCI without a tag" }
     if f.contains(.broadcastDestination) && !f.contains(.multicastDestination) { return "broadcast not multicast" }

@@ -13,6 +13,8 @@ public struct PacketBurst: ~Copyable {
     public var dropped: MbufBurst
     /// Port-table index of the port every packet of this burst arrived on.
     public var ingress: UInt16
+    /// What the parse stage saw in this burst (set by `ParseStage`, stale before it runs).
+    public var parsed = ParsedBurst()
 
     public init(capacity: Int) {
         packets = MbufBurst(capacity: capacity)

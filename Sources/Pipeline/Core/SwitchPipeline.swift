@@ -27,7 +27,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         patch = PatchStage(peers: resources.peers)
         let vteps = resources.vxlanCounters ?? .allocate()
         vxlanDecap = VXLANDecapStage(vxlan: resources.vxlan, punt: resources.punt, vteps: vteps)
-        parse = ParseStage(bridge: resources.bridge)
+        parse = ParseStage(bridge: resources.bridge, metadata: resources.metadata)
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         dhcp = DHCPStage(view: .off(tscHz: resources.tscHz), punt: resources.punt, tsc: readTSC())
@@ -56,8 +56,9 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             if burst.count > 0 { t = parse.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = portSecurity.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = vlan.run(&burst, since: t, weight: w) }
-            if burst.count > 0 && dhcp.serves(burst.ingress) { t = dhcp.run(&burst, since: t, weight: w) }
-            if burst.count > 0 && metadata.serves(burst.ingress) { t = metadata.run(&burst, since: t, weight: w) }
+            // Only bursts holding a packet for them (what parse saw): ordinary bursts pay one test each.
+            if burst.count > 0 && dhcp.wants(burst) { t = dhcp.run(&burst, since: t, weight: w) }
+            if burst.count > 0 && metadata.wants(burst) { t = metadata.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = l2.run(&burst, since: t, weight: w) }
             if burst.count > 0 { t = securityGroups.run(&burst, since: t, weight: w) }
         }
@@ -103,8 +104,9 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(ParseStage.self)
             run.step(PortSecurityStage.self)
             run.step(VLANStage.self)
+            // As in `process`, by port (`process` also skips bursts without a packet for the stage, which the
+            // stage would pass unchanged).
             if context.dhcp.serves(ingress) { run.step(DHCPStage.self) }
-            // As in `process`: only bursts from a served VM port or the service port.
             if context.metadata.serves(ingress) { run.step(MetadataStage.self) }
             run.step(L2Stage.self)
             run.step(SecurityGroupStage.self)

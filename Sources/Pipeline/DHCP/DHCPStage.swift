@@ -66,7 +66,7 @@ public struct DHCPView: @unchecked Sendable {
 ///
 /// The request itself is read on the control thread (`DHCPMessage.parseRequest`, whose refusals the handler
 /// counts); the stage only refuses what is too long to be one. `SwitchPipeline` calls it only for bursts
-/// from enabled ports (`serves`), so other ports pay one mask test per burst.
+/// from enabled ports that hold a request or an ARP frame (`wants`), so other bursts pay one test.
 public struct DHCPStage: PipelineStage, ~Copyable {
     public static let name = "dhcp"
     public enum Drop: Int, StageReason {
@@ -128,6 +128,15 @@ public struct DHCPStage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     public func serves(_ ingress: UInt16) -> Bool { view.serves(ingress) }
 
+    /// Whether `burst` (parsed) needs the stage: from a port with DHCP, holding a DHCP client message or an
+    /// ARP frame (`PacketBurst.parsed`). For any other burst the stage would keep every packet.
+    @inlinable @inline(__always)
+    public func wants(_ burst: borrowing PacketBurst) -> Bool {
+        view.serves(burst.ingress)
+            && burst.parsed.holdsAny(
+                of: HeaderFlags(rawValue: HeaderFlags.dhcpClient.rawValue | HeaderFlags.arp.rawValue))
+    }
+
     /// Whether packet `i` (parsed) is an ARP request for `server` (not 0).
     @inlinable @inline(__always)
     static func isServerARP(_ burst: borrowing PacketBurst, _ i: Int, server: UInt32) -> Bool {
@@ -140,14 +149,11 @@ public struct DHCPStage: PipelineStage, ~Copyable {
             && UInt32(bigEndian: arp.loadUnaligned(fromByteOffset: 24, as: UInt32.self)) == server
     }
 
-    /// Whether packet `i` (parsed) is an IPv4 UDP datagram from port 68 to port 67, not a fragment.
+    /// Whether packet `i` (parsed) is an IPv4 UDP datagram from port 68 to port 67, not a fragment (the
+    /// parser's `dhcpClient`).
     @inlinable @inline(__always)
     static func isRequest(_ burst: borrowing PacketBurst, _ i: Int) -> Bool {
-        let headers = burst.meta[i].headers
-        guard headers.flags.contains(.ipv4), headers.flags.contains(.udp), !headers.flags.contains(.ipFragment)
-        else { return false }
-        let ports = burst.packets[i].data.loadUnaligned(fromByteOffset: Int(headers.l4Offset), as: UInt32.self)
-        return UInt32(bigEndian: ports) == 0x0044_0043  // 68 → 67 (literals: no static to initialise here)
+        burst.meta[i].headers.flags.contains(.dhcpClient)
     }
 
     @inlinable

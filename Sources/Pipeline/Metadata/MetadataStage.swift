@@ -118,6 +118,15 @@ public struct MetadataStage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     public func serves(_ ingress: UInt16) -> Bool { metadata.serves(ingress) }
 
+    /// Whether `burst` (parsed) needs the stage: every burst from the service port, and a burst from a served
+    /// VM port holding an ARP frame or a packet to the intercepted address (`PacketBurst.parsed`). For any
+    /// other burst the stage would keep every packet.
+    @inlinable @inline(__always)
+    public func wants(_ burst: borrowing PacketBurst) -> Bool {
+        burst.ingress == metadata.serviceSlot
+            || (metadata.servesVM(burst.ingress) && (burst.parsed.toIntercept || burst.parsed.holdsAny(of: .arp)))
+    }
+
     /// The generation's metadata tables and tx queues.
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {

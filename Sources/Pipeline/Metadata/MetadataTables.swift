@@ -115,6 +115,12 @@ public struct MetadataView: @unchecked Sendable {
         ingress == serviceSlot || (ingress < 64 && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0)
     }
 
+    /// Whether `ingress` is a VM port the intercept serves.
+    @inlinable @inline(__always)
+    public func servesVM(_ ingress: UInt16) -> Bool {
+        ingress < 64 && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0
+    }
+
     /// The served slot whose pool address is `address`, or -1. A scan of the served slots: replies are the
     /// service's few packets, not the bridge's traffic.
     @inlinable @inline(__always)

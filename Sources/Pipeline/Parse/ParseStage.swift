@@ -14,14 +14,19 @@ public struct ParseStage: PipelineStage, ~Copyable {
     /// The bound generation's bridge rows, for the ingress port's MTU; nil (no MTU limit) until bound.
     @usableFromInline var ports: UnsafeMutablePointer<BridgePort>?
     @usableFromInline var portCount = 0
+    /// The bound generation's metadata intercept: for bursts from a VM port it serves, the stage notes whether
+    /// a packet is addressed to the intercepted address (`PacketBurst.parsed`).
+    @usableFromInline var metadata = MetadataView.off
 
     /// A stage without an MTU limit until it is bound to a generation.
     public init() { counters = Self.allocateCounters() }
 
-    /// A stage that reads the ports' MTUs from `bridge` until it is bound to a generation.
-    public init(bridge: BridgeView) {
+    /// A stage that reads the ports' MTUs from `bridge` and the intercept from `metadata` until it is bound to
+    /// a generation.
+    public init(bridge: BridgeView, metadata: MetadataView = .off) {
         ports = bridge.ports
         portCount = bridge.portCount
+        self.metadata = metadata
         counters = Self.allocateCounters()
     }
 
@@ -30,6 +35,7 @@ public struct ParseStage: PipelineStage, ~Copyable {
     public mutating func bind(_ tables: borrowing ForwardingTables) {
         ports = tables.bridge.ports
         portCount = tables.bridge.portCount
+        metadata = tables.metadata
     }
 
     @inlinable
@@ -40,6 +46,10 @@ public struct ParseStage: PipelineStage, ~Copyable {
         let ingress = Int(burst.ingress)
         let mtu =
             ingress < portCount ? Int(ports.unsafelyUnwrapped[ingress].mtu) : PacketParser.maximumFrameLength
+        // The intercepted address as the frame holds it (0, never an intercepted address, for other ports).
+        let watched = metadata.servesVM(burst.ingress) ? metadata.intercept.rawValue.bigEndian : 0
+        var seen: UInt16 = 0
+        var toIntercept = false
         for i in 0..<count {
             let mbuf = burst.packets[i]
             // Headers are parsed from the first segment; the MTU limits the whole frame (all segments).
@@ -50,10 +60,18 @@ public struct ParseStage: PipelineStage, ~Copyable {
                 counters.drop(error)
                 burst.drop(i)
             } else {
+                let headers = burst.meta[i].headers
+                seen |= headers.flags.rawValue
+                if watched != 0 && headers.flags.contains(.ipv4)
+                    && mbuf.data.loadUnaligned(fromByteOffset: Int(headers.l3Offset) &+ 16, as: UInt32.self) == watched
+                {
+                    toIntercept = true
+                }
                 burst.keep(i, at: &kept)
             }
         }
         burst.endCompaction(keeping: kept)
+        burst.parsed = ParsedBurst(flags: HeaderFlags(rawValue: seen), toIntercept: toIntercept)
     }
 }
 
