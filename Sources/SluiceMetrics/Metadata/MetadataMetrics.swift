@@ -14,7 +14,10 @@ let metadataMetrics: [MetricFamily] = [
     ) { snapshot in
         snapshot.metadataClients.map { client in
             .init(
-                [.init("port", client.port), .init("address", client.address), .init("instance", client.instanceID)],
+                [
+                    .init("port", client.port), .init("address", client.address),
+                    .init("instance_id", client.instanceID),
+                ],
                 1)
         }
     },

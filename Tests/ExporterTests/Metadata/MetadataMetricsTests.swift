@@ -27,8 +27,8 @@ import Testing
         expectLines(
             [
                 "sluice_metadata_clients 2.0",
-                #"sluice_metadata_client_info{port="vm-a",address="169.254.100.2",instance="i-aaa"} 1.0"#,
-                #"sluice_metadata_client_info{port="vm-b",address="169.254.100.3",instance="i-bbb"} 1.0"#,
+                #"sluice_metadata_client_info{port="vm-a",address="169.254.100.2",instance_id="i-aaa"} 1.0"#,
+                #"sluice_metadata_client_info{port="vm-b",address="169.254.100.3",instance_id="i-bbb"} 1.0"#,
                 #"sluice_metadata_nat_entries{port="vm-a",state="open"} 2.0"#,
                 #"sluice_metadata_nat_entries{port="vm-a",state="closing"} 1.0"#,
                 #"sluice_metadata_nat_entries{port="vm-b",state="open"} 0.0"#,

@@ -148,8 +148,8 @@ extension SystemTests {
             // Metadata: the served port with its pool address and instance, its NAT entries against capacity.
             let client = try #require(after.clients.first, "no metadata clients")
             #expect(try value("sluice_metadata_clients") == Double(after.clients.count))
-            let info =
-                #"sluice_metadata_client_info{port="vm",address="\#(client.address)",instance="\#(client.instanceID)"}"#
+            let labels = #"port="vm",address="\#(client.address)",instance_id="\#(client.instanceID)""#
+            let info = "sluice_metadata_client_info{\(labels)}"
             #expect(try value(info) == 1)
             let open = after.nat.filter { $0.port == "vm" && !$0.closing }.count
             #expect(try value(#"sluice_metadata_nat_entries{port="vm",state="open"}"#) == Double(open))
