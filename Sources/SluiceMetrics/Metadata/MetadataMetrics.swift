@@ -25,10 +25,10 @@ let metadataMetrics: [MetricFamily] = [
         "sluice_metadata_nat_entries", .gauge,
         help: "NAT entries of a served port in use, by state (closing: a FIN or RST was seen)."
     ) { snapshot in
-        snapshot.metadataClients.flatMap { client in
+        snapshot.metadataClients.flatMap { client -> [MetricFamily.Sample] in
             let entries = snapshot.metadataNAT.filter { $0.port == client.port }
-            return [("open", false), ("closing", true)].map { state, closing in
-                .init(
+            return [("open", false), ("closing", true)].map { (state: String, closing: Bool) in
+                MetricFamily.Sample(
                     [.init("port", client.port), .init("state", state)],
                     entries.filter { $0.closing == closing }.count)
             }
