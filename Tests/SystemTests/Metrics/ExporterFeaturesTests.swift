@@ -5,8 +5,9 @@ import Testing
 extension SystemTests {
     /// The exporter's VXLAN, DHCP and metadata families on a running sluiced with all three configured: a VM
     /// port (access VLAN 100, DHCP from the pool, served by the metadata intercept), the metadata service
-    /// port, and a VXLAN uplink whose one remote VTEP (192.0.2.2, VNI 1000 ↔ VLAN 100) never answers ARP, so
-    /// it stays unresolved. A DHCP client in a namespace (`om<pid>v`, deleted by the test) takes a lease.
+    /// port, and a VXLAN uplink whose one remote VTEP (198.51.100.2, VNI 1000 ↔ VLAN 100) never answers ARP, so
+    /// it stays unresolved (its tap is alone in namespace `om<pid>u`). A DHCP client in a namespace (`om<pid>v`)
+    /// takes a lease. Both namespaces are deleted by the test, even when it fails.
     /// Then `sluice-exporter --once`: promtool accepts the output, and its values are those of
     /// `sluicectl vxlan|vxlan neighbours|dhcp|metadata clients|metadata nat --json`.
     @Suite("sluice-exporter: VXLAN, DHCP and metadata families")
@@ -26,9 +27,9 @@ extension SystemTests {
                 devargs: "net_tap_omu,iface=\(tag)u,mac=02:00:00:00:0a:01"
             vxlan:
               uplink: uplink
-              address: 192.0.2.1/24
+              address: 198.51.100.1/24
               vnis:
-                - {vni: 1000, vlan: 100, flood: [192.0.2.2]}
+                - {vni: 1000, vlan: 100, flood: [198.51.100.2]}
             dhcp:
               - vlan: 100
                 subnet: 10.0.100.0/24
@@ -71,6 +72,8 @@ extension SystemTests {
             let tag = "om\(getpid() % 100_000)"
             let vm = try Namespace.create("\(tag)v")
             defer { vm.delete() }
+            let underlay = try Namespace.create("\(tag)u")
+            defer { underlay.delete() }
             let daemon = try SluicedProcess(config: Self.config(tag: tag), label: "exporter-features")
             defer {
                 _ = try? daemon.stop()
@@ -78,6 +81,9 @@ extension SystemTests {
             }
             try daemon.waitReady()
 
+            // The uplink's tap in a namespace of its own, without addresses: nothing answers ARP for the remote
+            // VTEP (an address no host here has; the root namespace's kernel answers for its own on any tap).
+            try underlay.adoptSilent(interface: "\(tag)u", mac: "02:00:00:0e:00:fe")
             // The guest takes a lease (udhcpc exits once bound; its script does nothing with it).
             try vm.adoptSilent(interface: "\(tag)v", mac: "02:00:00:0e:00:01")
             let lease = try vm.run(
@@ -113,15 +119,15 @@ extension SystemTests {
             // VXLAN: the one remote VTEP, unresolved (nothing answers on the underlay), its next hop incomplete.
             let remote = try #require(after.vxlan.remotes.first, "\(after.vxlan)")
             let old = try #require(before.vxlan.remotes.first)
-            #expect(remote.address == "192.0.2.2" && remote.state == "unresolved")
-            #expect(try value(#"sluice_vxlan_vtep_resolved{vtep="192.0.2.2"}"#) == 0)
+            #expect(remote.address == "198.51.100.2" && remote.state == "unresolved")
+            #expect(try value(#"sluice_vxlan_vtep_resolved{vtep="198.51.100.2"}"#) == 0)
             #expect(try value(#"sluice_vxlan_remote_vteps{state="unresolved"}"#) == 1)
             #expect(try value(#"sluice_vxlan_remote_vteps{state="resolved"}"#) == 0)
             #expect(try value(#"sluice_vxlan_vni_flood_vteps{vni="1000",vlan="100"}"#) == 1)
-            #expect(try value(#"sluice_vxlan_vtep_macs_learned{vtep="192.0.2.2"}"#) == Double(remote.learnedMACs))
-            try between(#"sluice_vxlan_vtep_tx_packets_total{vtep="192.0.2.2"}"#, old.txPackets, remote.txPackets)
-            try between(#"sluice_vxlan_vtep_tx_dropped_total{vtep="192.0.2.2"}"#, old.txDrops, remote.txDrops)
-            try between(#"sluice_vxlan_vtep_rx_packets_total{vtep="192.0.2.2"}"#, old.rxPackets, remote.rxPackets)
+            #expect(try value(#"sluice_vxlan_vtep_macs_learned{vtep="198.51.100.2"}"#) == Double(remote.learnedMACs))
+            try between(#"sluice_vxlan_vtep_tx_packets_total{vtep="198.51.100.2"}"#, old.txPackets, remote.txPackets)
+            try between(#"sluice_vxlan_vtep_tx_dropped_total{vtep="198.51.100.2"}"#, old.txDrops, remote.txDrops)
+            try between(#"sluice_vxlan_vtep_rx_packets_total{vtep="198.51.100.2"}"#, old.rxPackets, remote.rxPackets)
             try between(
                 "sluice_vxlan_underlay_arp_requests_total", before.vxlan.arpRequestsSent, after.vxlan.arpRequestsSent)
             #expect(!after.neighbours.isEmpty)
