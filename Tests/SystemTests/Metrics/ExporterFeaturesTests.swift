@@ -7,7 +7,8 @@ extension SystemTests {
     /// port (access VLAN 100, DHCP from the pool, served by the metadata intercept), the metadata service
     /// port, and a VXLAN uplink whose one remote VTEP (198.51.100.2, VNI 1000 ↔ VLAN 100) never answers ARP, so
     /// it stays unresolved (its tap is alone in namespace `om<pid>u`). A DHCP client in a namespace (`om<pid>v`)
-    /// takes a lease. Both namespaces are deleted by the test, even when it fails.
+    /// takes a lease, then sends a request to the metadata address (a NAT entry). Both namespaces are deleted
+    /// by the test, even when it fails.
     /// Then `sluice-exporter --once`: promtool accepts the output, and its values are those of
     /// `sluicectl vxlan|vxlan neighbours|dhcp|metadata clients|metadata nat --json`.
     @Suite("sluice-exporter: VXLAN, DHCP and metadata families")
@@ -93,6 +94,15 @@ extension SystemTests {
             try System.waitUntil("the vm port's client to be bound", timeout: .seconds(60)) {
                 try daemon.client().call(DHCPMethods.show).ports.first { $0.port == "vm" }?.state == "bound"
             }
+            // A request to the metadata address: the intercept takes its SYN to the service port and keeps a NAT
+            // entry for it (nothing answers there; the entry stays until metadata.nat-idle-seconds, 300 s).
+            try vm.exec(["ip", "addr", "add", "10.0.100.100/24", "dev", "\(tag)v"])
+            try vm.exec(["ip", "route", "add", "169.254.169.254/32", "dev", "\(tag)v"])
+            _ = try vm.run(
+                ["curl", "-s", "-m", "2", "http://169.254.169.254/latest/meta-data/"], timeout: .seconds(30))
+            try System.waitUntil("a NAT entry for the vm port's request", timeout: .seconds(60)) {
+                try !daemon.client().call(MetadataMethods.nat).filter { $0.port == "vm" }.isEmpty
+            }
 
             let directory = try System.scratchDirectory("exporter-features")
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -158,7 +168,10 @@ extension SystemTests {
             let info = "sluice_metadata_client_info{\(labels)}"
             #expect(try value(info) == 1)
             let open = after.nat.filter { $0.port == "vm" && !$0.closing }.count
+            #expect(open >= 1, "\(after.nat)")
             #expect(try value(#"sluice_metadata_nat_entries{port="vm",state="open"}"#) == Double(open))
+            let intercepted = #"sluice_stage_events_total{stage="metadata",event="intercepted"}"#
+            #expect(try value(intercepted) >= 1)
             #expect(try value(#"sluice_metadata_nat_capacity{port="vm"}"#) == Double(MetadataNATEntry.entriesPerPort))
         }
     }
