@@ -5,7 +5,7 @@ import Logging
 import SluiceMetrics
 
 /// Serves sluiced's counters on /metrics for Prometheus. Each scrape reads the control socket anew
-/// (`port.list`, `stage.list`, `pmd.list`, `vlan.list`); the exporter keeps no state. It needs only
+/// (the status methods `MetricsSnapshot.read` calls); the exporter keeps no state. It needs only
 /// permission to connect to the socket (`control.socket-group`), no privilege, and sluiced itself opens no
 /// TCP port.
 @main

@@ -1,6 +1,10 @@
 /// One live flow of the metadata intercept's NAT table (`metadata.nat`): a guest's connection to the
 /// intercepted address, as the service sees it (from the port's pool address) and as the guest wrote it.
 public struct MetadataNATEntry: Codable, Sendable, Equatable {
+    /// The NAT entries each served port has (`MetadataNAT.entriesPerPort` of the dataplane, which a test keeps
+    /// equal): the most concurrent requests of one port.
+    public static var entriesPerPort: Int { 256 }
+
     /// The VM port the request entered.
     public var port: String
     /// The port's pool address: the request's source towards the service.

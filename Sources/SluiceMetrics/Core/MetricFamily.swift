@@ -63,6 +63,9 @@ public enum MetricFamilies {
             + bridgeMetrics
             + qosMetrics
             + securityGroupsMetrics
+            + vxlanMetrics
+            + dhcpMetrics
+            + metadataMetrics
     }
 
     /// The text exposition format of `families` for `snapshot` (swift-prometheus renders it), with

@@ -12,10 +12,17 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var qos: [QoSDirectionStatus]
     public var securityGroups: [SecurityGroupStatus]
     public var conntrack: ConntrackStats?
+    public var vxlan: VXLANStatus?
+    public var vxlanNeighbours: [UnderlayNeighbourStatus]
+    public var dhcp: DHCPStatus?
+    public var metadataClients: [MetadataClient]
+    public var metadataNAT: [MetadataNATEntry]
 
     public init(
         ports: [PortStatus], stages: [StageStatus], pmds: [PMDStatus], vlans: [VLANStatus],
-        qos: [QoSDirectionStatus] = [], securityGroups: [SecurityGroupStatus] = [], conntrack: ConntrackStats? = nil
+        qos: [QoSDirectionStatus] = [], securityGroups: [SecurityGroupStatus] = [], conntrack: ConntrackStats? = nil,
+        vxlan: VXLANStatus? = nil, vxlanNeighbours: [UnderlayNeighbourStatus] = [], dhcp: DHCPStatus? = nil,
+        metadataClients: [MetadataClient] = [], metadataNAT: [MetadataNATEntry] = []
     ) {
         self.ports = ports
         self.stages = stages
@@ -24,6 +31,11 @@ public struct MetricsSnapshot: Sendable, Equatable {
         self.qos = qos
         self.securityGroups = securityGroups
         self.conntrack = conntrack
+        self.vxlan = vxlan
+        self.vxlanNeighbours = vxlanNeighbours
+        self.dhcp = dhcp
+        self.metadataClients = metadataClients
+        self.metadataNAT = metadataNAT
     }
 
     /// Reads a snapshot through `client`.
@@ -32,6 +44,9 @@ public struct MetricsSnapshot: Sendable, Equatable {
             ports: try client.call(PortMethods.list), stages: try client.call(StatusMethods.stageList),
             pmds: try client.call(StatusMethods.pmdList), vlans: try client.call(BridgeMethods.vlanList),
             qos: try client.call(QoSMethods.show), securityGroups: try client.call(SecurityGroupsMethods.sgList),
-            conntrack: try client.call(SecurityGroupsMethods.conntrackStats))
+            conntrack: try client.call(SecurityGroupsMethods.conntrackStats), vxlan: try client.call(VXLANMethods.show),
+            vxlanNeighbours: try client.call(VXLANMethods.neighbours), dhcp: try client.call(DHCPMethods.show),
+            metadataClients: try client.call(MetadataMethods.clients), metadataNAT: try client.call(MetadataMethods.nat)
+        )
     }
 }
