@@ -57,18 +57,20 @@ import Testing
         let doc = Doc {
             $0.eal = ["pmd-cpu-mask: \"0x6\""]
             $0.mempool = ["mbufs: 1024", "cache-size: 256"]
-            $0.ports = (0..<40).map { ["name: v\($0)", "type: vhost-user", "path: \"/tmp/rq-pool-\($0).sock\""] }
+            $0.ports = (0..<40).map {
+                ["name: v\($0)", "type: vhost-user", "path: \"/tmp/rq-pool-\($0).sock\"", "queues: 2"]
+            }
         }
         #expect(parsed(doc.yaml) != nil)
         let withTap = Doc {
             $0.eal = ["pmd-cpu-mask: \"0x6\""]
             $0.mempool = ["mbufs: 1024", "cache-size: 256"]
             $0.ports =
-                (0..<40).map { ["name: v\($0)", "type: vhost-user", "path: \"/tmp/rq-pool-\($0).sock\""] }
-                + [["name: tap", "devargs: net_tap0", "rx-descriptors: 64"]]
+                (0..<40).map { ["name: v\($0)", "type: vhost-user", "path: \"/tmp/rq-pool-\($0).sock\"", "queues: 2"] }
+                + [["name: tap", "devargs: net_tap0", "rx-queues: 2", "rx-descriptors: 64"]]
         }
-        // 64 for the tap + 2 bursts of 32 + 3 caches of 384: the vhost-user ports add nothing.
-        expectSingleProblem(withTap.yaml, at: "mempool.mbufs", mentioning: ["(tap 64)", "1280 in all"])
+        // 2 × 64 for the tap + 2 bursts of 32 + 3 caches of 384: the vhost-user ports add nothing.
+        expectSingleProblem(withTap.yaml, at: "mempool.mbufs", mentioning: ["(tap 128)", "1344 in all"])
     }
 
     @Test func noHugeMemoryMustHoldThePool() {
