@@ -127,6 +127,7 @@ struct Sluiced: ParsableCommand {
         TraceControl(dataplane: dataplane).register(into: &methods)
         MetadataControl(dataplane: dataplane).register(into: &methods)
         CaptureControl(dataplane: dataplane).register(into: &methods)
+        RxqBalanceControl(dataplane: dataplane).register(into: &methods)
         PlanControl(desiredState: desiredState).register(into: &methods)
         let server: ControlServer
         do {

@@ -27,15 +27,37 @@ extension Validator {
             rings += held
         }
         // Only ring-filling drivers fail for want of mbufs; with none, a small pool merely receives less.
-        let needed = rings + pmds * Self.burstSize
+        // Besides the rings: one burst per PMD in flight (an rx burst, or the mbufs rte_vhost's dequeue
+        // allocates per call: vhost-user queues hold none at rest), and what the lcores' mempool caches may
+        // keep for themselves (the PMDs' and the main lcore's).
+        let bursts = pmds * Self.burstSize
+        let cacheSize =
+            isKnown("mempool.cache-size") && Limits.cacheSize.contains(mempool.cacheSize) ? mempool.cacheSize : 0
+        let caches = (pmds + 1) * Self.cacheHoard(cacheSize)
+        let needed = rings + bursts + caches
         if rings > 0, mempool.mbufs < needed {
+            let cacheText =
+                caches == 0
+                ? "" : ", and each of the \(pmds + 1) lcores' mempool caches may keep \(Self.cacheHoard(cacheSize))"
             report(
                 "mempool.mbufs",
                 "\(mempool.mbufs) cannot fill the ports' rings: they hold \(rings) mbufs "
-                    + "(\(heldBy.joined(separator: ", "))), and each of the \(pmds) PMD threads needs room for a burst "
-                    + "of \(Self.burstSize), \(needed) in all; raise mempool.mbufs to at least \(needed) or lower "
-                    + "the ports' rx-descriptors, tx-descriptors or rx-queues")
+                    + "(\(Self.summary(heldBy))), each of the \(pmds) PMD threads needs room for a burst "
+                    + "of \(Self.burstSize)\(cacheText), \(needed) in all; raise mempool.mbufs to at least "
+                    + "\(needed) or lower the ports' rx-descriptors, tx-descriptors or rx-queues"
+                    + (caches == 0 ? "" : " or mempool.cache-size"))
         }
+    }
+
+    /// The most mbufs one lcore's mempool cache can keep from the others: DPDK flushes it above 1.5 × its size.
+    static func cacheHoard(_ cacheSize: Int) -> Int { (cacheSize * 3 + 1) / 2 }
+
+    /// "name count" of the ports holding mbufs, the first eight and how many more (a host of a thousand ports
+    /// would otherwise get a thousand names).
+    static func summary(_ heldBy: [String]) -> String {
+        let shown = 8
+        guard heldBy.count > shown else { return heldBy.joined(separator: ", ") }
+        return heldBy.prefix(shown).joined(separator: ", ") + " and \(heldBy.count - shown) more ports"
     }
 
     /// Buffers a port's driver keeps in its rings: physical NICs fill every rx descriptor at start and keep

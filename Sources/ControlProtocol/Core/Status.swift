@@ -19,12 +19,16 @@ public struct PMDStatus: Codable, Sendable, Equatable {
     /// handled, unhandled, injected, inject-ring-full, inject-sent, inject-port-down. Nil from daemons that
     /// have none.
     public var punt: [String: UInt64]?
+    /// Busy cycles this PMD spent on each rx queue it polls, in `rxQueues` order (RxqBalance/). Nil from
+    /// daemons that do not measure them.
+    public var rxQueueLoads: [RxQueueLoad]?
 
     public init(
         lcore: Int, numaSocket: Int, rxQueues: [String], iterations: UInt64, busyCycles: UInt64, idleCycles: UInt64,
-        rxPackets: UInt64, punt: [String: UInt64]? = nil
+        rxPackets: UInt64, punt: [String: UInt64]? = nil, rxQueueLoads: [RxQueueLoad]? = nil
     ) {
         self.punt = punt
+        self.rxQueueLoads = rxQueueLoads
         self.lcore = lcore
         self.numaSocket = numaSocket
         self.rxQueues = rxQueues

@@ -73,6 +73,8 @@ public final class Dataplane {
     /// The packet capture sessions and the PMDs' capture taps (Capture/).
     public internal(set) var captures: CaptureSessions!
     let grace = GracePeriods()
+    /// Where the rx queues' load measurement interval started (RxqBalance/RxqRebalance.swift).
+    var rxqBalance = RxqBalanceState()
     /// Generations unpublished while a PMD was stalled, with the token every PMD must pass before they may be
     /// freed: a stalled PMD may still be reading one (`reclaimRetainedGenerations` frees them).
     var retainedGenerations: [(generation: Generation, token: UInt64)] = []
@@ -188,6 +190,7 @@ public final class Dataplane {
         guard let slot = slot ?? freeSlot() else {
             throw DataplaneError("port '\(port.name)': all \(ForwardingTables.maxPorts) port slots are in use")
         }
+        clearRxqCycles(slot: slot)  // RxqBalance/: no counts of a port that had the slot before
         let lcores = rxAssignment[port.name] ?? []
         let sockets = (0..<port.rxQueues).map { queue in
             EAL.socket(ofLcore: UInt32(queue < lcores.count ? lcores[queue] : Int(EAL.mainLcore)))

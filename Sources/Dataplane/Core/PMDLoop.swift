@@ -23,6 +23,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     public var processor: Processor
     @usableFromInline var burst: PacketBurst
     public let counters: CounterBlock
+    /// Busy cycles per rx queue, by port slot and queue (RxqBalance/RxqCycles.swift).
+    public let queueCycles: CounterBlock
     @usableFromInline let stopFlag: UnsafeMutablePointer<Atomic<Bool>>
     @usableFromInline let published: UnsafeMutablePointer<Atomic<UInt>>
     @usableFromInline let graceToken: UnsafeMutablePointer<Atomic<UInt64>>
@@ -35,7 +37,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
     @usableFromInline var live = LiveRxQueues()
 
     public init(
-        processor: consuming Processor, burstSize: Int, counters: CounterBlock,
+        processor: consuming Processor, burstSize: Int, counters: CounterBlock, queueCycles: CounterBlock,
         stopFlag: UnsafeMutablePointer<Atomic<Bool>>, published: UnsafeMutablePointer<Atomic<UInt>>,
         graceToken: UnsafeMutablePointer<Atomic<UInt64>>, quiescent: UnsafeMutablePointer<Atomic<UInt64>>,
         punt: PuntPath
@@ -44,6 +46,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
         self.processor = processor
         burst = PacketBurst(capacity: burstSize)
         self.counters = counters
+        self.queueCycles = queueCycles
         self.stopFlag = stopFlag
         self.published = published
         self.graceToken = graceToken
@@ -85,6 +88,8 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 }
             }
             var received = 0
+            // RxqBalance/: where the current queue's busy cycles start (the previous non-empty burst's end).
+            var queueMark = iterationStart
             for i in 0..<live.pollCount {
                 let q = live.position(i)
                 let rxq = queues[q]
@@ -114,6 +119,10 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 burst.releaseDropped()
                 // A processor hands every packet on or drops it; free anything left so no mbuf can leak.
                 burst.packets.freeAll()
+                let burstEnd = readTSC()  // RxqBalance/: one read per non-empty burst
+                queueCycles.add(
+                    RxqCycles.index(slot: slot, queue: Int(rxq.queue)), burstEnd &- queueMark)
+                queueMark = burstEnd
             }
             // Packets the control thread injected (replies of punt handlers): nothing queued costs two loads.
             punt.transmitInjected(
@@ -143,6 +152,8 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
     /// The PMD's position among the PMDs: its tx queue index on every port.
     public let index: Int
     public let counters: CounterBlock
+    /// Busy cycles per rx queue, by port slot and queue (RxqBalance/RxqCycles.swift).
+    public let queueCycles: CounterBlock
     public let stages: [StageDescriptor]
     let stopFlag: UnsafeMutablePointer<Atomic<Bool>>
     /// Address of the `ForwardingTables` the loop reads; stored by the control thread (`publish`).
@@ -165,6 +176,7 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         self.lcore = lcore
         self.index = index
         counters = .allocate(count: PMDCounters.count)
+        queueCycles = .allocate(count: RxqCycles.count)
         stages = processor.stages
         stopFlag = .allocate(capacity: 1)
         stopFlag.initialize(to: Atomic(false))
@@ -178,7 +190,8 @@ public final class PMDThread: QuiescentReporter, @unchecked Sendable {
         active.initialize(to: Atomic(false))
         let holder = LoopHolder(
             PMDLoop(
-                processor: processor, burstSize: burstSize, counters: counters, stopFlag: stopFlag,
+                processor: processor, burstSize: burstSize, counters: counters, queueCycles: queueCycles,
+                stopFlag: stopFlag,
                 published: published, graceToken: graceToken, quiescent: quiescent, punt: punt))
         body = { holder.runOnce() }
     }

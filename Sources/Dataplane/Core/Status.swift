@@ -51,7 +51,9 @@ extension Dataplane {
                 iterations: c.load(PMDCounters.iterations), busyCycles: c.load(PMDCounters.busyCycles),
                 idleCycles: c.load(PMDCounters.idleCycles), rxPackets: c.load(PMDCounters.rxPackets),
                 punt: punt.paths.indices.contains(pmdIndex)
-                    ? Dictionary(uniqueKeysWithValues: punt.counters(ofPMD: pmdIndex).map { ($0.name, $0.value) }) : nil
+                    ? Dictionary(uniqueKeysWithValues: punt.counters(ofPMD: pmdIndex).map { ($0.name, $0.value) })
+                    : nil,
+                rxQueueLoads: rxQueueLoads(ofPMD: pmdIndex)  // RxqBalance/
             )
         }
     }

@@ -4,7 +4,8 @@ import Foundation
 
 struct PMDs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet.")
+        commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet, load per queue.",
+        subcommands: [PMDRebalance.self])  // RxqBalance/
     @OptionGroup var connection: Connection
 
     func run() throws {
@@ -18,7 +19,7 @@ struct PMDs: ParsableCommand {
                         String(format: "%.1f%%", p.busyPercent), String(format: "%.1f", p.cyclesPerPacket),
                     ] + Self.puntColumns(p.punt)
                 }
-            ).render()
+            ).render() + PMDRebalance.queueLoadTable(pmds)  // RxqBalance/
         }
     }
 }

@@ -33,6 +33,46 @@ import Testing
         #expect(parsed(nulls.yaml) != nil, "net_null holds no mbufs")
     }
 
+    /// Ten tap ports of 128 rx descriptors fill 1280 mbufs; one PMD's burst is 32 more; the PMD's and the main
+    /// lcore's mempool caches of 64 may each keep 96 (DPDK flushes a cache above 1.5 × its size): 1504 in all.
+    /// The message names the first eight ports only.
+    @Test func poolCountsTheLcoresCachesAndNamesAFewPorts() {
+        func doc(mbufs: Int) -> String {
+            Doc {
+                $0.mempool = ["mbufs: \(mbufs)", "cache-size: 64"]
+                $0.ports = (0..<10).map { ["name: t\($0)", "devargs: net_tap\($0)", "rx-descriptors: 128"] }
+            }.yaml
+        }
+        expectSingleProblem(
+            doc(mbufs: 1503), at: "mempool.mbufs",
+            mentioning: [
+                "they hold 1280 mbufs", "t0 128, t1 128", "t7 128 and 2 more ports", "mempool caches may keep 96",
+                "1504 in all", "or mempool.cache-size",
+            ])
+        #expect(parsed(doc(mbufs: 1504)) != nil)
+    }
+
+    /// vhost-user ports fill no ring: rte_vhost's dequeue allocates a burst per call, within the PMD's burst.
+    @Test func vhostUserPortsHoldNoMbufs() {
+        let doc = Doc {
+            $0.eal = ["pmd-cpu-mask: \"0x6\""]
+            $0.mempool = ["mbufs: 1024", "cache-size: 256"]
+            $0.ports = (0..<40).map {
+                ["name: v\($0)", "type: vhost-user", "path: \"/tmp/rq-pool-\($0).sock\"", "queues: 2"]
+            }
+        }
+        #expect(parsed(doc.yaml) != nil)
+        let withTap = Doc {
+            $0.eal = ["pmd-cpu-mask: \"0x6\""]
+            $0.mempool = ["mbufs: 1024", "cache-size: 256"]
+            $0.ports =
+                (0..<40).map { ["name: v\($0)", "type: vhost-user", "path: \"/tmp/rq-pool-\($0).sock\"", "queues: 2"] }
+                + [["name: tap", "devargs: net_tap0", "rx-queues: 2", "rx-descriptors: 64"]]
+        }
+        // 2 × 64 for the tap + 2 bursts of 32 + 3 caches of 384: the vhost-user ports add nothing.
+        expectSingleProblem(withTap.yaml, at: "mempool.mbufs", mentioning: ["(tap 128)", "1344 in all"])
+    }
+
     @Test func noHugeMemoryMustHoldThePool() {
         // 32767 × (2048 + 128 + 192) bytes = 74 MiB.
         let doc = Doc {

@@ -1,0 +1,169 @@
+import ControlProtocol
+import Foundation
+import Glibc
+import Testing
+
+extension SystemTests {
+    /// Rx queues moved between PMDs by their measured load (docs/rxq-balance.md), with two PMDs sharing CPU 1.
+    @Suite("Rx queue rebalancing")
+    struct RxqRebalance {
+        static let macA = "02:00:00:00:7a:01", macB = "02:00:00:00:7a:02"
+        static let portAB = 9997, portBA = 9996, portAnnounce = 7
+
+        /// Port z (idle, pinned to lcore 2 with four queues) makes the start-up assignment put every queue of
+        /// the tap ports a and b on lcore 1, unpinned. Hosts A and B send to each other: both flows load lcore
+        /// 1. A rebalance under traffic moves one loaded queue to lcore 2 (a dry run first moves nothing);
+        /// `sluicectl pmds --json` shows the move and both PMDs then receive; every packet sent across it
+        /// arrives exactly once.
+        @Test func rebalanceMovesALoadedQueueWithoutLoss() throws {
+            let tag = "rq\(getpid() % 100_000)"
+            let taps = ["a": "\(tag)ta", "b": "\(tag)tb"]
+            var namespaces: [String: Namespace] = [:]
+            defer { for namespace in namespaces.values { namespace.delete() } }
+            for name in ["a", "b"] { namespaces[name] = try Namespace.create("\(tag)n\(name)") }
+
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}"))
+                    ports:
+                      - name: z
+                        devargs: "net_null_rqz,no-rx=1"
+                        rx-queues: 4
+                        pmd-rxq-affinity: [2, 2, 2, 2]
+                        vlan: { mode: access, id: 20 }
+                      - name: a
+                        devargs: "net_tap_rqa,iface=\(taps["a"]!)"
+                        rx-queues: 2
+                        vlan: { mode: access, id: 10 }
+                      - name: b
+                        devargs: "net_tap_rqb,iface=\(taps["b"]!)"
+                        rx-queues: 2
+                        vlan: { mode: access, id: 10 }
+                    """, label: "rxq-rebalance")
+            defer { daemon.removeDirectory() }
+            try daemon.waitReady()
+            let client = try daemon.client()
+            let ctl = System.binary("sluicectl")
+            func pmds() throws -> [PMDStatus] {
+                let json = try System.must([ctl, "pmds", "--json", "--socket", daemon.socketPath])
+                return try JSONDecoder().decode([PMDStatus].self, from: Data(json.utf8))
+            }
+            let before = try pmds()
+            #expect(before.map(\.rxQueues) == [["a/0", "a/1", "b/0", "b/1"], ["z/0", "z/1", "z/2", "z/3"]])
+            #expect(before[1].rxQueueLoads?.allSatisfy(\.pinned) == true)
+            #expect(before[0].rxQueueLoads?.contains(where: \.pinned) == false)
+
+            try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
+            try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
+            let flow = System.repositoryFile("tools/udp-flow.py")
+            func flowCommand(_ host: String, _ arguments: [String]) -> [String] {
+                ["ip", "netns", "exec", namespaces[host]!.name, flow] + arguments
+            }
+            for (host, src, dst) in [("a", Self.macA, Self.macB), ("b", Self.macB, Self.macA)] {
+                try System.must(
+                    flowCommand(
+                        host,
+                        [
+                            "send", taps[host]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", src,
+                            "--dst-mac", dst,
+                        ]))
+            }
+            try System.waitUntil("sluiced to learn both hosts' MACs") {
+                let macs = try client.call(BridgeMethods.macList)
+                return macs.contains { $0.mac == Self.macA && $0.port == "a" }
+                    && macs.contains { $0.mac == Self.macB && $0.port == "b" }
+            }
+            let receiverB = try BackgroundCommand(
+                flowCommand("b", ["receive", taps["b"]!, "--port", "\(Self.portAB)"]), label: "rq-rx-b")
+            defer { receiverB.stop() }
+            let receiverA = try BackgroundCommand(
+                flowCommand("a", ["receive", taps["a"]!, "--port", "\(Self.portBA)"]), label: "rq-rx-a")
+            defer { receiverA.stop() }
+            try System.waitUntil("both receivers to listen") {
+                receiverA.output.contains("ready") && receiverB.output.contains("ready")
+            }
+            let baseline = try CounterSnapshot(daemon)
+            let senderA = try BackgroundCommand(
+                flowCommand(
+                    "a",
+                    [
+                        "send", taps["a"]!, "--rate", "1000", "--port", "\(Self.portAB)", "--src-mac", Self.macA,
+                        "--dst-mac", Self.macB,
+                    ]), label: "rq-tx-a")
+            defer { senderA.stop() }
+            let senderB = try BackgroundCommand(
+                flowCommand(
+                    "b",
+                    [
+                        "send", taps["b"]!, "--rate", "1000", "--port", "\(Self.portBA)", "--src-mac", Self.macB,
+                        "--dst-mac", Self.macA,
+                    ]), label: "rq-tx-b")
+            defer { senderB.stop() }
+            try System.waitUntil("both flows to cross sluiced") {
+                let now = try CounterSnapshot(daemon)
+                return try now.portGrowth("a", since: baseline, \.txPackets) > 300
+                    && now.portGrowth("b", since: baseline, \.txPackets) > 300
+            }
+            #expect(try CounterSnapshot(daemon).pmdRxGrowth(lcore: 2, since: baseline) == 0, "lcore 2 polls only z")
+
+            // The loaded queues, measured on lcore 1: one per tap port carries its flow (the other may have
+            // received an announcement), each a good share of the PMD's busy cycles.
+            let measured = try pmds()
+            let loaded = (measured[0].rxQueueLoads ?? []).filter { $0.busyCycles * 5 > measured[0].busyCycles }
+                .map(\.queue)
+            #expect(Set(loaded.map { $0.prefix(1) }) == ["a", "b"], "\(measured)")
+
+            // A dry run proposes one loaded queue to lcore 2 and moves nothing.
+            let dry = try client.call(RxqBalanceMethods.rebalance, RxqRebalanceParams(dryRun: true))
+            #expect(!dry.applied)
+            #expect(dry.moves.contains { $0.fromLcore == 1 && $0.toLcore == 2 && loaded.contains($0.queue) }, "\(dry)")
+            #expect(dry.improvementPercent > 0, "\(dry)")
+            #expect(try pmds().map(\.rxQueues) == measured.map(\.rxQueues))
+
+            // Applied through sluicectl, under traffic.
+            let answer = try System.must([ctl, "pmds", "rebalance", "--json", "--socket", daemon.socketPath])
+            let plan = try JSONDecoder().decode(RxqRebalancePlan.self, from: Data(answer.utf8))
+            #expect(plan.applied, "\(plan)")
+            let movedLoaded = plan.moves.filter { loaded.contains($0.queue) }
+            #expect(movedLoaded.count == 1 && movedLoaded.first?.toLcore == 2, "\(plan)")
+            let after = try pmds()
+            if let moved = movedLoaded.first {
+                #expect(after[1].rxQueues.contains(moved.queue) && !after[0].rxQueues.contains(moved.queue))
+            }
+            #expect(after[1].rxQueues.filter { $0.hasPrefix("z/") } == ["z/0", "z/1", "z/2", "z/3"], "pinned stay")
+            #expect(Set(after.flatMap(\.rxQueues)).count == 8, "every queue polled by exactly one PMD: \(after)")
+
+            // Both PMDs now receive one flow each.
+            let moment = try CounterSnapshot(daemon)
+            try System.waitUntil("both PMDs to receive after the rebalance") {
+                let now = try CounterSnapshot(daemon)
+                return try now.pmdRxGrowth(lcore: 1, since: moment) > 200
+                    && now.pmdRxGrowth(lcore: 2, since: moment) > 200
+            }
+
+            senderA.stop()
+            senderB.stop()
+            let sentAB = UInt64(try Hitless.summary(senderA.output, "sent"))
+            let sentBA = UInt64(try Hitless.summary(senderB.output, "sent"))
+            try System.waitUntil("sluiced to forward everything sent", timeout: .seconds(60)) {
+                let now = try CounterSnapshot(daemon)
+                return try now.portGrowth("b", since: baseline, \.txPackets) >= sentAB
+                    && now.portGrowth("a", since: baseline, \.txPackets) >= sentBA
+            }
+            receiverA.stop()
+            receiverB.stop()
+            for (receiver, sent, direction) in [(receiverB, sentAB, "A→B"), (receiverA, sentBA, "B→A")] {
+                let received = UInt64(try Hitless.summary(receiver.output, "received"))
+                let unique = UInt64(try Hitless.summary(receiver.output, "unique"))
+                #expect(try Hitless.summary(receiver.output, "socket_drops") == 0, "\(direction): receiver too slow")
+                #expect(
+                    received == sent && unique == sent, "\(direction): sent \(sent), received \(received)/\(unique)")
+            }
+            let final = try CounterSnapshot(daemon)
+            #expect(final.newDrops(since: baseline).isEmpty, "no drops: \(final.newDrops(since: baseline))")
+            #expect(try final.portGrowth("a", since: baseline, \.rxPackets) == sentAB)
+            #expect(try final.portGrowth("b", since: baseline, \.rxPackets) == sentBA)
+            #expect(try daemon.stop() == 0, "\(daemon.log)")
+        }
+    }
+}
