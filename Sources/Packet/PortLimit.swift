@@ -7,19 +7,16 @@
 /// through a lazy initialiser (`swift_once`), which `tools/check-fastpath` forbids on the PMD loop; this
 /// folds to a constant wherever it is used.
 ///
-/// Raising it: every port set on the fast path is one `UInt64` (a VLAN's member and untagged ports, the
-/// enabled ports, `TransmitStage`'s pending ports, a burst's ingress bit), so those masks must be widened
-/// before this exceeds 64. `BridgeTables` and `TransmitStage` refuse to start otherwise (`fitsPortMasks`).
+/// Port sets on the fast path are `PortSet`s (one bit per slot, `PortSet.wordCount` words: a membership test
+/// is one load whatever this is); floods walk each VLAN's list of member slots (`BridgeView.floodSlots`), so
+/// their cost is that of the VLAN's members, not of this limit. Per-port arrays on every PMD (QoS and DHCP
+/// buckets, tx targets, counters) are sized by it: see docs/architecture.md, "Port slots", for the memory.
 @frozen
 public enum PortLimit {
-    @inlinable public static var maxPorts: Int { 64 }
+    @inlinable public static var maxPorts: Int { 1024 }
 
     /// The most DPDK ethdev ports (NICs, taps, pcap, af_packet, ...): `RTE_MAX_ETHPORTS` of the DPDK build
     /// Sluice is built against (32 in Debian's 22.11; `PipelineTests` checks it against the header).
     /// vhost-user ports are driven through rte_vhost and are not ethdevs: they do not count.
     @inlinable public static var maxEthdevPorts: Int { 32 }
-
-    /// Whether every port slot has a bit in a `UInt64` port mask. Checked when the tables that hold such
-    /// masks are built, so that raising `maxPorts` without widening them fails at once, not silently.
-    @inlinable public static var fitsPortMasks: Bool { maxPorts <= UInt64.bitWidth }
 }

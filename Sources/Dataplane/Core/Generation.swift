@@ -1,5 +1,6 @@
 import Config
 import DPDK
+import Packet
 import Pipeline
 
 /// One immutable generation of everything the PMDs read from the configuration: the bridge tables, the
@@ -23,6 +24,8 @@ final class Generation {
     /// The metadata intercept's tables, nil while it is off (Metadata/MetadataGeneration.swift).
     let metadata: MetadataTables?
     private let peers: UnsafeMutablePointer<UInt16>
+    /// The slots of the ports that are up (may be sent to).
+    private let enabled: PortSet
     private let targets: [UnsafeMutablePointer<TxTarget>]
     private let rxQueues: [UnsafeMutablePointer<RxQueueRef>]
     /// One per PMD, in PMD order.
@@ -58,13 +61,14 @@ final class Generation {
 
         var specs = [BridgePortSpec](repeating: BridgePortSpec(bridged: false), count: maxPorts)
         let patched = Set(config.patches.flatMap { [$0.a, $0.b] })
-        var enabled: UInt64 = 0
+        let enabled = PortSet.allocate()
         for port in config.ports {
             guard let slot = slotOf[port.name] else { preconditionFailure("port \(port.name) has no slot") }
             specs[slot] = BridgePortSpec(
                 port: DHCPGeneration.secured(port, in: config), bridged: !patched.contains(port.name))
-            if port.admin == .up && slots[slot] != nil { enabled |= UInt64(1) << UInt64(slot) }
+            if port.admin == .up && slots[slot] != nil { enabled.insert(slot) }
         }
+        self.enabled = enabled
         bridge = BridgeTables(ports: specs)
         securityGroups = SecurityGroupCompiler.tables(config, slotOf: slotOf, conntrack: ConntrackState.current)
         qos = QoSGeneration(config: config, slots: slots, slotOf: slotOf, tscHz: EAL.tscHz)
@@ -92,7 +96,7 @@ final class Generation {
                     targets.advanced(by: slot).initialize(
                         to: TxTarget(
                             port: port.io, queue: UInt16(pmdIndex), counters: counters,
-                            enabled: enabled & (UInt64(1) << UInt64(slot)) != 0))
+                            enabled: enabled.contains(slot)))
                 } else {
                     targets.advanced(by: slot).initialize(
                         to: TxTarget(
@@ -113,7 +117,7 @@ final class Generation {
             queueMemory.initialize(from: queues, count: queues.count)
             (tables + pmdIndex).initialize(
                 to: ForwardingTables(
-                    bridge: bridge.view, peers: peers, targets: targets, enabledMask: enabled, rxQueues: queueMemory,
+                    bridge: bridge.view, peers: peers, targets: targets, enabled: enabled, rxQueues: queueMemory,
                     rxQueueCount: queues.count, generationID: id,
                     securityGroups: securityGroups.view(pmd: pmdIndex), qos: qos.tables(pmdIndex: pmdIndex),
                     vxlan: vxlan.view, capture: CaptureSessions.current?.taps.tap(pmd: pmdIndex) ?? .off,
@@ -128,6 +132,7 @@ final class Generation {
 
     deinit {
         peers.deallocate()
+        enabled.deallocate()
         for memory in targets { memory.deallocate() }
         for memory in rxQueues { memory.deallocate() }
         tables.deallocate()

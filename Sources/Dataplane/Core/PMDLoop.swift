@@ -1,5 +1,6 @@
 import DPDK
 import Glibc
+import Packet
 import Pipeline
 import Synchronization
 
@@ -97,7 +98,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 if vhost && idle.skips(q) { continue }  // VhostUser/: long idle, polled every few iterations
                 // QoS from-vm: a limited port is dequeued only as far as its buckets pay (backpressure).
                 let slot = Int(rxq.portIndex)
-                let limited = tables.pointee.qos.fromVMMask & (UInt64(1) &<< UInt64(slot)) != 0
+                let limited = tables.pointee.qos.limitsFromVM && tables.pointee.qos.fromVM.contains(slot)
                 let tsc = limited ? readTSC() : 0
                 let limit =
                     limited

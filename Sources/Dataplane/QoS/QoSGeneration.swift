@@ -1,5 +1,6 @@
 import Config
 import DPDK
+import Packet
 import Pipeline
 import Synchronization
 
@@ -55,7 +56,7 @@ final class QoSShared {
     func apply(slot: Int, port: ObjectIdentifier, fromVM: QoSDirectionSpec, toVM: QoSDirectionSpec, tsc: UInt64) {
         let previous = applied[slot]
         let samePort = previous?.port == port
-        let tables = QoSTables(fromVMMask: 0, toVMMask: 0, specs: nil, state: state, counters: nil)
+        let tables = QoSTables(fromVM: .none, toVM: .none, specs: nil, state: state, counters: nil)
         for (direction, spec, old) in [(QoSDirection.fromVM, fromVM, previous?.fromVM), (.toVM, toVM, previous?.toVM)]
         where !samePort || old != spec {
             if let bytes = spec.bytes { tables.bucket(slot: slot, direction, packets: false).reset(bytes, at: tsc) }
@@ -70,11 +71,11 @@ final class QoSShared {
 }
 
 /// A generation's QoS tables: every slot's bucket parameters (owned here, freed with the generation) and the
-/// masks of limited slots.
+/// sets of limited slots.
 final class QoSGeneration {
     let specs: UnsafeMutablePointer<QoSDirectionSpec>
-    let fromVMMask: UInt64
-    let toVMMask: UInt64
+    let fromVM: PortSet
+    let toVM: PortSet
     /// Port name -> slot, for status.
     let slots: [String: Int]
 
@@ -82,8 +83,8 @@ final class QoSGeneration {
         let maxPorts = ForwardingTables.maxPorts
         specs = .allocate(capacity: 2 * maxPorts)
         specs.initialize(repeating: .unlimited, count: 2 * maxPorts)
-        var fromVM: UInt64 = 0
-        var toVM: UInt64 = 0
+        let fromVM = PortSet.allocate()
+        let toVM = PortSet.allocate()
         var named: [String: Int] = [:]
         let shared = QoSShared.shared
         let now = readTSC()
@@ -93,22 +94,26 @@ final class QoSGeneration {
             let to = QoSDirectionSpec(port.qos?.toVM, maxFrame: port.maxFrameBytes, tscHz: tscHz)
             specs[slot * 2] = from
             specs[slot * 2 + 1] = to
-            if from.isLimited { fromVM |= UInt64(1) << UInt64(slot) }
-            if to.isLimited { toVM |= UInt64(1) << UInt64(slot) }
+            if from.isLimited { fromVM.insert(slot) }
+            if to.isLimited { toVM.insert(slot) }
             shared.apply(slot: slot, port: ObjectIdentifier(live), fromVM: from, toVM: to, tsc: now)
             named[port.name] = slot
         }
         for slot in 0..<maxPorts where ports.indices.contains(slot) && ports[slot] == nil { shared.forget(slot: slot) }
-        fromVMMask = fromVM
-        toVMMask = toVM
+        self.fromVM = fromVM
+        self.toVM = toVM
         self.slots = named
     }
 
-    deinit { specs.deallocate() }
+    deinit {
+        specs.deallocate()
+        fromVM.deallocate()
+        toVM.deallocate()
+    }
 
     func tables(pmdIndex: Int) -> QoSTables {
         QoSTables(
-            fromVMMask: fromVMMask, toVMMask: toVMMask, specs: UnsafePointer(specs), state: QoSShared.shared.state,
+            fromVM: fromVM, toVM: toVM, specs: UnsafePointer(specs), state: QoSShared.shared.state,
             counters: QoSShared.shared.counters(ofPMD: pmdIndex))
     }
 }

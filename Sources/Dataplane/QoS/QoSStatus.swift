@@ -1,5 +1,6 @@
 import ControlProtocol
 import DPDK
+import Packet
 import Pipeline
 
 extension Dataplane {
@@ -9,7 +10,7 @@ extension Dataplane {
         let qos = generation.qos
         let shared = QoSShared.shared
         let tables = QoSTables(
-            fromVMMask: 0, toVMMask: 0, specs: UnsafePointer(qos.specs), state: shared.state, counters: nil)
+            fromVM: .none, toVM: .none, specs: UnsafePointer(qos.specs), state: shared.state, counters: nil)
         let t = TokenBucketSpec.scaled(readTSC())
         var rows: [QoSDirectionStatus] = []
         for port in config.ports {

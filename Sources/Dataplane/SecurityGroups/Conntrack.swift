@@ -1,5 +1,6 @@
 import Config
 import DPDK
+import Packet
 import Pipeline
 
 /// The control thread's side of the security groups: the connection table (which outlives generations), the
@@ -100,7 +101,7 @@ extension Dataplane {
         let icmpType: Int16 = isICMP ? Int16(UInt8(truncatingIfNeeded: info)) : -1
         let icmpCode: Int16 = isICMP ? Int16(UInt8(truncatingIfNeeded: info >> 8)) : -1
         let port: UInt16 = isICMP ? 0 : responderPort
-        if entry.initiatorPort < 64, groups.filteredMask & (UInt64(1) << UInt64(entry.initiatorPort)) != 0 {
+        if entry.initiatorPort < PortLimit.maxPorts, groups.filtered.contains(entry.initiatorPort) {
             let row = groups.portRows[entry.initiatorPort]
             if groups.match(
                 start: row.egressStart, count: row.egressCount, family: family, proto: key.proto, remoteHigh: rHigh,
@@ -109,7 +110,7 @@ extension Dataplane {
                 return false
             }
         }
-        if entry.responderPort < 64, groups.filteredMask & (UInt64(1) << UInt64(entry.responderPort)) != 0 {
+        if entry.responderPort < PortLimit.maxPorts, groups.filtered.contains(entry.responderPort) {
             let row = groups.portRows[entry.responderPort]
             if groups.match(
                 start: row.ingressStart, count: row.ingressCount, family: family, proto: key.proto, remoteHigh: iHigh,

@@ -51,27 +51,23 @@ public struct BridgePort: Sendable {
     public var mtu: Int32
 }
 
-/// The bridge's read-only tables: per-port rows, per-VLAN port masks, address lists. Owned here, read by
-/// every PMD through `BridgeView` (plain pointers: no reference counting on the fast path).
+/// The bridge's read-only tables: per-port rows, per-VLAN port sets and flood lists, address lists. Owned
+/// here, read by every PMD through `BridgeView` (plain pointers: no reference counting on the fast path).
 public final class BridgeTables: @unchecked Sendable {
     // @unchecked: immutable after init; PMDs only read.
     public let view: BridgeView
     public let portCount: Int
 
-    /// At most `PortLimit.maxPorts` specs, so that a VLAN's ports fit one 64-bit mask.
+    /// At most `PortLimit.maxPorts` specs (port slots).
     public init(ports specs: [BridgePortSpec]) {
-        precondition(PortLimit.fitsPortMasks, "PortLimit.maxPorts exceeds the 64-bit VLAN port masks")
         precondition(specs.count <= PortLimit.maxPorts, "at most \(PortLimit.maxPorts) ports")
         portCount = specs.count
         let ports = UnsafeMutablePointer<BridgePort>.allocate(capacity: max(specs.count, 1))
-        let members = UnsafeMutablePointer<UInt64>.allocate(capacity: 4096)
-        let untagged = UnsafeMutablePointer<UInt64>.allocate(capacity: 4096)
-        members.initialize(repeating: 0, count: 4096)
-        untagged.initialize(repeating: 0, count: 4096)
+        let members = PortSet.allocate(count: BridgeView.vlanCount)
+        let untagged = PortSet.allocate(count: BridgeView.vlanCount)
         var ipv4: [UInt32] = []
         var ipv6: [IPv6Address] = []
         for (index, spec) in specs.enumerated() {
-            let bit = UInt64(1) << UInt64(index)
             var row = BridgePort(
                 bridged: spec.bridged, trunk: false, untaggedVLAN: 0, securityEnabled: spec.allowedMAC != nil,
                 restrictIPv4: spec.allowedMAC != nil && (spec.allowedIPv4 != nil || spec.allowedIPv6 != nil),
@@ -86,33 +82,45 @@ public final class BridgeTables: @unchecked Sendable {
                 switch spec.vlanMode {
                 case .access(let vlan):
                     row.untaggedVLAN = vlan
-                    members[Int(vlan)] |= bit
-                    untagged[Int(vlan)] |= bit
+                    members.at(Int(vlan & 0xFFF)).insert(index)
+                    untagged.at(Int(vlan & 0xFFF)).insert(index)
                 case .trunk(let allowed, let native):
                     row.trunk = true
                     row.untaggedVLAN = native ?? 0
-                    for vlan in allowed { members[Int(vlan)] |= bit }
+                    for vlan in allowed { members.at(Int(vlan & 0xFFF)).insert(index) }
                     if let native {
-                        members[Int(native)] |= bit
-                        untagged[Int(native)] |= bit
+                        members.at(Int(native & 0xFFF)).insert(index)
+                        untagged.at(Int(native & 0xFFF)).insert(index)
                     }
                 }
             }
             ports[index] = row
         }
+        // Each VLAN's member slots, ascending, one list after the other: what a flood walks.
+        let floodStart = UnsafeMutablePointer<UInt32>.allocate(capacity: BridgeView.vlanCount + 1)
+        var flood: [UInt16] = []
+        for vlan in 0..<BridgeView.vlanCount {
+            floodStart[vlan] = UInt32(flood.count)
+            flood += members.at(vlan).slots.map { UInt16($0) }
+        }
+        floodStart[BridgeView.vlanCount] = UInt32(flood.count)
+        let floodSlots = UnsafeMutablePointer<UInt16>.allocate(capacity: max(flood.count, 1))
+        floodSlots.initialize(from: flood, count: flood.count)
         let ipv4Table = UnsafeMutablePointer<UInt32>.allocate(capacity: max(ipv4.count, 1))
         ipv4Table.initialize(from: ipv4, count: ipv4.count)
         let ipv6Table = UnsafeMutablePointer<IPv6Address>.allocate(capacity: max(ipv6.count, 1))
         ipv6Table.initialize(from: ipv6, count: ipv6.count)
         view = BridgeView(
-            ports: ports, portCount: specs.count, vlanMembers: members, vlanUntagged: untagged,
-            ipv4: ipv4Table, ipv6: ipv6Table)
+            ports: ports, portCount: specs.count, vlanMembersWords: members.words, vlanUntaggedWords: untagged.words,
+            floodStart: floodStart, floodSlots: floodSlots, ipv4: ipv4Table, ipv6: ipv6Table)
     }
 
     deinit {
         view.ports.deallocate()
-        view.vlanMembers.deallocate()
-        view.vlanUntagged.deallocate()
+        view.vlanMembersWords.deallocate()
+        view.vlanUntaggedWords.deallocate()
+        view.floodStart.deallocate()
+        view.floodSlots.deallocate()
         view.ipv4.deallocate()
         view.ipv6.deallocate()
     }
@@ -123,12 +131,76 @@ public final class BridgeTables: @unchecked Sendable {
 public struct BridgeView: @unchecked Sendable {
     public let ports: UnsafeMutablePointer<BridgePort>
     public let portCount: Int
-    /// For each VLAN id, the ports that carry it (bit i = port i).
-    public let vlanMembers: UnsafeMutablePointer<UInt64>
-    /// For each VLAN id, the ports on which it is untagged (access VLAN or trunk native VLAN).
-    public let vlanUntagged: UnsafeMutablePointer<UInt64>
+    /// `vlanCount` port sets: for each VLAN id, the ports that carry it (`vlanMembers(_:)`).
+    public let vlanMembersWords: UnsafeMutablePointer<UInt64>
+    /// `vlanCount` port sets: for each VLAN id, the ports on which it is untagged (access VLAN or trunk native
+    /// VLAN) (`vlanUntagged(_:)`).
+    public let vlanUntaggedWords: UnsafeMutablePointer<UInt64>
+    /// `vlanCount + 1` offsets into `floodSlots`: VLAN v's member slots are `floodStart[v] ..< floodStart[v + 1]`.
+    public let floodStart: UnsafeMutablePointer<UInt32>
+    /// Every VLAN's member slots, ascending, VLAN after VLAN (`floodMembers(_:)`).
+    public let floodSlots: UnsafeMutablePointer<UInt16>
     public let ipv4: UnsafeMutablePointer<UInt32>
     public let ipv6: UnsafeMutablePointer<IPv6Address>
+
+    /// VLAN ids are 12 bits.
+    @inlinable public static var vlanCount: Int { 4096 }
+
+    @inlinable
+    public init(
+        ports: UnsafeMutablePointer<BridgePort>, portCount: Int, vlanMembersWords: UnsafeMutablePointer<UInt64>,
+        vlanUntaggedWords: UnsafeMutablePointer<UInt64>, floodStart: UnsafeMutablePointer<UInt32>,
+        floodSlots: UnsafeMutablePointer<UInt16>, ipv4: UnsafeMutablePointer<UInt32>,
+        ipv6: UnsafeMutablePointer<IPv6Address>
+    ) {
+        self.ports = ports
+        self.portCount = portCount
+        self.vlanMembersWords = vlanMembersWords
+        self.vlanUntaggedWords = vlanUntaggedWords
+        self.floodStart = floodStart
+        self.floodSlots = floodSlots
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+    }
+
+    /// The ports that carry `vlan` (its low 12 bits).
+    @inlinable @inline(__always)
+    public func vlanMembers(_ vlan: UInt16) -> PortSet {
+        PortSet(words: vlanMembersWords + Int(vlan & 0xFFF) &* PortSet.wordCount)
+    }
+
+    /// The ports on which `vlan` (its low 12 bits) is untagged.
+    @inlinable @inline(__always)
+    public func vlanUntagged(_ vlan: UInt16) -> PortSet {
+        PortSet(words: vlanUntaggedWords + Int(vlan & 0xFFF) &* PortSet.wordCount)
+    }
+
+    /// Whether `port` (a slot below `PortLimit.maxPorts`) carries `vlan`: one load and a bit test.
+    @inlinable @inline(__always)
+    public func isMember(_ port: Int, of vlan: UInt16) -> Bool { vlanMembers(vlan).contains(port) }
+
+    /// Whether `vlan` is untagged on `port` (a slot below `PortLimit.maxPorts`).
+    @inlinable @inline(__always)
+    public func isUntagged(_ port: Int, in vlan: UInt16) -> Bool { vlanUntagged(vlan).contains(port) }
+
+    /// `vlan`'s member slots, ascending: a flood costs the VLAN's members, not the port count.
+    @inlinable @inline(__always)
+    public func floodMembers(_ vlan: UInt16) -> UnsafeBufferPointer<UInt16> {
+        let v = Int(vlan & 0xFFF)
+        let start = Int(floodStart[v])
+        return UnsafeBufferPointer(start: floodSlots + start, count: Int(floodStart[v &+ 1]) &- start)
+    }
+
+    /// Whether a flood in `vlan` from `ingress` has a port to go to: an enabled member other than the ingress
+    /// and not in `exclusion`. Stops at the first such member.
+    @inlinable @inline(__always)
+    public func floodHasOutput(_ vlan: UInt16, ingress: Int, enabled: PortSet, excluding exclusion: PortSet?) -> Bool {
+        for member in floodMembers(vlan) {
+            let port = Int(member)
+            if port != ingress && enabled.contains(port) && !(exclusion?.contains(port) ?? false) { return true }
+        }
+        return false
+    }
 
     @inlinable @inline(__always)
     public func allowsIPv4(port: Int, _ address: UInt32) -> Bool {

@@ -52,7 +52,7 @@ extension VLANStage {
             if vlan == 0 { return .drop(Self.self, .untaggedOnTrunk, facts) }
         } else if row.trunk {
             vlan = tagVLAN
-            if bridge.vlanMembers[Int(vlan)] & (UInt64(1) << UInt64(port)) == 0 {
+            if !bridge.isMember(port, of: vlan) {
                 return .drop(Self.self, .notAllowed, facts)
             }
         } else {

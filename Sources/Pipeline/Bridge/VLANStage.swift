@@ -35,7 +35,6 @@ public struct VLANStage: PipelineStage, ~Copyable {
     public mutating func process(_ burst: inout PacketBurst) {
         let port = Int(burst.ingress)
         let row = bridge.ports[port]
-        let portBit = UInt64(1) << UInt64(port)
         let count = burst.count
         var first = 0
         if !row.trunk && row.untaggedVLAN != 0 {
@@ -69,7 +68,7 @@ public struct VLANStage: PipelineStage, ~Copyable {
                 if vlan == 0 { reason = .untaggedOnTrunk }
             } else if row.trunk {
                 vlan = tagVLAN
-                if bridge.vlanMembers[Int(vlan)] & portBit == 0 { reason = .notAllowed }
+                if !bridge.isMember(port, of: vlan) { reason = .notAllowed }
             } else {
                 vlan = 0
                 reason = .taggedOnAccess

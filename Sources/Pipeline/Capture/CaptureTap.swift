@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 import Synchronization
 
 /// How a capture session's frames are marked in the capture ring (`PuntEntry.kind`): the session's slot in
@@ -67,8 +68,8 @@ public struct CaptureTap: @unchecked Sendable {
     /// The sessions capturing `port` in the direction of `shift` (0 in, 8 out).
     @inlinable @inline(__always)
     func sessions(port: UInt16, shift: UInt32) -> UInt32 {
-        // A masking index: the slot is below PortLimit.maxPorts (64).
-        (ports[Int(port & 63)].load(ordering: .acquiring) &>> shift) & 0xff
+        // A masking index: the slot is below PortLimit.maxPorts (a power of two).
+        (ports[Int(port) & (PortLimit.maxPorts &- 1)].load(ordering: .acquiring) &>> shift) & 0xff
     }
 
     /// The sessions (bit per slot) capturing `port` on its way in (`egress` false) or out, as a PMD sees them.
@@ -140,8 +141,8 @@ public struct CaptureTap: @unchecked Sendable {
 /// The memory behind `CaptureTap.off`: no port ever captured.
 enum CaptureOff {
     nonisolated(unsafe) static let tap: CaptureTap = {
-        let ports = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 64)
-        for slot in 0..<64 { (ports + slot).initialize(to: Atomic(0)) }
+        let ports = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: PortLimit.maxPorts)
+        for slot in 0..<PortLimit.maxPorts { (ports + slot).initialize(to: Atomic(0)) }
         let snapLengths = UnsafeMutablePointer<Int>.allocate(capacity: CaptureKind.maxSessions)
         snapLengths.initialize(repeating: 0, count: CaptureKind.maxSessions)
         return CaptureTap(

@@ -38,8 +38,8 @@ public struct ForwardingTables: @unchecked Sendable {
     public var peers: UnsafeMutablePointer<UInt16>
     /// This PMD's tx queue on each slot (`maxPorts` entries).
     public var targets: UnsafeMutablePointer<TxTarget>
-    /// Bit i: slot i holds a port that is administratively up (may be sent to).
-    public var enabledMask: UInt64
+    /// The slots holding a port that is administratively up (may be sent to).
+    public var enabled: PortSet
     /// The rx queues this PMD polls.
     public var rxQueues: UnsafeMutablePointer<RxQueueRef>
     public var rxQueueCount: Int
@@ -59,13 +59,13 @@ public struct ForwardingTables: @unchecked Sendable {
     /// The metadata intercept (Metadata/MetadataTables.swift): `.off` without a `metadata` section.
     public var metadata: MetadataView
 
-    /// The slots of every port table: `PortLimit.maxPorts`, whose port sets (VLAN membership, the enabled
-    /// set) are single 64-bit words.
+    /// The slots of every port table: `PortLimit.maxPorts`; port sets (VLAN membership, the enabled set) are
+    /// `PortSet`s.
     @inlinable public static var maxPorts: Int { PortLimit.maxPorts }
 
     public init(
         bridge: BridgeView, peers: UnsafeMutablePointer<UInt16>, targets: UnsafeMutablePointer<TxTarget>,
-        enabledMask: UInt64, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
+        enabled: PortSet, rxQueues: UnsafeMutablePointer<RxQueueRef>, rxQueueCount: Int, generationID: UInt64,
         securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView, qos: QoSTables = .off,
         vxlan: VXLANView = VXLANTables.disabled.view, capture: CaptureTap = .off, dhcp: DHCPView = .disabled,
         metadata: MetadataView = .off
@@ -79,7 +79,7 @@ public struct ForwardingTables: @unchecked Sendable {
         self.bridge = bridge
         self.peers = peers
         self.targets = targets
-        self.enabledMask = enabledMask
+        self.enabled = enabled
         self.rxQueues = rxQueues
         self.rxQueueCount = rxQueueCount
         self.qos = qos

@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 
 /// The unit every pipeline stage works on: up to `capacity` packets received together on one port, the
 /// per-packet metadata stages share, and the packets dropped so far (freed in one bulk call at the end of
@@ -15,6 +16,9 @@ public struct PacketBurst: ~Copyable {
     public var ingress: UInt16
     /// What the parse stage saw in this burst (set by `ParseStage`, stale before it runs).
     public var parsed = ParsedBurst()
+    /// `capacity` port sets: the ports a packet's flood must skip (`PacketMeta.floodExclude` picks one). The
+    /// stage that fills one clears it first; it is read later in the same burst.
+    public let floodExcludes: PortSet
 
     public init(capacity: Int) {
         packets = MbufBurst(capacity: capacity)
@@ -22,9 +26,20 @@ public struct PacketBurst: ~Copyable {
         meta = .allocate(capacity: capacity)
         meta.initialize(repeating: PacketMeta(), count: capacity)
         ingress = 0
+        floodExcludes = PortSet.allocate(count: capacity)
     }
 
-    deinit { meta.deallocate() }
+    deinit {
+        meta.deallocate()
+        floodExcludes.deallocate()
+    }
+
+    /// The ports packet `index`'s flood must skip, or nil when it skips none.
+    @inlinable @inline(__always)
+    public func floodExclusion(of index: Int) -> PortSet? {
+        let set = Int(meta[index].floodExclude)
+        return set == 0 ? nil : floodExcludes.at(set &- 1)
+    }
 
     @inlinable @inline(__always)
     public var count: Int { packets.count }

@@ -18,9 +18,9 @@ public struct PacketMeta: Sendable {
     /// (`MACOwner.remoteVTEP`) for a decapsulated frame. `PacketMeta.burstIngress` (the default) means the
     /// burst's ingress port. The L2 stage learns the source MAC on this owner and applies split horizon.
     public var source: UInt16
-    /// Ports a flood must skip (bit i = port i): the security-group stage sets the filtered ports whose rules
-    /// refuse the packet.
-    public var floodExclude: UInt64
+    /// Ports a flood must skip: 0 for none, else 1 + the index of the set in the burst's `floodExcludes`
+    /// (the security-group stage puts there the filtered ports whose rules refuse the packet).
+    public var floodExclude: UInt16
 
     /// `source` of a packet that comes from the burst's ingress port.
     public static let burstIngress: UInt16 = .max

@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 
 /// Sluice's pipeline: patched ports go straight to transmit; bridged ports go through (VXLAN decap, on the
 /// uplink) → parse → port security → VLAN → L2 learning/forwarding → security groups → (QoS) → (VXLAN
@@ -112,7 +113,7 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
             run.step(SecurityGroupStage.self)
         }
         // As in `process`: the policer runs only while some port is limited to-vm.
-        if context.qosToVMMask != 0 { run.step(QoSStage.self) }
+        if !context.qosToVM.isEmpty { run.step(QoSStage.self) }
         if context.vxlan.enabled { run.step(VXLANEncapStage.self) }
         run.step(TransmitStage.self)
         return run.trace

@@ -10,8 +10,8 @@ extension PuntKind {
 /// port's server address (copied into the stage; `servers` is the generation's memory, see `DHCPTables`).
 public struct DHCPView: @unchecked Sendable {
     // @unchecked: `servers` is read-only once published.
-    /// Bit `slot`: the port's requests are taken out of the bridge and punted.
-    public var enabledMask: UInt64
+    /// The ports whose requests are taken out of the bridge and punted (owned by the generation's tables).
+    public var enabled: PortSet
     /// By port slot (`PortLimit.maxPorts` entries), the server address of the port's VLAN (0: none): ARP
     /// requests for it from an enabled port are punted too, so the responder answers them. Nil: no ARP
     /// is punted.
@@ -23,10 +23,10 @@ public struct DHCPView: @unchecked Sendable {
     public var maximumFrame: Int
 
     public init(
-        enabledMask: UInt64, bucket: TokenBucketSpec, maximumFrame: Int = Self.defaultMaximumFrame,
+        enabled: PortSet, bucket: TokenBucketSpec, maximumFrame: Int = Self.defaultMaximumFrame,
         servers: UnsafePointer<UInt32>? = nil
     ) {
-        self.enabledMask = enabledMask
+        self.enabled = enabled
         self.servers = servers
         self.bucket = bucket
         self.maximumFrame = maximumFrame
@@ -41,7 +41,7 @@ public struct DHCPView: @unchecked Sendable {
     /// Whether requests from port slot `ingress` are punted.
     @inlinable @inline(__always)
     public func serves(_ ingress: UInt16) -> Bool {
-        Int(ingress) < PortLimit.maxPorts && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0
+        Int(ingress) < PortLimit.maxPorts && enabled.contains(Int(ingress))
     }
 
     /// No port enabled (the bucket is never used).
@@ -50,7 +50,7 @@ public struct DHCPView: @unchecked Sendable {
     /// No port enabled.
     public static func off(tscHz: UInt64) -> DHCPView {
         DHCPView(
-            enabledMask: 0,
+            enabled: .none,
             bucket: TokenBucketSpec(tokens: defaultRate, size: defaultBurst, oneTimeBurst: 0, tscHz: tscHz))
     }
 }
@@ -159,9 +159,7 @@ public struct DHCPStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         let ingress = burst.ingress
-        guard Int(ingress) < PortLimit.maxPorts, view.enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0 else {
-            return
-        }
+        guard view.serves(ingress) else { return }
         let count = burst.count
         var kept = 0
         var punted: UInt64 = 0

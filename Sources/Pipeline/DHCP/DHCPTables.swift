@@ -7,22 +7,26 @@ public final class DHCPTables: @unchecked Sendable {
     // @unchecked: immutable after init; PMDs only read.
     public let view: DHCPView
     private let servers: UnsafeMutablePointer<UInt32>
+    private let enabled: PortSet
 
     /// - Parameters:
     ///   - servers: by port slot, the server address of the VLAN whose responder answers the port (nil: the
-    ///     port has no DHCP); the ports with one form the enabled mask.
+    ///     port has no DHCP); the ports with one form the enabled set.
     ///   - bucket: each port's request limit.
     public init(servers slots: [IPv4Address?], bucket: TokenBucketSpec) {
         servers = .allocate(capacity: PortLimit.maxPorts)
         servers.initialize(repeating: 0, count: PortLimit.maxPorts)
-        var mask: UInt64 = 0
+        enabled = PortSet.allocate()
         for (slot, server) in slots.prefix(PortLimit.maxPorts).enumerated() {
             guard let server else { continue }
             servers[slot] = server.rawValue
-            mask |= UInt64(1) << UInt64(slot)
+            enabled.insert(slot)
         }
-        view = DHCPView(enabledMask: mask, bucket: bucket, servers: UnsafePointer(servers))
+        view = DHCPView(enabled: enabled, bucket: bucket, servers: UnsafePointer(servers))
     }
 
-    deinit { servers.deallocate() }
+    deinit {
+        servers.deallocate()
+        enabled.deallocate()
+    }
 }

@@ -137,8 +137,7 @@ public struct MetadataStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         let ingress = burst.ingress
-        guard Int(ingress) < PortLimit.maxPorts else { return }
-        if metadata.enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0 {
+        if metadata.servesVM(ingress) {
             fromVM(&burst, now: readTSC())
         } else if ingress == metadata.serviceSlot {
             fromService(&burst, now: readTSC())
@@ -149,8 +148,7 @@ public struct MetadataStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func process(_ burst: inout PacketBurst, now: UInt64) {
         let ingress = burst.ingress
-        guard Int(ingress) < PortLimit.maxPorts else { return }
-        if metadata.enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0 {
+        if metadata.servesVM(ingress) {
             fromVM(&burst, now: now)
         } else if ingress == metadata.serviceSlot {
             fromService(&burst, now: now)
@@ -209,7 +207,7 @@ public struct MetadataStage: PipelineStage, ~Copyable {
             }
             let flags = MetadataRewrite.tcpFlags(data, l4: l4)
             let opening = flags.contains(.syn) && !flags.contains(.ack)
-            if opening && v.limitedMask & (UInt64(1) &<< UInt64(slot)) != 0 && !takeRequest(slot: slot, now: now) {
+            if opening && v.limited.contains(slot) && !takeRequest(slot: slot, now: now) {
                 counters.drop(.rateLimited)
                 burst.drop(i)
                 continue

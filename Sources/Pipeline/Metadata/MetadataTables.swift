@@ -52,15 +52,15 @@ public struct MetadataSpec: Sendable, Equatable {
     }
 }
 
-/// What the metadata stage reads, as plain values and pointers: which slots are served (one bit each, so an
+/// What the metadata stage reads, as plain values and pointers: which slots are served (a port set, so an
 /// ordinary burst from any other port costs one test), their pool addresses and rate limits, the shared
 /// bucket state and the shared NAT table.
 @frozen
 public struct MetadataView: @unchecked Sendable {
-    /// Bit i: slot i is a served VM port.
-    public var enabledMask: UInt64
-    /// Bit i: slot i has a request rate limit.
-    public var limitedMask: UInt64
+    /// The served VM ports.
+    public var enabled: PortSet
+    /// The slots with a request rate limit.
+    public var limited: PortSet
     /// The service port's slot, `PacketMeta.noEgress` when the intercept is off.
     public var serviceSlot: UInt16
     public var intercept: IPv4Address
@@ -81,19 +81,19 @@ public struct MetadataView: @unchecked Sendable {
     /// The intercept off: no slot served.
     @inlinable public static var off: MetadataView {
         MetadataView(
-            enabledMask: 0, limitedMask: 0, serviceSlot: PacketMeta.noEgress, intercept: IPv4Address(rawValue: 0),
+            enabled: .none, limited: .none, serviceSlot: PacketMeta.noEgress, intercept: IPv4Address(rawValue: 0),
             interceptPort: 0, service: IPv4Address(rawValue: 0), servicePort: 0, serviceMAC: .zero, gatewayMAC: .zero,
             hopLimit: 1, poolAddresses: nil, limits: nil, buckets: nil, nat: nil)
     }
 
     public init(
-        enabledMask: UInt64, limitedMask: UInt64, serviceSlot: UInt16, intercept: IPv4Address, interceptPort: UInt16,
+        enabled: PortSet, limited: PortSet, serviceSlot: UInt16, intercept: IPv4Address, interceptPort: UInt16,
         service: IPv4Address, servicePort: UInt16, serviceMAC: EthernetAddress, gatewayMAC: EthernetAddress,
         hopLimit: UInt8, poolAddresses: UnsafePointer<UInt32>?, limits: UnsafePointer<TokenBucketSpec>?,
         buckets: UnsafeMutablePointer<Atomic<UInt64>>?, nat: MetadataNATView?
     ) {
-        self.enabledMask = enabledMask
-        self.limitedMask = limitedMask
+        self.enabled = enabled
+        self.limited = limited
         self.serviceSlot = serviceSlot
         self.intercept = intercept
         self.interceptPort = interceptPort
@@ -112,25 +112,27 @@ public struct MetadataView: @unchecked Sendable {
     /// for every other burst (what `SwitchPipeline` asks before calling the stage).
     @inlinable @inline(__always)
     public func serves(_ ingress: UInt16) -> Bool {
-        ingress == serviceSlot || (ingress < 64 && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0)
+        ingress == serviceSlot || servesVM(ingress)
     }
 
-    /// Whether `ingress` is a VM port the intercept serves.
+    /// Whether `ingress` is a served VM port.
     @inlinable @inline(__always)
     public func servesVM(_ ingress: UInt16) -> Bool {
-        ingress < 64 && enabledMask & (UInt64(1) &<< UInt64(ingress)) != 0
+        Int(ingress) < PortLimit.maxPorts && enabled.contains(Int(ingress))
     }
 
     /// The served slot whose pool address is `address`, or -1. A scan of the served slots: replies are the
     /// service's few packets, not the bridge's traffic.
     @inlinable @inline(__always)
     public func slot(ofPoolAddress address: IPv4Address) -> Int {
-        var remaining = enabledMask
         let pool = poolAddresses.unsafelyUnwrapped
-        while remaining != 0 {
-            let slot = remaining.trailingZeroBitCount
-            remaining &= remaining &- 1
-            if pool[slot] == address.rawValue { return slot }
+        for word in 0..<PortSet.wordCount {
+            var remaining = enabled.words[word]
+            while remaining != 0 {
+                let slot = word &<< 6 | remaining.trailingZeroBitCount
+                remaining &= remaining &- 1
+                if pool[slot] == address.rawValue { return slot }
+            }
         }
         return -1
     }
@@ -150,6 +152,8 @@ public final class MetadataTables: @unchecked Sendable {
     public let view: MetadataView
     let pool: UnsafeMutablePointer<UInt32>
     let limits: UnsafeMutablePointer<TokenBucketSpec>
+    let enabled: PortSet
+    let limited: PortSet
 
     /// Allocates bucket state for every slot (two words each), for `MetadataTables.init(_:...)`.
     public static func allocateBuckets() -> UnsafeMutablePointer<Atomic<UInt64>> {
@@ -172,21 +176,21 @@ public final class MetadataTables: @unchecked Sendable {
         limits = .allocate(capacity: maxPorts)
         let unlimited = TokenBucketSpec(tokens: 1, size: 1, oneTimeBurst: 0, tscHz: max(tscHz, 1))
         limits.initialize(repeating: unlimited, count: maxPorts)
-        var enabled: UInt64 = 0
-        var limited: UInt64 = 0
+        enabled = PortSet.allocate()
+        limited = PortSet.allocate()
         for client in spec.clients where Int(client.slot) < maxPorts {
             let slot = Int(client.slot)
-            enabled |= 1 << UInt64(slot)
+            enabled.insert(slot)
             pool[slot] = client.address.rawValue
             if let rate = client.requestsPerSecond, rate > 0 {
-                limited |= 1 << UInt64(slot)
+                limited.insert(slot)
                 limits[slot] = TokenBucketSpec(
                     tokens: rate, size: max(client.burst, 1), oneTimeBurst: 0, tscHz: max(tscHz, 1))
                 if resetting(slot) { TokenBucketState(words: buckets + slot * 2).reset(limits[slot], at: now) }
             }
         }
         view = MetadataView(
-            enabledMask: enabled, limitedMask: limited, serviceSlot: spec.serviceSlot, intercept: spec.intercept,
+            enabled: enabled, limited: limited, serviceSlot: spec.serviceSlot, intercept: spec.intercept,
             interceptPort: spec.interceptPort, service: spec.service, servicePort: spec.servicePort,
             serviceMAC: spec.serviceMAC, gatewayMAC: spec.gatewayMAC, hopLimit: spec.hopLimit,
             poolAddresses: UnsafePointer(pool), limits: UnsafePointer(limits), buckets: buckets, nat: nat.view)
@@ -195,5 +199,7 @@ public final class MetadataTables: @unchecked Sendable {
     deinit {
         pool.deallocate()
         limits.deallocate()
+        enabled.deallocate()
+        limited.deallocate()
     }
 }

@@ -11,7 +11,7 @@ extension MetadataStage {
         let h = packet.meta.headers
         let l3 = Int(h.l3Offset)
         let l4 = Int(h.l4Offset)
-        if v.enabledMask & (UInt64(1) << UInt64(ingress)) != 0 {
+        if v.servesVM(UInt16(ingress)) {
             if h.flags.contains(.arp) {
                 guard let asked = LocalReplies.arpSender(data, length: packet.frame.count, l3: l3), asked.opcode == 1,
                     asked.target == v.intercept
@@ -37,7 +37,7 @@ extension MetadataStage {
                     "\(pool):\(MetadataRewrite.tcpSourcePort(data, l4: l4)) -> \(v.service):\(v.servicePort)")
             ]
             let flags = MetadataRewrite.tcpFlags(data, l4: l4)
-            if flags.contains(.syn) && !flags.contains(.ack) && v.limitedMask & (UInt64(1) << UInt64(ingress)) != 0 {
+            if flags.contains(.syn) && !flags.contains(.ack) && v.limited.contains(ingress) {
                 facts.append(TraceFact("rate-limit", "a new request: passes while the port's bucket has tokens"))
             }
             return output(to: Int(v.serviceSlot), in: context, facts: facts)
@@ -77,7 +77,7 @@ extension MetadataStage {
 
     /// The stage sends the frame itself: the trace ends here (on a port that is down, as `egress-down`).
     static func output(to slot: Int, in context: TraceContext, facts: [TraceFact]) -> TraceStep {
-        guard context.enabledMask & (UInt64(1) << UInt64(slot)) != 0 else {
+        guard context.enabled.contains(slot) else {
             return .drop(Self.self, .egressDown, facts + [TraceFact("egress", "\(context.portName(slot)) is down")])
         }
         return TraceStep(

@@ -1,26 +1,19 @@
 import DPDK
+import Packet
 import Synchronization
 
 /// To-vm policing of flooded frames. Floods (broadcast, multicast, unknown unicast) have no single output
 /// port when the `qos` stage runs: transmit expands them into one copy per port. Before it makes the copies,
 /// transmit asks here which of the flood's ports limited to-vm may take the frame; each such port's buckets
 /// are charged for its copy (a packet and the frame's bytes), and a port whose buckets cannot pay gets no copy
-/// (counted by transmit as `qos-to-vm`, and in the port's to-vm dropped counters). Transmit asks only when a
-/// flood port is limited (one mask test per flooded frame otherwise).
+/// (counted by transmit as `qos-to-vm`, and in the port's to-vm dropped counters). Transmit asks only for a
+/// flood port that is limited (one set test per port otherwise).
 extension QoSTables {
-    /// The ports of `ports` that are limited to-vm and refuse a flooded frame of `length` bytes now; every
-    /// limited port that takes it has been charged. Counts passed and dropped per port.
+    /// Whether `slot`, limited to-vm, takes a flooded frame of `length` bytes now (then its buckets have been
+    /// charged). Counts passed and dropped per port.
     @inlinable @inline(__always)
-    public func policeFlood(_ ports: UInt64, length: UInt64) -> UInt64 {
-        var limited = ports & toVMMask
-        let t = TokenBucketSpec.scaled(readTSC())
-        var refused: UInt64 = 0
-        while limited != 0 {
-            let slot = limited.trailingZeroBitCount
-            limited &= limited &- 1
-            if !admitToVM(slot: slot, length: length, at: t) { refused |= UInt64(1) &<< UInt64(slot) }
-        }
-        return refused
+    public func policeFlood(slot: Int, length: UInt64) -> Bool {
+        admitToVM(slot: slot, length: length, at: TokenBucketSpec.scaled(readTSC()))
     }
 
     /// Takes one packet of `length` bytes from `slot`'s to-vm buckets at scaled time `t` if every bucket has

@@ -32,7 +32,7 @@ public struct QoSStage: PipelineStage, ~Copyable {
 
     /// Whether any port is limited to-vm in the bound generation (otherwise the pipeline skips the stage).
     @inlinable @inline(__always)
-    public var isActive: Bool { tables.toVMMask != 0 }
+    public var isActive: Bool { tables.limitsToVM }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
@@ -42,18 +42,25 @@ public struct QoSStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
         let count = burst.count
-        var limited: UInt64 = 0
+        // Each limited egress of the burst, policed once: a packet is the first of its port's when no earlier
+        // packet has its egress (a burst is mostly one port's, so the scan back is short).
+        var refused: UInt64 = 0
+        var t: UInt64 = 0
         for i in 0..<count {
             let egress = burst.meta[i].egress
-            if Int(egress) < PortLimit.maxPorts { limited |= (UInt64(1) &<< UInt64(egress)) & tables.toVMMask }
-        }
-        guard limited != 0 else { return }
-        let t = TokenBucketSpec.scaled(readTSC())
-        var refused: UInt64 = 0
-        while limited != 0 {
-            let slot = limited.trailingZeroBitCount
-            limited &= limited &- 1
-            refused |= police(slot: slot, &burst, at: t)
+            guard Int(egress) < PortLimit.maxPorts && tables.toVM.contains(Int(egress)) else { continue }
+            var first = true
+            var j = i
+            while j > 0 {
+                j &-= 1
+                if burst.meta[j].egress == egress {
+                    first = false
+                    break
+                }
+            }
+            guard first else { continue }
+            if t == 0 { t = TokenBucketSpec.scaled(readTSC()) }
+            refused |= police(slot: Int(egress), &burst, at: t)
         }
         guard refused != 0 else { return }
         let block = tables.counters.unsafelyUnwrapped

@@ -49,14 +49,17 @@ public enum QoSCounters {
     }
 }
 
-/// What a PMD reads for QoS, as of one generation: which ports are limited in each direction (one bit per
-/// slot, so an unlimited port costs one test per burst), their bucket parameters (owned by the generation),
+/// What a PMD reads for QoS, as of one generation: which ports are limited in each direction (port sets, so
+/// an unlimited port costs one test per burst), their bucket parameters (owned by the generation),
 /// the buckets' state (shared by every PMD and every generation) and this PMD's counters.
 @frozen
 public struct QoSTables: @unchecked Sendable {
-    /// Bit i: slot i is limited from-vm / to-vm.
-    public var fromVMMask: UInt64
-    public var toVMMask: UInt64
+    /// The slots limited from-vm / to-vm (owned by the generation).
+    public var fromVM: PortSet
+    public var toVM: PortSet
+    /// Whether any slot is limited from-vm / to-vm: the stages skip their checks otherwise.
+    public var limitsFromVM: Bool
+    public var limitsToVM: Bool
     /// `2 × maxPorts` entries: slot × direction.
     public var specs: UnsafePointer<QoSDirectionSpec>?
     /// `wordsPerSlot` words per slot: direction × (bytes, packets) × (empty time, one-time burst).
@@ -66,11 +69,13 @@ public struct QoSTables: @unchecked Sendable {
     public static var wordsPerSlot: Int { 8 }
 
     public init(
-        fromVMMask: UInt64, toVMMask: UInt64, specs: UnsafePointer<QoSDirectionSpec>?,
+        fromVM: PortSet, toVM: PortSet, specs: UnsafePointer<QoSDirectionSpec>?,
         state: UnsafeMutablePointer<Atomic<UInt64>>?, counters: CounterBlock?
     ) {
-        self.fromVMMask = fromVMMask
-        self.toVMMask = toVMMask
+        self.fromVM = fromVM
+        self.toVM = toVM
+        limitsFromVM = !fromVM.isEmpty
+        limitsToVM = !toVM.isEmpty
         self.specs = specs
         self.state = state
         self.counters = counters
@@ -78,7 +83,7 @@ public struct QoSTables: @unchecked Sendable {
 
     /// No port limited: the default of every generation built without QoS (tests, the bench's io baseline).
     @inlinable public static var off: QoSTables {
-        QoSTables(fromVMMask: 0, toVMMask: 0, specs: nil, state: nil, counters: nil)
+        QoSTables(fromVM: .none, toVM: .none, specs: nil, state: nil, counters: nil)
     }
 
     @inlinable @inline(__always)

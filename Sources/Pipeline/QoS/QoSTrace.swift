@@ -9,7 +9,7 @@ extension QoSStage {
             // Floods are copied by transmit after this stage, which polices each copy (docs/qos.md).
             return TraceStep(stage: name, facts: [TraceFact("to-vm", "flood: transmit polices each copy")])
         }
-        let policed = context.qosToVMMask & (UInt64(1) << UInt64(egress)) != 0
+        let policed = context.qosToVM.contains(egress)
         let fact =
             policed
             ? TraceFact("to-vm", "\(context.portName(egress)) policed: passes while its buckets have tokens")

@@ -1,3 +1,4 @@
+import Packet
 import Synchronization
 
 /// One connection of `ConnTable.entries()`.
@@ -234,5 +235,5 @@ public final class ConnTable: @unchecked Sendable {
 extension ConnTable {
     /// A tiny table for pipelines built without one (tests, the bench's io mode): with no filtered port the
     /// stage never touches it.
-    public static let placeholder = ConnTable(capacity: 16, ports: 64)
+    public static let placeholder = ConnTable(capacity: 16, ports: PortLimit.maxPorts)
 }

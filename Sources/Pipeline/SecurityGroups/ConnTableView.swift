@@ -1,4 +1,5 @@
 import CDPDK
+import Packet
 import Synchronization
 
 /// A connection's identity: zone (the bridge VLAN), protocol, family and the two endpoints in canonical
@@ -96,8 +97,9 @@ public struct ConnTableView: @unchecked Sendable {
     /// Entry words.
     public enum Word {
         public static let key = 0  // ... 4: ConnKey
-        /// bit 0: the initiator is the key's B endpoint; bits 8-15: initiator port; 16-23: responder port
-        /// (0xFF: not known, e.g. flooded); 24-31: owner port (whose limit it counts against); 32-39: state.
+        /// bit 0: the initiator is the key's B endpoint; bits 1-10: initiator port; 11-21: responder port
+        /// (0x7FF: not known, e.g. flooded); 22-31: owner port (whose limit it counts against); 32-39: state.
+        /// Port fields hold slots below `PortLimit.maxPorts` (1024: 10 bits).
         public static let info = 5
         public static let lastSeen = 6
         public static let created = 7
@@ -297,7 +299,7 @@ public struct ConnTableView: @unchecked Sendable {
                 store(slot, 2, key.aLow)
                 store(slot, 3, key.bHigh)
                 store(slot, 4, key.bLow)
-                store(slot, Word.info, info | UInt64(owner & 0xFF) << 24)
+                store(slot, Word.info, info | UInt64(owner & 0x3FF) << 22)
                 store(slot, Word.lastSeen, now)
                 store(slot, Word.created, now)
                 for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
@@ -364,14 +366,14 @@ public struct ConnTableView: @unchecked Sendable {
         info & ~(UInt64(0xFF) << 32) | UInt64(state) << 32
     }
     @inlinable public static func initiatorIsB(_ info: UInt64) -> Bool { info & 1 != 0 }
-    @inlinable public static func initiator(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 8) & 0xFF) }
-    @inlinable public static func responder(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 16) & 0xFF) }
-    @inlinable public static func owner(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 24) & 0xFF) }
+    @inlinable public static func initiator(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 1) & 0x3FF) }
+    @inlinable public static func responder(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 11) & 0x7FF) }
+    @inlinable public static func owner(of info: UInt64) -> Int { Int(truncatingIfNeeded: (info >> 22) & 0x3FF) }
     @inlinable
     public static func makeInfo(initiatorIsB: Bool, initiator: Int, responder: Int, state: UInt8) -> UInt64 {
-        (initiatorIsB ? 1 : 0) | UInt64(initiator & 0xFF) << 8 | UInt64(responder & 0xFF) << 16
+        (initiatorIsB ? 1 : 0) | UInt64(initiator & 0x3FF) << 1 | UInt64(responder & 0x7FF) << 11
             | UInt64(state) << 32
     }
-    /// `responder` for a connection whose responder port is not known.
-    public static let unknownPort = 0xFF
+    /// `responder` for a connection whose responder port is not known (above every port slot).
+    public static let unknownPort = 0x7FF
 }

@@ -39,7 +39,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
 
     public let counters: Counters
     @usableFromInline var groups: SecurityGroupView
-    @usableFromInline var vlanMembers: UnsafeMutablePointer<UInt64>
+    @usableFromInline var bridge: BridgeView
     @usableFromInline let table: ConnTableView
     /// Last-seen times are written at most this often per connection (1/64 s).
     @usableFromInline let tickCycles: UInt64
@@ -53,7 +53,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
 
     public init(groups: SecurityGroupView, bridge: BridgeView, table: ConnTableView, tscHz: UInt64) {
         self.groups = groups
-        vlanMembers = bridge.vlanMembers
+        self.bridge = bridge
         self.table = table
         tickCycles = max(tscHz / 64, 1)
         counters = Self.allocateCounters()
@@ -66,16 +66,15 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
         groups = tables.securityGroups
-        vlanMembers = tables.bridge.vlanMembers
+        bridge = tables.bridge
     }
 
     @inlinable
     public mutating func process(_ burst: inout PacketBurst) {
-        let filtered = groups.filteredMask
-        if _fastPath(filtered == 0) { return }
+        if _fastPath(!groups.anyFiltered) { return }
+        let filtered = groups.filtered
         let ingress = Int(burst.ingress)
-        let ingressBit = UInt64(1) &<< UInt64(ingress)
-        let inFiltered = filtered & ingressBit != 0
+        let inFiltered = filtered.contains(ingress)
         let now = readTSC()
         let count = burst.count
         let t = table
@@ -86,18 +85,20 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
             // 1: parse, hash, prefetch both signature lines.
             for i in start..<end {
                 let meta = burst.meta[i]
-                var outMask: UInt64 = 0
-                if meta.egress < 64 {
-                    outMask = filtered & (UInt64(1) &<< UInt64(meta.egress))
+                // The filtered receivers: the one output port, or a flood's filtered VLAN members.
+                var outPort = -1
+                var outFlood = false
+                if Int(meta.egress) < PortLimit.maxPorts {
+                    if filtered.contains(Int(meta.egress)) { outPort = Int(meta.egress) }
                 } else if meta.egress == PacketMeta.flood {
-                    outMask = filtered & vlanMembers[Int(meta.vlan)] & ~ingressBit
+                    outFlood = hasFilteredReceiver(meta.vlan, ingress: ingress)
                 }
                 let p = prepared + (i &- start)
-                if !inFiltered && outMask == 0 {
+                if !inFiltered && outPort < 0 && !outFlood {
                     p.pointee.kind = Prepared.pass
                     continue
                 }
-                prepare(p, UnsafeRawPointer(burst.packets[i].data), meta, outMask: outMask)
+                prepare(p, UnsafeRawPointer(burst.packets[i].data), meta, outPort: outPort, outFlood: outFlood)
                 if p.pointee.kind == Prepared.lookup { t.prefetchBuckets(p.pointee.hash) }
             }
             // 2: find each candidate slot by signature, prefetch its entry.
@@ -117,18 +118,29 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
                     kind == Prepared.lookup
                     ? decide(
                         p, UnsafeRawPointer(burst.packets[i].data), burst.meta[i], ingress: ingress,
-                        inFiltered: inFiltered, now: now) : p.pointee.verdict
+                        inFiltered: inFiltered, exclusion: burst.floodExcludes.at(i), now: now) : p.pointee.verdict
                 if verdict.drop >= 0 {
                     counters.drop(Drop(rawValue: verdict.drop)!)
                     burst.drop(i)
                 } else {
-                    if verdict.exclude != 0 { burst.meta[i].floodExclude |= verdict.exclude }
+                    // The filtered receivers that refuse it are in the burst's exclusion set `i`.
+                    if verdict.exclude { burst.meta[i].floodExclude = UInt16(truncatingIfNeeded: i &+ 1) }
                     burst.keep(i, at: &kept)
                 }
             }
             start = end
         }
         burst.endCompaction(keeping: kept)
+    }
+
+    /// Whether a flood in `vlan` from `ingress` reaches a filtered port (a walk of the VLAN's members that
+    /// stops at the first).
+    @inlinable @inline(__always)
+    func hasFilteredReceiver(_ vlan: UInt16, ingress: Int) -> Bool {
+        for member in bridge.floodMembers(vlan) where Int(member) != ingress && groups.filtered.contains(Int(member)) {
+            return true
+        }
+        return false
     }
 
     /// What the first pass found about a packet.
@@ -148,7 +160,10 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         @usableFromInline var key = ConnKey(meta: 0, aHigh: 0, aLow: 0, bHigh: 0, bLow: 0)
         @usableFromInline var hash: UInt64 = 0
         @usableFromInline var candidate = -1
-        @usableFromInline var outMask: UInt64 = 0
+        /// The filtered output port of a unicast packet, or -1.
+        @usableFromInline var outPort = -1
+        /// A flood with filtered receivers.
+        @usableFromInline var outFlood = false
 
         @inlinable init() {}
     }
@@ -192,13 +207,14 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         }
     }
 
-    /// `drop`: a `Drop` raw value or -1; `exclude`: filtered output ports that must not receive the packet.
+    /// `drop`: a `Drop` raw value or -1; `exclude`: some filtered receivers of a flood must not receive the
+    /// packet (they are in the exclusion set `decide` was given).
     @usableFromInline
     struct Verdict {
         @usableFromInline var drop: Int
-        @usableFromInline var exclude: UInt64
+        @usableFromInline var exclude: Bool
 
-        @inlinable init(drop: Int = -1, exclude: UInt64 = 0) {
+        @inlinable init(drop: Int = -1, exclude: Bool = false) {
             self.drop = drop
             self.exclude = exclude
         }
@@ -207,10 +223,13 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
 
     /// The first pass: a final verdict (`decided`) or the key to look up and its hash (`lookup`).
     @inlinable @inline(__always)
-    func prepare(_ p: UnsafeMutablePointer<Prepared>, _ data: UnsafeRawPointer, _ meta: PacketMeta, outMask: UInt64) {
+    func prepare(
+        _ p: UnsafeMutablePointer<Prepared>, _ data: UnsafeRawPointer, _ meta: PacketMeta, outPort: Int, outFlood: Bool
+    ) {
         p.pointee.kind = Prepared.decided
         p.pointee.verdict = prepare(data, meta, into: p)
-        p.pointee.outMask = outMask
+        p.pointee.outPort = outPort
+        p.pointee.outFlood = outFlood
     }
 
     @inlinable @inline(__always)
@@ -284,7 +303,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     func decide(
         _ p: UnsafeMutablePointer<Prepared>, _ data: UnsafeRawPointer, _ meta: PacketMeta, ingress: Int,
-        inFiltered: Bool, now: UInt64
+        inFiltered: Bool, exclusion: PortSet, now: UInt64
     ) -> Verdict {
         let h = meta.headers
         let slot = table.lookup(p.pointee.key, hash: p.pointee.hash, candidate: p.pointee.candidate)
@@ -293,7 +312,8 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         }
         return open(
             p.pointee.key, hash: p.pointee.hash, sourceIsB: p.pointee.sourceIsB, data, h, flow: p.pointee.flow,
-            ingress: ingress, inFiltered: inFiltered, outMask: p.pointee.outMask, egress: meta.egress, now: now)
+            ingress: ingress, inFiltered: inFiltered, outPort: p.pointee.outPort, outFlood: p.pointee.outFlood,
+            vlan: meta.vlan, exclusion: exclusion, egress: meta.egress, now: now)
     }
 
     // MARK: Tracked connections
@@ -349,7 +369,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     func open(
         _ key: ConnKey, hash: UInt64, sourceIsB: Bool, _ data: UnsafeRawPointer, _ h: PacketHeaders, flow: Flow,
         ingress: Int,
-        inFiltered: Bool, outMask: UInt64, egress: UInt16, now: UInt64
+        inFiltered: Bool, outPort: Int, outFlood: Bool, vlan: UInt16, exclusion: PortSet, egress: UInt16, now: UInt64
     ) -> Verdict {
         var state = ConnTable.PseudoState.new
         var segment = TCPSegment(flags: 0, seq: 0)
@@ -371,28 +391,32 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
                 icmpCode: flow.icmpCode)
             if egressRule < 0 { return .dropping(.noRule) }
         }
-        // Each filtered receiver's ingress rules.
-        var exclude: UInt64 = 0
-        var remaining = outMask
+        // Each filtered receiver's ingress rules: the unicast packet's output port, or a flood's filtered
+        // VLAN members (the VLAN's member list: O(its members)).
+        var exclude = false
         var owner = inFiltered ? ingress : -1
         var ingressRule = -1
-        while remaining != 0 {
-            let port = remaining.trailingZeroBitCount
-            remaining &= remaining &- 1
+        let members = bridge.floodMembers(vlan)
+        let receivers = outFlood ? members.count : (outPort >= 0 ? 1 : 0)
+        for k in 0..<receivers {
+            let port = outFlood ? Int(members[k]) : outPort
+            if outFlood && (port == ingress || !groups.filtered.contains(port)) { continue }
             let row = groups.portRows[port]
             let rule = groups.match(
                 start: row.ingressStart, count: row.ingressCount, family: family, proto: flow.proto,
                 remoteHigh: flow.sHigh, remoteLow: flow.sLow, port: flow.dPort, icmpType: flow.icmpType,
                 icmpCode: flow.icmpCode)
             if rule < 0 {
-                exclude |= UInt64(1) &<< UInt64(port)
+                if !exclude { exclusion.removeAll() }
+                exclusion.add(port)
+                exclude = true
             } else {
                 if ingressRule >= 0 { groups.hits[Int(groups.rules[ingressRule].counter)] &+= 1 }  // floods only
                 ingressRule = rule
                 if owner < 0 { owner = port }
             }
         }
-        if egress < 64 && exclude != 0 { return .dropping(.noRule) }  // the one receiver refuses it
+        if Int(egress) < PortLimit.maxPorts && exclude { return .dropping(.noRule) }  // the one receiver refuses it
         if owner < 0 {
             // An unfiltered sender's flood that every filtered receiver refuses: the unfiltered ones get it,
             // and there is nothing to track.
@@ -400,7 +424,7 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         }
         var info = ConnTableView.makeInfo(
             initiatorIsB: sourceIsB, initiator: ingress,
-            responder: egress < 64 ? Int(egress) : ConnTableView.unknownPort, state: state)
+            responder: Int(egress) < PortLimit.maxPorts ? Int(egress) : ConnTableView.unknownPort, state: state)
         if flow.proto == 1 || flow.proto == 58 {
             info |=
                 UInt64(UInt8(truncatingIfNeeded: flow.icmpType)) << 40

@@ -1,3 +1,5 @@
+import Packet
+
 /// One compiled allow rule, as the stage matches it: a rule of the configuration with its remote side
 /// resolved to one prefix (a rule whose remote is another group becomes one row per member address).
 @frozen
@@ -73,8 +75,8 @@ public final class SecurityGroupTables: @unchecked Sendable {
     public let portRows: UnsafeMutablePointer<SGPortRow>
     public let rules: UnsafeMutablePointer<SGRule>
     public let ruleCount: Int
-    /// Bit i: port slot i is filtered.
-    public let filteredMask: UInt64
+    /// The filtered port slots.
+    public let filtered: PortSet
     /// Hit counters (owned by the caller, outliving generations): one row of `hitStride` per PMD.
     public let hits: UnsafeMutablePointer<UInt64>
     public let hitStride: Int
@@ -88,10 +90,10 @@ public final class SecurityGroupTables: @unchecked Sendable {
         portRows = .allocate(capacity: slots)
         portRows.initialize(repeating: SGPortRow(), count: slots)
         var all: [SGRule] = []
-        var mask: UInt64 = 0
+        filtered = PortSet.allocate()
         for (slot, spec) in ports.enumerated() {
             guard let spec else { continue }
-            mask |= UInt64(1) << UInt64(slot)
+            filtered.insert(slot)
             let ingressStart = all.count
             all += spec.ingress
             let egressStart = all.count
@@ -100,7 +102,6 @@ public final class SecurityGroupTables: @unchecked Sendable {
                 ingressStart: Int32(ingressStart), ingressCount: Int32(spec.ingress.count),
                 egressStart: Int32(egressStart), egressCount: Int32(spec.egress.count))
         }
-        filteredMask = mask
         ruleCount = all.count
         rules = .allocate(capacity: max(all.count, 1))
         _ = UnsafeMutableBufferPointer(start: rules, count: all.count).initialize(from: all)
@@ -112,12 +113,13 @@ public final class SecurityGroupTables: @unchecked Sendable {
     deinit {
         portRows.deallocate()
         rules.deallocate()
+        filtered.deallocate()
     }
 
     /// The view PMD `pmd` reads (its own hit counters).
     public func view(pmd: Int) -> SecurityGroupView {
         SecurityGroupView(
-            portRows: portRows, rules: rules, filteredMask: filteredMask, hits: hits + pmd * hitStride,
+            portRows: portRows, rules: rules, filtered: filtered, hits: hits + pmd * hitStride,
             perPortLimit: perPortLimit)
     }
 
@@ -137,19 +139,22 @@ public final class SecurityGroupTables: @unchecked Sendable {
 public struct SecurityGroupView: @unchecked Sendable {
     public var portRows: UnsafeMutablePointer<SGPortRow>
     public var rules: UnsafeMutablePointer<SGRule>
-    public var filteredMask: UInt64
+    /// The filtered port slots, and whether there is any (the stage does nothing otherwise).
+    public var filtered: PortSet
+    public var anyFiltered: Bool
     /// This PMD's hit counters (written by it only; read by the control thread with volatile-width loads).
     public var hits: UnsafeMutablePointer<UInt64>
     public var perPortLimit: UInt64
 
     @inlinable
     public init(
-        portRows: UnsafeMutablePointer<SGPortRow>, rules: UnsafeMutablePointer<SGRule>, filteredMask: UInt64,
+        portRows: UnsafeMutablePointer<SGPortRow>, rules: UnsafeMutablePointer<SGRule>, filtered: PortSet,
         hits: UnsafeMutablePointer<UInt64>, perPortLimit: UInt64
     ) {
         self.portRows = portRows
         self.rules = rules
-        self.filteredMask = filteredMask
+        self.filtered = filtered
+        anyFiltered = !filtered.isEmpty
         self.hits = hits
         self.perPortLimit = perPortLimit
     }

@@ -7,22 +7,23 @@ extension SecurityGroupStage {
     /// inserted, counted or updated.
     public static func trace(_ packet: inout TracedPacket, in context: TraceContext) -> TraceStep {
         let groups = context.securityGroups
-        let filtered = groups.filteredMask
-        guard filtered != 0 else { return TraceStep(stage: name, facts: [TraceFact("security-groups", "off")]) }
+        let filtered = groups.filtered
+        guard groups.anyFiltered else { return TraceStep(stage: name, facts: [TraceFact("security-groups", "off")]) }
         let ingress = Int(packet.ingress)
-        let ingressBit = UInt64(1) << UInt64(ingress)
-        let inFiltered = filtered & ingressBit != 0
+        let inFiltered = filtered.contains(ingress)
         let meta = packet.meta
-        var outMask: UInt64 = 0
-        if meta.egress < 64 {
-            outMask = filtered & (UInt64(1) << UInt64(meta.egress))
+        var outPorts: [Int] = []
+        if Int(meta.egress) < PortLimit.maxPorts {
+            if filtered.contains(Int(meta.egress)) { outPorts = [Int(meta.egress)] }
         } else if meta.egress == PacketMeta.flood {
-            outMask = filtered & context.bridge.vlanMembers[Int(meta.vlan)] & ~ingressBit
+            outPorts = context.bridge.floodMembers(meta.vlan).map { Int($0) }.filter {
+                $0 != ingress && filtered.contains($0)
+            }
         }
-        guard inFiltered || outMask != 0 else {
+        guard inFiltered || !outPorts.isEmpty else {
             return TraceStep(stage: name, facts: [TraceFact("filtered", "neither sender nor receivers")])
         }
-        var facts = [TraceFact("filtered", describe(ports: outMask, sender: inFiltered ? ingress : nil, context))]
+        var facts = [TraceFact("filtered", describe(ports: outPorts, sender: inFiltered ? ingress : nil, context))]
         let data = packet.bytes
         let h = meta.headers
         let ipv6 = h.flags.contains(.ipv6)
@@ -94,7 +95,8 @@ extension SecurityGroupStage {
             return tracked(slot, table, data, h, sourceIsB: sourceIsB, flow: flow, facts: facts)
         }
         return new(
-            key, flow, data, h, inFiltered: inFiltered, outMask: outMask, meta: meta, ingress: ingress, context, facts)
+            key, flow, data, h, inFiltered: inFiltered, outPorts: outPorts, meta: meta, ingress: ingress, context, facts
+        )
     }
 
     /// A frame of a tracked connection.
@@ -132,7 +134,7 @@ extension SecurityGroupStage {
     /// The first frame of a connection: the sender's egress rules and each filtered receiver's ingress rules.
     static func new(
         _ key: ConnKey, _ flow: Flow, _ data: UnsafeRawPointer, _ h: PacketHeaders, inFiltered: Bool,
-        outMask: UInt64, meta: PacketMeta, ingress: Int, _ context: TraceContext, _ facts: [TraceFact]
+        outPorts: [Int], meta: PacketMeta, ingress: Int, _ context: TraceContext, _ facts: [TraceFact]
     ) -> TraceStep {
         var facts = facts
         facts.append(TraceFact("conntrack", "no connection"))
@@ -161,11 +163,8 @@ extension SecurityGroupStage {
             facts.append(TraceFact("egress", "\(port) rule \(describe(groups.rules[rule]))"))
             owner = ingress
         }
-        var remaining = outMask
         var excluded: [String] = []
-        while remaining != 0 {
-            let port = remaining.trailingZeroBitCount
-            remaining &= remaining - 1
+        for port in outPorts {
             let row = groups.portRows[port]
             let rule = groups.match(
                 start: row.ingressStart, count: row.ingressCount, family: family, proto: flow.proto,
@@ -173,7 +172,7 @@ extension SecurityGroupStage {
                 icmpCode: flow.icmpCode)
             if rule < 0 {
                 excluded.append(context.portName(port))
-                if meta.egress < 64 {
+                if Int(meta.egress) < PortLimit.maxPorts {
                     facts.append(TraceFact("ingress", "no rule of \(context.portName(port)) allows it"))
                     return .drop(Self.self, .noRule, facts)
                 }
@@ -197,14 +196,10 @@ extension SecurityGroupStage {
         return TraceStep(stage: name, facts: facts)
     }
 
-    static func describe(ports mask: UInt64, sender: Int?, _ context: TraceContext) -> String {
+    static func describe(ports: [Int], sender: Int?, _ context: TraceContext) -> String {
         var parts: [String] = []
         if let sender { parts.append("sender \(context.portName(sender))") }
-        var remaining = mask
-        while remaining != 0 {
-            parts.append("receiver \(context.portName(remaining.trailingZeroBitCount))")
-            remaining &= remaining - 1
-        }
+        for port in ports { parts.append("receiver \(context.portName(port))") }
         return parts.joined(separator: ", ")
     }
 

@@ -29,13 +29,13 @@ public struct TraceContext {
     public var bridge: BridgeView
     /// Patch peer of each slot, or `PacketMeta.noEgress` (`ForwardingTables.maxPorts` entries).
     public var peers: [UInt16]
-    /// Bit i: slot i may be sent to.
-    public var enabledMask: UInt64
+    /// The slots that may be sent to.
+    public var enabled: Set<Int>
     public var macTable: MACTableView
     /// Port name by slot, for the explanations ("" for an empty slot).
     public var portNames: [String]
-    /// Bit i: what leaves slot i is policed by the `qos` stage (`QoSTables.toVMMask`).
-    public var qosToVMMask: UInt64 = 0
+    /// The slots whose output is policed by the `qos` stage (`QoSTables.toVM`).
+    public var qosToVM: Set<Int> = []
     /// The generation's security groups and the shared connection table (`SecurityGroupStage.trace`).
     public var securityGroups: SecurityGroupView = SecurityGroupTables.unfilteredView
     public var connTable: ConnTableView = ConnTable.placeholder.view
@@ -47,13 +47,12 @@ public struct TraceContext {
     /// The metadata intercept's tables (`MetadataStage.trace`).
     public var metadata: MetadataView = .off
 
-    public init(bridge: BridgeView, peers: [UInt16?], enabledMask: UInt64, macTable: MACTableView, portNames: [String])
-    {
+    public init(bridge: BridgeView, peers: [UInt16?], enabled: Set<Int>, macTable: MACTableView, portNames: [String]) {
         self.bridge = bridge
         var table = [UInt16](repeating: PacketMeta.noEgress, count: ForwardingTables.maxPorts)
         for (slot, peer) in peers.prefix(table.count).enumerated() { table[slot] = peer ?? PacketMeta.noEgress }
         self.peers = table
-        self.enabledMask = enabledMask
+        self.enabled = enabled
         self.macTable = macTable
         self.portNames = portNames
     }
@@ -63,8 +62,8 @@ public struct TraceContext {
     public init(tables: borrowing ForwardingTables, macTable: MACTableView, portNames: [String]) {
         bridge = tables.bridge
         peers = Array(UnsafeBufferPointer(start: tables.peers, count: ForwardingTables.maxPorts))
-        enabledMask = tables.enabledMask
-        qosToVMMask = tables.qos.toVMMask
+        enabled = Set(tables.enabled.slots)
+        qosToVM = Set(tables.qos.toVM.slots)
         securityGroups = tables.securityGroups
         vxlan = tables.vxlan
         dhcp = tables.dhcp

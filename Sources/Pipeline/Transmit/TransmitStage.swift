@@ -36,11 +36,17 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     /// One row of `capacity` slots per port slot: the packets bound for it in this burst.
     @usableFromInline let pending: UnsafeMutablePointer<OpaquePointer?>
     @usableFromInline let pendingCounts: UnsafeMutablePointer<Int>
-    /// Bit i: port i has packets in `pending`.
-    @usableFromInline var pendingMask: UInt64 = 0
+    /// The ports with packets in `pending` (`pendingPortCount` of them, in the order they got their first):
+    /// sending walks this list, not every port slot.
+    @usableFromInline let pendingPorts: UnsafeMutablePointer<UInt16>
+    @usableFromInline var pendingPortCount = 0
+    /// A flood's output ports, collected before its copies are made (the last one gets the original).
+    @usableFromInline let floodPorts: UnsafeMutablePointer<UInt16>
     @usableFromInline let capacity: Int
-    /// Ports whose tx target is enabled (bit i = port i).
-    @usableFromInline var enabledMask: UInt64
+    /// Ports whose tx target is enabled.
+    @usableFromInline var enabled: PortSet
+    /// The set built from the targets given at init (until a generation is bound).
+    private let ownEnabled: PortSet
     /// QoS: flood copies to ports limited to-vm are policed here (`QoSTables.policeFlood`).
     @usableFromInline var qos: QoSTables = .off
     /// The packet captures (Capture/): what is handed to a captured port's tx is copied first.
@@ -51,7 +57,6 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     ///   - bridge: VLAN membership and tagging of every port.
     ///   - capacity: the burst capacity. A port receives at most one packet per packet of the burst.
     public init(targets: [TxTarget], bridge: BridgeView, capacity: Int) {
-        precondition(PortLimit.fitsPortMasks, "PortLimit.maxPorts exceeds the 64-bit pending and enabled masks")
         precondition(targets.count <= PortLimit.maxPorts, "at most \(PortLimit.maxPorts) ports")
         // Exactly `targets.count` slots (the allocation is never empty): the count is the port count.
         let buffer = UnsafeMutableBufferPointer<TxTarget>.allocate(capacity: max(targets.count, 1))
@@ -64,9 +69,10 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         pending = .allocate(capacity: ForwardingTables.maxPorts * capacity)
         pendingCounts = .allocate(capacity: ForwardingTables.maxPorts)
         pendingCounts.initialize(repeating: 0, count: ForwardingTables.maxPorts)
-        var mask: UInt64 = 0
-        for (index, target) in targets.enumerated() where target.enabled { mask |= UInt64(1) << UInt64(index) }
-        enabledMask = mask
+        pendingPorts = .allocate(capacity: ForwardingTables.maxPorts)
+        floodPorts = .allocate(capacity: ForwardingTables.maxPorts)
+        ownEnabled = PortSet.allocate(targets.indices.filter { targets[$0].enabled })
+        enabled = ownEnabled
         counters = Self.allocateCounters()
     }
 
@@ -74,13 +80,16 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         ownTargets.deallocate()
         pending.deallocate()
         pendingCounts.deallocate()
+        pendingPorts.deallocate()
+        floodPorts.deallocate()
+        ownEnabled.deallocate()
     }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
         targets = UnsafeMutableBufferPointer(start: tables.targets, count: ForwardingTables.maxPorts)
         bridge = tables.bridge
-        enabledMask = tables.enabledMask
+        enabled = tables.enabled
         qos = tables.qos
         capture = tables.capture
     }
@@ -89,19 +98,17 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     public mutating func process(_ burst: inout PacketBurst) {
         if sendToOnePort(&burst) { return }
         let portCount = targets.count
-        // A masking shift (the ingress is a port slot, below PortLimit.maxPorts): one shl, no range check.
-        let ingressBit = UInt64(1) &<< UInt64(burst.ingress)
+        let ingress = Int(burst.ingress)
         var queued = 0
         for i in 0..<burst.count {
             let meta = burst.meta[i]
             let egress = Int(meta.egress)
             let mbuf = burst.packets[i]
             if egress < portCount {
-                let bit = UInt64(1) << UInt64(egress)
-                if enabledMask & bit == 0 {
+                if !enabled.contains(egress) {
                     counters.drop(.portDown)
                     burst.drop(i)
-                } else if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
+                } else if meta.vlan != 0 && !bridge.isMember(egress, of: meta.vlan) {
                     counters.drop(.notMember)
                     burst.drop(i)
                 } else if meta.vlan != 0 && !fitTag(mbuf, meta, port: egress) {
@@ -112,28 +119,34 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                     queued &+= 1
                 }
             } else if meta.egress == PacketMeta.flood {
-                var ports = bridge.vlanMembers[Int(meta.vlan)] & enabledMask & ~ingressBit & ~meta.floodExclude
-                if ports == 0 {
-                    counters.drop(.floodNoPorts)
+                // The VLAN's member list (O(its members), not O(ports)): enabled, not the ingress, not
+                // excluded by the security groups.
+                let members = bridge.floodMembers(meta.vlan)
+                let exclusion = burst.floodExclusion(of: i)
+                var outputs = 0
+                var refused: UInt64 = 0
+                for member in members {
+                    let port = Int(member)
+                    if port == ingress || !enabled.contains(port) || (exclusion?.contains(port) ?? false) { continue }
+                    // QoS to-vm: ports whose buckets cannot pay for the frame get no copy (docs/qos.md, Floods).
+                    if qos.limitsToVM && qos.toVM.contains(port)
+                        && !qos.policeFlood(slot: port, length: UInt64(truncatingIfNeeded: mbuf.packetLength))
+                    {
+                        refused &+= 1
+                        continue
+                    }
+                    floodPorts[outputs] = member
+                    outputs &+= 1
+                }
+                if refused != 0 { counters.drop(.qosToVM, count: refused) }
+                if outputs == 0 {
+                    if refused == 0 { counters.drop(.floodNoPorts) }
                     burst.drop(i)
                     continue
                 }
-                // QoS to-vm: ports whose buckets cannot pay for the frame get no copy (docs/qos.md, Floods).
-                if ports & qos.toVMMask != 0 {
-                    let refused = qos.policeFlood(ports, length: UInt64(truncatingIfNeeded: mbuf.packetLength))
-                    if refused != 0 {
-                        counters.drop(.qosToVM, count: UInt64(truncatingIfNeeded: refused.nonzeroBitCount))
-                        ports &= ~refused
-                        if ports == 0 {
-                            burst.drop(i)
-                            continue
-                        }
-                    }
-                }
                 // Copies first, from the untouched original; the original goes to the last port.
-                while ports & (ports &- 1) != 0 {
-                    let port = ports.trailingZeroBitCount
-                    ports &= ports &- 1
+                for k in 0..<(outputs &- 1) {
+                    let port = Int(floodPorts[k])
                     guard let copy = mbuf.copy() else {
                         counters.drop(.copyFailed)
                         continue
@@ -146,7 +159,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                         copy.free()
                     }
                 }
-                let last = ports.trailingZeroBitCount
+                let last = Int(floodPorts[outputs &- 1])
                 if fitTag(mbuf, meta, port: last) {
                     enqueue(mbuf, port: last)
                     queued &+= 1
@@ -163,17 +176,15 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         burst.packets.count = 0
         guard queued > 0 else { return }
         var sent = 0
-        var ports = pendingMask
-        pendingMask = 0
-        while ports != 0 {
-            let port = ports.trailingZeroBitCount
-            ports &= ports &- 1
+        for k in 0..<pendingPortCount {
+            let port = Int(pendingPorts[k])
             let count = pendingCounts[port]
             let done = send(pending + port &* capacity, count: count, port: port)
             if done < count { counters.drop(.txQueueFull, count: UInt64(truncatingIfNeeded: count &- done)) }
             sent &+= done
             pendingCounts[port] = 0
         }
+        pendingPortCount = 0
         counters.block.add(StageCounters.packetsOut, UInt64(truncatingIfNeeded: sent))
     }
 
@@ -188,8 +199,7 @@ public struct TransmitStage: PipelineStage, ~Copyable {
         let egress = burst.meta[0].egress
         let port = Int(egress)
         guard port < targets.count else { return false }
-        let bit = UInt64(1) << UInt64(port)
-        guard enabledMask & bit != 0 else { return false }
+        guard enabled.contains(port) else { return false }
         // Whether every packet is in one VLAN, and whether all arrived tagged or all untagged: then one
         // membership check for the burst replaces the per-packet ones, and the tagging is the same for all.
         let vlan = burst.meta[0].vlan
@@ -203,8 +213,8 @@ public struct TransmitStage: PipelineStage, ~Copyable {
             if meta.tagged { anyTagged = true } else { anyUntagged = true }
         }
         var kept = count
-        if sameVLAN && (vlan == 0 || bridge.vlanMembers[Int(vlan)] & bit != 0) {
-            let untaggedHere = vlan == 0 || bridge.vlanUntagged[Int(vlan)] & bit != 0
+        if sameVLAN && (vlan == 0 || bridge.isMember(port, of: vlan)) {
+            let untaggedHere = vlan == 0 || bridge.isUntagged(port, in: vlan)
             if untaggedHere && !anyTagged {
                 // Untagged frames of a VLAN the port carries untagged (or bypassing the bridge): as they are.
             } else if untaggedHere && vlan != 0 && !anyUntagged {
@@ -214,10 +224,10 @@ public struct TransmitStage: PipelineStage, ~Copyable {
                 // Untagged frames leaving where their VLAN is tagged: every frame gets the same tag.
                 kept = pushTags(&burst, tci: vlan)
             } else {
-                kept = checkAndTag(&burst, port: port, bit: bit)
+                kept = checkAndTag(&burst, port: port)
             }
         } else {
-            kept = checkAndTag(&burst, port: port, bit: bit)
+            kept = checkAndTag(&burst, port: port)
         }
         // The target takes (or frees) every packet: the burst owns none any more.
         burst.packets.count = 0
@@ -231,12 +241,12 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     /// The per-packet half of `sendToOnePort`: VLAN membership and tagging for `port`, as `process` does
     /// them; drops what fails and compacts the burst. Returns the packets kept.
     @inlinable @inline(__always)
-    func checkAndTag(_ burst: inout PacketBurst, port: Int, bit: UInt64) -> Int {
+    func checkAndTag(_ burst: inout PacketBurst, port: Int) -> Int {
         let count = burst.count
         var kept = 0
         for i in 0..<count {
             let meta = burst.meta[i]
-            if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
+            if meta.vlan != 0 && !bridge.isMember(port, of: meta.vlan) {
                 counters.drop(.notMember)
                 burst.drop(i)
             } else if meta.vlan != 0 && !fitTag(burst.packets[i], meta, port: port) {
@@ -278,16 +288,18 @@ public struct TransmitStage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     mutating func enqueue(_ mbuf: Mbuf, port: Int) {
         pending[port &* capacity &+ pendingCounts[port]] = mbuf.raw
+        if pendingCounts[port] == 0 {
+            pendingPorts[pendingPortCount] = UInt16(truncatingIfNeeded: port)
+            pendingPortCount &+= 1
+        }
         pendingCounts[port] &+= 1
-        pendingMask |= UInt64(1) << UInt64(port)
     }
 
     /// Makes the packet's tagging what `port` needs for its VLAN; false when a tag cannot be pushed.
     @inlinable @inline(__always)
     func fitTag(_ mbuf: Mbuf, _ meta: PacketMeta, port: Int) -> Bool {
         guard meta.vlan != 0 else { return true }
-        let untagged = bridge.vlanUntagged[Int(meta.vlan)] & (UInt64(1) << UInt64(port)) != 0
-        if untagged {
+        if bridge.isUntagged(port, in: meta.vlan) {
             if meta.tagged { mbuf.popVLANTag() }
             return true
         }

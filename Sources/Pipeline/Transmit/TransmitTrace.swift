@@ -9,10 +9,9 @@ extension TransmitStage {
         let bridge = context.bridge
         let egress = Int(meta.egress)
         if egress < ForwardingTables.maxPorts {
-            let bit = UInt64(1) << UInt64(egress)
             let facts = [TraceFact("egress", context.portName(egress))]
-            if context.enabledMask & bit == 0 { return .drop(Self.self, .portDown, facts) }
-            if meta.vlan != 0 && bridge.vlanMembers[Int(meta.vlan)] & bit == 0 {
+            if !context.enabled.contains(egress) { return .drop(Self.self, .portDown, facts) }
+            if meta.vlan != 0 && !bridge.isMember(egress, of: meta.vlan) {
                 return .drop(Self.self, .notMember, facts + [TraceFact("vlan", "\(meta.vlan)")])
             }
             return TraceStep(
@@ -21,22 +20,20 @@ extension TransmitStage {
         guard meta.egress == PacketMeta.flood else {
             return .drop(Self.self, .noEgress, [TraceFact("egress", "none")])
         }
-        let ingressBit = UInt64(1) << UInt64(packet.ingress)
-        let ports = bridge.vlanMembers[Int(meta.vlan)] & context.enabledMask & ~ingressBit
+        let ingress = Int(packet.ingress)
+        let ports = bridge.floodMembers(meta.vlan).map { Int($0) }.filter {
+            $0 != ingress && context.enabled.contains($0)
+        }
         var facts = [TraceFact("egress", "flood vlan \(meta.vlan)")]
-        if ports == 0 { return .drop(Self.self, .floodNoPorts, facts) }
+        if ports.isEmpty { return .drop(Self.self, .floodNoPorts, facts) }
         // QoS to-vm: the copy to a limited port passes only while that port's buckets have tokens.
-        let policed = ports & context.qosToVMMask
-        if policed != 0 {
-            let names = (0..<ForwardingTables.maxPorts).filter { policed & (UInt64(1) << UInt64($0)) != 0 }.map {
-                context.portName($0)
-            }
+        let policed = ports.filter { context.qosToVM.contains($0) }
+        if !policed.isEmpty {
+            let names = policed.map { context.portName($0) }
             facts.append(
                 TraceFact("to-vm", "policed: \(names.joined(separator: ", ")) (copy passes while tokens last)"))
         }
-        let outputs = (0..<ForwardingTables.maxPorts).filter { ports & (UInt64(1) << UInt64($0)) != 0 }.map {
-            output(meta, port: $0, context)
-        }
+        let outputs = ports.map { output(meta, port: $0, context) }
         return TraceStep(stage: name, verdict: .output, facts: facts, outputs: outputs)
     }
 
@@ -44,8 +41,7 @@ extension TransmitStage {
     static func output(_ meta: PacketMeta, port: Int, _ context: TraceContext) -> TraceOutput {
         var tagging = TraceOutput.Tagging.asIs
         if meta.vlan != 0 {
-            let untagged = context.bridge.vlanUntagged[Int(meta.vlan)] & (UInt64(1) << UInt64(port)) != 0
-            if untagged {
+            if context.bridge.isUntagged(port, in: meta.vlan) {
                 if meta.tagged { tagging = .pop }
             } else if meta.tagged {
                 if meta.headers.vlanID != meta.vlan { tagging = .setVLAN(meta.vlan) }

@@ -69,8 +69,8 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     public let vteps: VXLANVTEPCounters
     /// The bound generation's VLAN membership and enabled ports: a flood with no local port to go to ends
     /// here once its copies are made (nil until a generation is bound: such floods stay in the burst).
-    @usableFromInline var vlanMembers: UnsafePointer<UInt64>?
-    @usableFromInline var enabledMask: UInt64 = 0
+    @usableFromInline var bridge: BridgeView?
+    @usableFromInline var enabled: PortSet = .none
 
     /// - Parameters:
     ///   - uplink: this PMD's tx queue on the uplink, for flood copies (nil: no copies are made).
@@ -96,8 +96,8 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     public mutating func bind(_ tables: borrowing ForwardingTables) {
         vxlan = tables.vxlan
         uplink = tables.vxlan.enabled ? tables.targets[Int(tables.vxlan.uplink)] : nil
-        vlanMembers = UnsafePointer(tables.bridge.vlanMembers)
-        enabledMask = tables.enabledMask
+        bridge = tables.bridge
+        enabled = tables.enabled
     }
 
     /// Whether the stage has anything to do: the pipeline skips it while VXLAN is off.
@@ -120,9 +120,12 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
                         replicate(burst.packets[i], meta, to: floodSlots, v)
                         // No local port to flood to: the copies were the whole flood (the transmit stage
                         // would count the original as flood-no-ports).
-                        if let members = vlanMembers {
-                            let ingressBit = UInt64(1) &<< UInt64(burst.ingress)
-                            if members[Int(meta.vlan)] & enabledMask & ~ingressBit & ~meta.floodExclude == 0 {
+                        if let bridge {
+                            let exclusion = burst.floodExclusion(of: i)
+                            let ingress = Int(burst.ingress)
+                            if !bridge.floodHasOutput(
+                                meta.vlan, ingress: ingress, enabled: enabled, excluding: exclusion)
+                            {
                                 burst.drop(i)
                                 continue
                             }

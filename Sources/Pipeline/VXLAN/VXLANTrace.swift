@@ -97,7 +97,7 @@ extension VXLANEncapStage {
             return TraceStep(
                 stage: name, facts: [TraceFact("copies", "none: the frame came from a VTEP (split horizon)")])
         }
-        let uplinkUp = Int(v.uplink) < 64 && context.enabledMask & (UInt64(1) << UInt64(v.uplink)) != 0
+        let uplinkUp = context.enabled.contains(Int(v.uplink))
         var facts: [TraceFact] = []
         var sent = 0
         var remaining = floodSlots
@@ -116,9 +116,11 @@ extension VXLANEncapStage {
                 }
             }
         }
-        let ingressBit = UInt64(1) << UInt64(packet.ingress)
-        let local = context.bridge.vlanMembers[Int(meta.vlan)] & context.enabledMask & ~ingressBit
-        if local == 0 {
+        let ingress = Int(packet.ingress)
+        let local = context.bridge.floodMembers(meta.vlan).contains {
+            Int($0) != ingress && context.enabled.contains(Int($0))
+        }
+        if !local {
             // No local port to flood to: the copies were the whole flood (`process` ends the frame here).
             facts.append(TraceFact("local", "no local port in vlan \(meta.vlan): the copies are the whole flood"))
             let outputs =

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DPDK
 import Foundation
+import Packet
 import Pipeline
 import Synchronization
 
@@ -87,8 +88,10 @@ struct QoSRateCheck {
             state.deallocate()
             counters.deallocate()
         }
+        let limited = PortSet.allocate([0])
+        defer { limited.deallocate() }
         let tables = QoSTables(
-            fromVMMask: 1, toVMMask: 1, specs: UnsafePointer(specs), state: state, counters: counters)
+            fromVM: limited, toVM: limited, specs: UnsafePointer(specs), state: state, counters: counters)
         let passedIndex = QoSCounters.index(
             slot: 0, c.direction, c.packets ? QoSCounters.passedPackets : QoSCounters.passedBytes)
         func passed() -> Double { Double(counters.load(passedIndex)) }

@@ -34,6 +34,17 @@ import Testing
         #expect(config.ports.filter { $0.vhostUser == nil }.count == limit)
     }
 
+    /// `PortLimit.maxPorts` (1024) ports are accepted when at most `maxEthdevPorts` of them are ethdevs.
+    @Test func aThousandPortsWithThirtyTwoEthdevs() throws {
+        let limit = PortLimit.maxEthdevPorts
+        #expect(PortLimit.maxPorts == 1024)
+        let doc = Doc {
+            $0.ports = Self.devargsPorts(0..<limit) + Self.vhostPorts(0..<(PortLimit.maxPorts - limit))
+        }
+        let config = try #require(parsed(doc.yaml))
+        #expect(config.ports.count == PortLimit.maxPorts)
+    }
+
     /// The refused port is the first past the limit in the list, wherever the vhost-user ports are.
     @Test func theFirstEthdevPortPastTheLimitIsNamed() {
         let limit = PortLimit.maxEthdevPorts

@@ -6,14 +6,16 @@ import Testing
     static let cases: [RuleCase] = [
         RuleCase(
             "ports is required", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\n", at: "ports",
-            ["is required: a list of 1 to 64 ports"]),
+            ["is required: a list of 1 to 1024 ports"]),
         RuleCase("ports without value", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports:\n", at: "ports", ["is required"]),
         RuleCase(
             "ports empty", yaml: "eal:\n  pmd-cpu-mask: \"0x2\"\nports: []\n", at: "ports",
-            ["has no entries; list 1 to 64 ports"]),
+            ["has no entries; list 1 to 1024 ports"]),
         RuleCase(
-            "too many ports", Doc { doc in doc.ports = (0...64).map { ["name: p\($0)", "devargs: net_null\($0)"] } },
-            at: "ports", ["has 65 entries; at most 64 ports are supported"]),
+            "too many ports",
+            Doc { doc in
+                doc.ports = (0...1024).map { ["name: p\($0)", "type: vhost-user", "path: /run/sluice/p\($0).sock"] }
+            }, at: "ports", ["has 1025 entries; at most 1024 ports are supported"]),
         RuleCase(
             "name is required", Doc { $0.ports[1] = ["devargs: net_null1"] }, at: "ports[1].name",
             ["is required: the port's name"]),

@@ -19,7 +19,7 @@ import Testing
                 bytes: TokenBucketSpec(tokens: rate, size: 10_000, oneTimeBurst: 500, tscHz: hz), packets: nil,
                 maxFrame: 1518)
         }
-        let tables = QoSTables(fromVMMask: 0, toVMMask: 0, specs: nil, state: shared.state, counters: nil)
+        let tables = QoSTables(fromVM: .none, toVM: .none, specs: nil, state: shared.state, counters: nil)
         let fromVM = tables.bucket(slot: slot, .fromVM, packets: false)
         let toVM = tables.bucket(slot: slot, .toVM, packets: false)
         let port = FakePort()

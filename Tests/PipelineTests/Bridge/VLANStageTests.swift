@@ -109,10 +109,12 @@ extension DPDKBackedTests {
             let tables = Self.bridge()
             defer { withExtendedLifetime(tables) {} }
             let view = tables.view
-            #expect(view.vlanMembers[10] == 0b0111 && view.vlanUntagged[10] == 0b0001)
-            #expect(view.vlanMembers[20] == 0b1110 && view.vlanUntagged[20] == 0b1000)
-            #expect(view.vlanMembers[30] == 0b0100 && view.vlanUntagged[30] == 0b0100)
-            #expect(view.vlanMembers[0] == 0 && view.vlanMembers[40] == 0 && view.vlanMembers[4095] == 0)
+            #expect(view.vlanMembers(10).slots == [0, 1, 2] && view.vlanUntagged(10).slots == [0])
+            #expect(view.vlanMembers(20).slots == [1, 2, 3] && view.vlanUntagged(20).slots == [3])
+            #expect(view.vlanMembers(30).slots == [2] && view.vlanUntagged(30).slots == [2])
+            #expect(
+                view.vlanMembers(0).slots == [] && view.vlanMembers(40).slots == []
+                    && view.vlanMembers(4095).slots == [])
             #expect((0..<4).map { view.ports[$0].trunk } == [false, true, true, false])
             #expect((0..<4).map { view.ports[$0].untaggedVLAN } == [10, 0, 30, 20])
         }

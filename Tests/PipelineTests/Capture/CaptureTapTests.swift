@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 import Pipeline
 import Testing
 
@@ -145,9 +146,12 @@ final class CaptureTablesFixture {
         queues.deallocate()
     }
 
+    /// Ports 0-3 up (never freed: shared by every fixture).
+    static let enabled = PortSet.allocate(0..<4)
+
     var tables: ForwardingTables {
         ForwardingTables(
-            bridge: bridge.view, peers: peers, targets: targets, enabledMask: 0b1111, rxQueues: queues, rxQueueCount: 0,
-            generationID: 1, capture: capture)
+            bridge: bridge.view, peers: peers, targets: targets, enabled: Self.enabled, rxQueues: queues,
+            rxQueueCount: 0, generationID: 1, capture: capture)
     }
 }

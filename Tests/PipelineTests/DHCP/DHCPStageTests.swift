@@ -12,10 +12,13 @@ extension DPDKBackedTests {
         static let otherDHCPPort: UInt16 = 3
         static let plainPort: UInt16 = 2
 
+        /// The DHCP ports (never freed: shared by every test).
+        static let enabled = PortSet.allocate([Int(dhcpPort), Int(otherDHCPPort)])
+
         /// `size` tokens, refilled at one per 1000 s: nothing refills while a test runs.
         static func view(size: UInt64 = 32) -> DHCPView {
             DHCPView(
-                enabledMask: 1 << dhcpPort | 1 << otherDHCPPort,
+                enabled: enabled,
                 bucket: TokenBucketSpec(tokens: 1, perSeconds: 1000, size: size, oneTimeBurst: 0, tscHz: EAL.tscHz))
         }
 
@@ -142,7 +145,7 @@ extension DPDKBackedTests {
                 let tables = DHCPTables(
                     servers: (0..<PortLimit.maxPorts).map { $0 == Int(Self.dhcpPort) ? server : nil },
                     bucket: TokenBucketSpec(tokens: 1, perSeconds: 1000, size: 32, oneTimeBurst: 0, tscHz: EAL.tscHz))
-                #expect(tables.view.enabledMask == 1 << Self.dhcpPort)
+                #expect(tables.view.enabled.slots == [Int(Self.dhcpPort)])
                 #expect(tables.view.serves(Self.dhcpPort) && !tables.view.serves(Self.plainPort))
                 var stage = DHCPStage(view: tables.view, punt: punt, tsc: readTSC())
                 let forServer = F.arpRequest(from: Host.a, for: server)

@@ -95,7 +95,7 @@ import Testing
             net.summary(MF.reply(to: MF.poolA, sport: 9999), on: 3)
                 == "\(Self.toVLAN) | metadata:drop(not-from-service)")
         // The reply's port down: egress-down.
-        net.context.enabledMask &= ~1
+        net.context.enabled.remove(0)
         #expect(net.summary(reply, on: 3) == "\(Self.toVLAN) | metadata:drop(egress-down)")
     }
 }

@@ -12,7 +12,7 @@ extension DPDKBackedTests {
         /// slot 1 is limited to-vm by a packet bucket of `tokens` that does not refill during the test, and the
         /// ports of `enabled` are up. Returns the stage's drops and the frames each port received.
         static func run(
-            floods: Int, tokens: UInt64, enabled: UInt64, env: TestDPDK.Environment
+            floods: Int, tokens: UInt64, enabled: [Int], env: TestDPDK.Environment
         ) -> (stage: StageSnapshot, outputs: [[[UInt8]]], fixture: QoSFixture) {
             let bridge = VLAN.bridge()
             let fixture = QoSFixture(
@@ -25,13 +25,15 @@ extension DPDKBackedTests {
                 target.enabled = slot < envTargets.count
                 (targets + slot).initialize(to: target)
             }
+            let enabledSet = PortSet.allocate(enabled)
             defer {
                 targets.deinitialize(count: ForwardingTables.maxPorts)
                 targets.deallocate()
+                enabledSet.deallocate()
             }
             var stage = TransmitStage(targets: envTargets, bridge: bridge.view, capacity: 32)
             let tables = ForwardingTables(
-                bridge: bridge.view, peers: fixture.peers, targets: targets, enabledMask: enabled,
+                bridge: bridge.view, peers: fixture.peers, targets: targets, enabled: enabledSet,
                 rxQueues: fixture.queues, rxQueueCount: 0, generationID: 1, qos: fixture.tables)
             stage.bind(tables)
             VLAN.run(
@@ -47,7 +49,7 @@ extension DPDKBackedTests {
         @Test("each flood copy to a port limited to-vm takes its tokens; without tokens the port gets no copy")
         func policesCopies() throws {
             try TestDPDK.run { env in
-                let (stage, outputs, fixture) = Self.run(floods: 4, tokens: 2, enabled: 0b1111, env: env)
+                let (stage, outputs, fixture) = Self.run(floods: 4, tokens: 2, enabled: [0, 1, 2, 3], env: env)
                 let tagged = F.pushTag(VLAN.untagged, tci: 10)
                 #expect(outputs[0].isEmpty)
                 #expect(outputs[1] == Array(repeating: VLAN.untagged, count: 2), "slot 1: two tokens, two copies")
@@ -67,7 +69,7 @@ extension DPDKBackedTests {
         func dropsFloodWithoutPorts() throws {
             try TestDPDK.run { env in
                 let free = env.pool.available
-                let (stage, outputs, fixture) = Self.run(floods: 3, tokens: 2, enabled: 0b0011, env: env)
+                let (stage, outputs, fixture) = Self.run(floods: 3, tokens: 2, enabled: [0, 1], env: env)
                 #expect(outputs[1] == Array(repeating: VLAN.untagged, count: 2))
                 #expect(outputs[0].isEmpty && outputs[2].isEmpty && outputs[3].isEmpty)
                 #expect(stage == StageSnapshot(calls: 1, packetsIn: 3, packetsOut: 2, drops: txDrops(qosToVM: 1)))
@@ -81,9 +83,9 @@ extension DPDKBackedTests {
             let bridge = VLAN.bridge()
             let table = MACTable(capacity: 64, ports: 4, limits: [], seed: 7)
             var context = TraceContext(
-                bridge: bridge.view, peers: [], enabledMask: 0b1111, macTable: table.view,
+                bridge: bridge.view, peers: [], enabled: [0, 1, 2, 3], macTable: table.view,
                 portNames: ["a", "b", "c", "d"])
-            context.qosToVMMask = 0b0010
+            context.qosToVM = [1]
             let trace = withExtendedLifetime((bridge, table)) {
                 SwitchPipeline.trace(VLAN.untagged, ingress: 0, in: context)
             }

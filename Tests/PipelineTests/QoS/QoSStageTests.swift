@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 import Pipeline
 import Synchronization
 import Testing
@@ -12,6 +13,8 @@ final class QoSFixture {
     let peers = UnsafeMutablePointer<UInt16>.allocate(capacity: ForwardingTables.maxPorts)
     let targets = UnsafeMutablePointer<TxTarget>.allocate(capacity: 1)
     let queues = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: 1)
+    let limited = PortSet.allocate([1])
+    let enabled = PortSet.allocate(0..<4)
 
     init(_ spec: QoSDirectionSpec, tsc: UInt64) {
         specs.initialize(repeating: .unlimited, count: 2 * ForwardingTables.maxPorts)
@@ -31,15 +34,17 @@ final class QoSFixture {
         peers.deallocate()
         targets.deallocate()
         queues.deallocate()
+        limited.deallocate()
+        enabled.deallocate()
     }
 
     var tables: QoSTables {
-        QoSTables(fromVMMask: 0b10, toVMMask: 0b10, specs: UnsafePointer(specs), state: state, counters: counters)
+        QoSTables(fromVM: limited, toVM: limited, specs: UnsafePointer(specs), state: state, counters: counters)
     }
 
     var forwarding: ForwardingTables {
         ForwardingTables(
-            bridge: bridge.view, peers: peers, targets: targets, enabledMask: 0b1111, rxQueues: queues, rxQueueCount: 0,
+            bridge: bridge.view, peers: peers, targets: targets, enabled: enabled, rxQueues: queues, rxQueueCount: 0,
             generationID: 1, qos: tables)
     }
 

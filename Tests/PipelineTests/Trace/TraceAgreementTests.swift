@@ -34,7 +34,7 @@ extension DPDKBackedTests {
                 defer { withExtendedLifetime((tables, table)) {} }
                 var pipeline = makeSwitchPipeline(bridge: tables, table: table, targets: env.targets())
                 let traceContext = TraceContext(
-                    bridge: tables.view, peers: [], enabledMask: 0b1111, macTable: table.view,
+                    bridge: tables.view, peers: [], enabled: [0, 1, 2, 3], macTable: table.view,
                     portNames: ["p0", "p1", "p2", "p3"])
                 var burst = PacketBurst(capacity: 32)
                 var generator = FrameGenerator(rng: FuzzRandom(seed: seed))

@@ -41,9 +41,9 @@ struct TraceNet {
             BridgePortSpec(bridged: false),
         ])
         table = MACTable(capacity: 1024, ports: 8, limits: limits, seed: 7)
-        let enabled: UInt64 = 0xff & ~(1 << 4)
+        let enabled = Set(0..<8).subtracting([4])
         context = TraceContext(
-            bridge: bridge.view, peers: [nil, nil, nil, nil, nil, nil, 7, 6], enabledMask: enabled,
+            bridge: bridge.view, peers: [nil, nil, nil, nil, nil, nil, 7, 6], enabled: enabled,
             macTable: table.view, portNames: Self.names)
     }
 

@@ -1,4 +1,5 @@
 import DPDK
+import Packet
 import Pipeline
 
 /// A `SwitchPipeline` over the loopback ports with VXLAN tables bound (slots 0...2 enabled, the rest of the 64
@@ -7,6 +8,8 @@ import Pipeline
 final class VXLANPipelineFixture {
     let punt = PuntPath.allocate()
     private let peers = UnsafeMutablePointer<UInt16>.allocate(capacity: ForwardingTables.maxPorts)
+    /// Ports 0-2 up.
+    private let enabled = PortSet.allocate(0..<3)
     private let targetMemory = UnsafeMutablePointer<TxTarget>.allocate(capacity: ForwardingTables.maxPorts)
     private let queues = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: 1)
     private let tables: (BridgeTables, MACTable, VXLANTables, VXLANNextHops)
@@ -30,7 +33,7 @@ final class VXLANPipelineFixture {
                 punt: punt, vxlan: vxlan.view, vxlanNextHops: hops.view))
         pipeline.bind(
             ForwardingTables(
-                bridge: bridge.view, peers: peers, targets: targetMemory, enabledMask: 0b0111, rxQueues: queues,
+                bridge: bridge.view, peers: peers, targets: targetMemory, enabled: enabled, rxQueues: queues,
                 rxQueueCount: 0, generationID: 1, vxlan: vxlan.view))
     }
 
@@ -38,6 +41,7 @@ final class VXLANPipelineFixture {
         while let entry = punt.nextPunted() { Mbuf(entry.mbuf).free() }
         punt.deallocate()
         peers.deallocate()
+        enabled.deallocate()
         targetMemory.deallocate()
         queues.deallocate()
     }

@@ -50,7 +50,7 @@ extension DPDKBackedTests {
 
             init() {
                 context = TraceContext(
-                    bridge: bridge.view, peers: [], enabledMask: 0b0111, macTable: table.view,
+                    bridge: bridge.view, peers: [], enabled: [0, 1, 2], macTable: table.view,
                     portNames: VXLANTraceTests.names)
                 context.vxlan = vxlan.view
                 context.vxlanNextHops = hops.view
