@@ -71,6 +71,13 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
     /// here once its copies are made (nil until a generation is bound: such floods stay in the burst).
     @usableFromInline var bridge: BridgeView?
     @usableFromInline var enabled: PortSet = .none
+    /// This PMD's outer header template of each remote VTEP slot (`VXLANEncapTemplate`, one cache line
+    /// each), built on the first packet for the slot from the bound tables and its resolved next hop.
+    @usableFromInline let templates: UnsafeMutableRawPointer
+    /// The next-hop word (`VXLANNextHopsView.word`) each slot's template was built with; `unbuilt` until it
+    /// is built, and again after a new generation is bound. A packet uses the template only while the
+    /// slot's word is still this one: a new resolution or an expiry rebuilds or refuses it.
+    @usableFromInline let templateKeys: UnsafeMutablePointer<UInt64>
 
     /// - Parameters:
     ///   - uplink: this PMD's tx queue on the uplink, for flood copies (nil: no copies are made).
@@ -87,10 +94,22 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
         copySlots = .allocate(capacity: max(capacity, 1))
         copySlots.initialize(repeating: 0, count: max(capacity, 1))
         self.vteps = vteps ?? .allocate()
+        templates = .allocate(byteCount: MACOwner.maxRemoteVTEPs * VXLANEncapTemplate.stride, alignment: 64)
+        templates.initializeMemory(
+            as: UInt8.self, repeating: 0, count: MACOwner.maxRemoteVTEPs * VXLANEncapTemplate.stride)
+        templateKeys = .allocate(capacity: MACOwner.maxRemoteVTEPs)
+        templateKeys.initialize(repeating: Self.unbuilt, count: MACOwner.maxRemoteVTEPs)
         counters = Self.allocateCounters()
     }
 
-    deinit { copySlots.deallocate() }
+    deinit {
+        copySlots.deallocate()
+        templates.deallocate()
+        templateKeys.deallocate()
+    }
+
+    /// `templateKeys` of a slot without a template: no next-hop word has it (their top bits are 0).
+    @inlinable static var unbuilt: UInt64 { .max }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
@@ -98,6 +117,8 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
         uplink = tables.vxlan.enabled ? tables.targets[Int(tables.vxlan.uplink)] : nil
         bridge = tables.bridge
         enabled = tables.enabled
+        // The templates hold the old generation's addresses, TTL and tag: rebuilt on their next packet.
+        templateKeys.update(repeating: Self.unbuilt, count: MACOwner.maxRemoteVTEPs)
     }
 
     /// Whether the stage has anything to do: the pipeline skips it while VXLAN is off.
@@ -111,6 +132,11 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
         let count = burst.count
         var kept = 0
         var encapsulated: UInt64 = 0
+        var runSlot = 0
+        var runLength: UInt64 = 0
+        let hops = nextHops
+        let templates = templates
+        let keys = templateKeys
         for i in 0..<count {
             let meta = burst.meta[i]
             guard let slot = MACOwner.remoteVTEPSlot(of: meta.egress) else {
@@ -135,13 +161,21 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
                 burst.keep(i, at: &kept)
                 continue
             }
-            if let reason = encapsulate(burst.packets[i], meta, slot: slot, v) {
+            if let reason = Self.encapsulate(
+                burst.packets[i], meta, slot: slot, v, hops, templates: templates, keys: keys)
+            {
                 counters.drop(reason)
                 vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 burst.drop(i)
                 continue
             }
-            vteps.add(slot: slot, VXLANVTEPCounters.txPackets)
+            // Counted per run of packets to one VTEP (a burst's unicast usually goes to one or a few).
+            if slot != runSlot {
+                if runLength > 0 { vteps.add(slot: runSlot, VXLANVTEPCounters.txPackets, runLength) }
+                runSlot = slot
+                runLength = 0
+            }
+            runLength &+= 1
             burst.meta[i].egress = v.uplink
             // Leaves as written: the transmit stage neither checks VLAN membership nor tags it.
             burst.meta[i].vlan = 0
@@ -150,6 +184,7 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
             burst.keep(i, at: &kept)
         }
         burst.endCompaction(keeping: kept)
+        if runLength > 0 { vteps.add(slot: runSlot, VXLANVTEPCounters.txPackets, runLength) }
         if encapsulated > 0 { counters.event(.encapsulated, count: encapsulated) }
         if copies.count > 0 { sendCopies() }
     }
@@ -173,7 +208,9 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
                 vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 continue
             }
-            if let reason = encapsulate(copy, meta, slot: slot, v) {
+            if let reason = Self.encapsulate(
+                copy, meta, slot: slot, v, nextHops, templates: templates, keys: templateKeys)
+            {
                 counters.drop(reason)
                 vteps.add(slot: slot, VXLANVTEPCounters.txDrops)
                 copy.free()
@@ -204,23 +241,46 @@ public struct VXLANEncapStage: PipelineStage, ~Copyable {
         }
     }
 
-    /// Writes the outer headers in front of the packet; the reason it cannot, or nil.
+    /// Writes the outer headers in front of the packet from the slot's template; the reason it cannot, or nil.
+    /// Static, with the stage's pointers as arguments: a method of the stage called per packet made the
+    /// compiler copy the whole stage (256 bytes, `memcpy`) for every packet.
     @inlinable @inline(__always)
-    func encapsulate(_ mbuf: Mbuf, _ meta: PacketMeta, slot: Int, _ v: VXLANView) -> Drop? {
+    static func encapsulate(
+        _ mbuf: Mbuf, _ meta: PacketMeta, slot: Int, _ v: VXLANView, _ nextHops: VXLANNextHopsView,
+        templates: UnsafeMutableRawPointer, keys: UnsafeMutablePointer<UInt64>
+    ) -> Drop? {
         let vni = meta.vlan < 4096 ? v.vniOfVLAN[Int(meta.vlan)] : 0
-        guard slot < v.remoteCount, v.remotes[slot] != 0, vni != 0 else { return .staleDestination }
-        guard let nextHop = nextHops.nextHop(slot: slot) else { return .nextHopUnresolved }
-        let innerLength = mbuf.packetLength - (meta.tagged ? 4 : 0)
-        guard innerLength + VXLANWire.ipOverhead <= v.mtu else { return .exceedsUnderlayMTU }
-        let header = VXLANEncapHeader(
-            destinationMAC: nextHop, sourceMAC: v.sourceMAC, underlayVLAN: v.underlayVLAN,
-            source: v.local, destination: IPv4Address(rawValue: v.remotes[slot]), ttl: v.ttl, vni: vni)
-        guard mbuf.headroom >= header.length else { return .noHeadroom }
+        guard vni != 0 else { return .staleDestination }
+        let word = nextHops.word(slot: slot)
+        let template = templates + slot &* VXLANEncapTemplate.stride
+        if _slowPath(word != keys[slot]) {
+            if let reason = buildTemplate(slot: slot, word: word, v, at: template) { return reason }
+            keys[slot] = word
+        }
+        let innerLength = mbuf.packetLength &- (meta.tagged ? 4 : 0)
+        guard innerLength &+ VXLANWire.ipOverhead <= v.mtu else { return .exceedsUnderlayMTU }
+        let outerLength = VXLANEncapTemplate.length(of: template)
+        guard mbuf.headroom >= outerLength else { return .noHeadroom }
         // VXLAN carries the VLAN's frames untagged.
         if meta.tagged { mbuf.popVLANTag() }
         let port = VXLANEncap.sourcePort(inner: UnsafeRawPointer(mbuf.data), length: mbuf.dataLength)
-        guard let outer = mbuf.prepend(header.length) else { return .noHeadroom }
-        VXLANEncap.write(header, at: outer, innerLength: innerLength, sourcePort: port)
+        guard let outer = mbuf.prepend(outerLength) else { return .noHeadroom }
+        VXLANEncapTemplate.apply(template, at: outer, innerLength: innerLength, sourcePort: port, vni: vni)
+        return nil
+    }
+
+    /// Builds remote VTEP `slot`'s template at `template` for next-hop word `word` (rare: the slot's first
+    /// packet after a generation is bound or its next hop changed); the reason the slot cannot be sent to, or
+    /// nil. The same checks, in the same order, as before templates: a slot the tables do not have is stale
+    /// whether or not it is resolved.
+    @inlinable @inline(never)
+    static func buildTemplate(slot: Int, word: UInt64, _ v: VXLANView, at template: UnsafeMutableRawPointer) -> Drop? {
+        guard slot < v.remoteCount, v.remotes[slot] != 0 else { return .staleDestination }
+        guard let nextHop = VXLANNextHopsView.nextHop(word: word) else { return .nextHopUnresolved }
+        let header = VXLANEncapHeader(
+            destinationMAC: nextHop, sourceMAC: v.sourceMAC, underlayVLAN: v.underlayVLAN,
+            source: v.local, destination: IPv4Address(rawValue: v.remotes[slot]), ttl: v.ttl, vni: 0)
+        VXLANEncapTemplate.build(header, at: template)
         return nil
     }
 }

@@ -47,8 +47,17 @@ public struct VXLANNextHopsView: @unchecked Sendable {
 
     /// Remote VTEP `slot`'s next-hop MAC, nil while unresolved. `slot` is below `MACOwner.maxRemoteVTEPs`.
     @inlinable @inline(__always)
-    public func nextHop(slot: Int) -> EthernetAddress? {
-        let word = words[slot].load(ordering: .relaxed)
-        return word & Self.resolvedBit != 0 ? EthernetAddress(rawValue: word & 0xffff_ffff_ffff) : nil
+    public func nextHop(slot: Int) -> EthernetAddress? { Self.nextHop(word: word(slot: slot)) }
+
+    /// Remote VTEP `slot`'s word as stored: 0 while unresolved, else the MAC with bit 48 set. A stage that
+    /// keeps something built from a next hop (the encap stage's header templates) compares words to know
+    /// whether it still holds.
+    @inlinable @inline(__always)
+    public func word(slot: Int) -> UInt64 { words[slot].load(ordering: .relaxed) }
+
+    /// The next hop a word stands for, nil for an unresolved one.
+    @inlinable @inline(__always)
+    public static func nextHop(word: UInt64) -> EthernetAddress? {
+        word & resolvedBit != 0 ? EthernetAddress(rawValue: word & 0xffff_ffff_ffff) : nil
     }
 }

@@ -238,6 +238,89 @@ extension DPDKBackedTests {
             }
         }
 
+        @Test("the prebuilt outer headers follow the next hop (moved, forgotten, back) and the bound generation")
+        func templatesFollowNextHopAndGeneration() throws {
+            try TestDPDK.run { env in
+                let tables = VXLANTables(Self.spec())
+                let hops = VXLANNextHops()
+                // The next generation: X's slot now holds another address, another TTL and an underlay tag.
+                var nextSpec = Self.spec(underlayVLAN: 30)
+                nextSpec.remotes = [Self.y, Self.x]
+                nextSpec.ttl = 9
+                let next = VXLANTables(nextSpec)
+                let bridge = BridgeTables(ports: Array(repeating: BridgePortSpec(), count: 4))
+                let targets = env.targets()
+                let targetMemory = UnsafeMutablePointer<TxTarget>.allocate(capacity: ForwardingTables.maxPorts)
+                for slot in 0..<ForwardingTables.maxPorts {
+                    (targetMemory + slot).initialize(
+                        to: slot < targets.count
+                            ? targets[slot]
+                            : TxTarget(port: EthPort(id: .max), queue: 0, counters: .allocate(), enabled: false))
+                }
+                let peers = UnsafeMutablePointer<UInt16>.allocate(capacity: ForwardingTables.maxPorts)
+                peers.initialize(repeating: PacketMeta.noEgress, count: ForwardingTables.maxPorts)
+                let queues = UnsafeMutablePointer<RxQueueRef>.allocate(capacity: 1)
+                let enabled = PortSet.allocate(0..<3)
+                defer {
+                    withExtendedLifetime((tables, hops, next, bridge)) {}
+                    enabled.deallocate()
+                    targetMemory.deallocate()
+                    peers.deallocate()
+                    queues.deallocate()
+                }
+                hops.resolve(slot: 0, mac: Self.xMAC)
+                var stage = VXLANEncapStage(vxlan: tables.view, nextHops: hops.view)
+                let frame = F.udp4(from: Host.a, to: Host.b)
+                let x = MACOwner.remoteVTEP(0)
+                #expect(
+                    Self.run(&stage, [frame], egress: [x], env: env).map(\.bytes) == [
+                        Self.expected(frame, to: Self.x, via: Self.xMAC)
+                    ])
+                // The next hop moves (X is now reached through the gateway): the next packet goes there.
+                hops.resolve(slot: 0, mac: Self.gatewayMAC)
+                #expect(
+                    Self.run(&stage, [frame, frame], egress: [x, x], env: env).map(\.bytes) == [
+                        Self.expected(frame, to: Self.x, via: Self.gatewayMAC),
+                        Self.expected(frame, to: Self.x, via: Self.gatewayMAC),
+                    ])
+                // Forgotten: dropped, not sent with the old headers; resolved again: sent.
+                hops.forget(slot: 0)
+                #expect(Self.run(&stage, [frame], egress: [x], env: env).isEmpty)
+                hops.resolve(slot: 0, mac: Self.gatewayMAC)
+                #expect(
+                    Self.run(&stage, [frame], egress: [x], env: env).map(\.bytes) == [
+                        Self.expected(frame, to: Self.x, via: Self.gatewayMAC)
+                    ])
+                #expect(stage.snapshot.drops == [1, 0, 0, 0, 0, 0, 0])
+                // A new generation: slot 0 is Y now, with the new TTL and the underlay tag.
+                stage.bind(
+                    ForwardingTables(
+                        bridge: bridge.view, peers: peers, targets: targetMemory, enabled: enabled,
+                        rxQueues: queues, rxQueueCount: 0, generationID: 2, vxlan: next.view))
+                let out = Self.run(&stage, [frame], egress: [x], env: env).map(\.bytes)
+                let header = VXLANEncapHeader(
+                    destinationMAC: Self.gatewayMAC, sourceMAC: Self.uplinkMAC, underlayVLAN: 30, source: Self.local,
+                    destination: Self.y, ttl: 9, vni: 1000)
+                let port = frame.withUnsafeBytes { VXLANEncap.sourcePort(inner: $0.baseAddress!, length: frame.count) }
+                var expected = [UInt8](repeating: 0, count: header.length) + frame
+                expected.withUnsafeMutableBytes {
+                    VXLANEncap.write(header, at: $0.baseAddress!, innerLength: frame.count, sourcePort: port)
+                }
+                #expect(out == [expected])
+                // And back to the first generation: X again, untagged, TTL 17.
+                stage.bind(
+                    ForwardingTables(
+                        bridge: bridge.view, peers: peers, targets: targetMemory, enabled: enabled,
+                        rxQueues: queues, rxQueueCount: 0, generationID: 3, vxlan: tables.view))
+                #expect(
+                    Self.run(&stage, [frame], egress: [x], env: env).map(\.bytes) == [
+                        Self.expected(frame, to: Self.x, via: Self.gatewayMAC)
+                    ])
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.txPackets) == 6)
+                #expect(stage.vteps.load(slot: 0, VXLANVTEPCounters.txDrops) == 1)
+            }
+        }
+
         @Test("VXLAN off: nothing is touched")
         func off() throws {
             try TestDPDK.run { env in
