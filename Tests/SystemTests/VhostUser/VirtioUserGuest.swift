@@ -14,8 +14,9 @@ final class VirtioUserGuest {
     private let logHandle: FileHandle
 
     /// `server`: the guest creates and listens on the socket (as QEMU does with `server=on`), for a
-    /// sluiced port in client mode; otherwise it connects to sluiced's socket.
-    init(label: String, socketPath: String, server: Bool, directory: URL) throws {
+    /// sluiced port in client mode; otherwise it connects to sluiced's socket. `mac`: the port's address
+    /// (virtio-user picks a random one otherwise).
+    init(label: String, socketPath: String, server: Bool, directory: URL, mac: String? = nil) throws {
         self.label = label
         self.socketPath = socketPath
         filePrefix = String("slguest-\(getpid())-\(label)".prefix(32))
@@ -28,7 +29,8 @@ final class VirtioUserGuest {
             "-oL", "/usr/bin/dpdk-testpmd",
             "--lcores", "0@0,1@0", "--no-pci", "--in-memory", "--single-file-segments", "-m", "256",
             "--file-prefix", filePrefix, "--log-level", "lib.eal:error",
-            "--vdev", "net_virtio_user0,path=\(socketPath),queues=1,server=\(server ? 1 : 0)",
+            "--vdev",
+            "net_virtio_user0,path=\(socketPath),queues=1,server=\(server ? 1 : 0)" + (mac.map { ",mac=\($0)" } ?? ""),
             "--", "-i", "--nb-cores=1", "--total-num-mbufs=4096",
         ]
         process.standardInput = input
