@@ -36,6 +36,32 @@ extension SystemTests {
             let client = try daemon.client()
             #expect(try daemon.ports().count == ThousandPorts.portCount)
 
+            // Without traffic first (no guest, so the control thread has CPU 0 to itself): port.add of the
+            // 1001st port and port.del of it again, timed.
+            let clock = ContinuousClock()
+            let idle = "vm1001"
+            let idleAddStart = clock.now
+            let idleAdd = try client.call(
+                "port.add",
+                params: PortAddParams(
+                    port: .object([
+                        "name": .string(idle), "type": .string("vhost-user"),
+                        "path": .string("\(sockets.path)/\(idle).sock"), "mode": .string("server"),
+                        "vlan": .object(["mode": .string("access"), "id": .number(20)]),
+                    ])), as: ConfigApplyResult.self)
+            let idleAddTime = clock.now - idleAddStart
+            #expect(idleAdd.applied && idleAdd.changes.map(\.action) == ["add-port"], "\(idleAdd.changes)")
+            #expect(try daemon.ports()[idle]?.type == "vhost-user")
+            let idleDelStart = clock.now
+            let idleDel = try client.call(
+                "port.del", params: PortDeleteParams(name: idle), as: ConfigApplyResult.self)
+            let idleDelTime = clock.now - idleDelStart
+            #expect(idleDel.applied && idleDel.changes.map(\.action) == ["remove-port"], "\(idleDel.changes)")
+            print(
+                "\(ThousandPorts.portCount) vhost-user ports, no traffic: port.add of port 1001 took \(idleAddTime); "
+                    + "port.del of it took \(idleDelTime)")
+            #expect(idleAddTime < .seconds(10), "port.add of the 1001st port took \(idleAddTime)")
+
             let (low, high) = (ThousandPorts.guestPorts[0], ThousandPorts.guestPorts[1])
             let (portA, portB) = ("vm\(low)", "vm\(high)")
             let guestA = try VirtioUserGuest(
@@ -92,7 +118,6 @@ extension SystemTests {
                         vlan: {mode: access, id: 10}
 
                     """
-            let clock = ContinuousClock()
             let addStart = clock.now
             let add = try client.call(
                 "config.apply", params: ConfigApplyParams(document: document), as: ConfigApplyResult.self)
