@@ -56,20 +56,10 @@ extension SystemTests {
                 label: "b", socketPath: "\(sockets.path)/vm\(high).sock", server: false, directory: sockets)
             try daemon.waitForGuest("vm\(low)")
             try daemon.waitForGuest("vm\(high)")
-            for guest in [guestA, guestB] {
-                #expect(try guest.portStats() == (rx: 0, tx: 0))
-                guest.send("set fwd rxonly")
-            }
             // testpmd's frames go to a MAC nobody has: flooded in VLAN 10, whose only other member is the
             // other guest's port; none reaches the 998 ports of VLAN 20.
-            guestA.send("start tx_first 4")
-            guestB.send("start tx_first 2")
-            let fromA: UInt64 = 4 * 32
-            let fromB: UInt64 = 2 * 32
-            try System.waitUntil("every frame to cross sluiced") {
-                let now = try daemon.ports()
-                return now["vm\(high)"]?.counters.txPackets == fromA && now["vm\(low)"]?.counters.txPackets == fromB
-            }
+            let (fromA, fromB) = try VirtioUserGuest.exchangeBursts(
+                guestA, on: "vm\(low)", bursts: 4, guestB, on: "vm\(high)", bursts: 2, through: daemon)
             let after = try daemon.ports()
             #expect(after["vm\(low)"]?.counters.rxPackets == fromA && after["vm\(high)"]?.counters.rxPackets == fromB)
             let elsewhere = after.filter { !["vm\(low)", "vm\(high)"].contains($0.key) }

@@ -67,21 +67,8 @@ extension SystemTests {
                 #expect(try daemon.ports()[name]?.linkUp == true)
             }
 
-            // Each guest sends a fixed number of bursts of 32 (testpmd's tx_first), then only receives. The
-            // statistics round trip first makes sure each testpmd has finished starting its port (and
-            // posted its receive buffers): frames for a guest without buffers are dropped, not queued.
-            for guest in [guestA, guestB] {
-                #expect(try guest.portStats() == (rx: 0, tx: 0))
-                guest.send("set fwd rxonly")
-            }
-            guestA.send("start tx_first 4")
-            guestB.send("start tx_first 2")
-            let fromA: UInt64 = 4 * 32
-            let fromB: UInt64 = 2 * 32
-            try System.waitUntil("every frame to cross sluiced") {
-                let ports = try daemon.ports()
-                return ports["guest-b"]?.counters.txPackets == fromA && ports["guest-a"]?.counters.txPackets == fromB
-            }
+            let (fromA, fromB) = try VirtioUserGuest.exchangeBursts(
+                guestA, on: "guest-a", bursts: 4, guestB, on: "guest-b", bursts: 2, through: daemon)
             let ports = try daemon.ports()
             let a = try #require(ports["guest-a"])
             let b = try #require(ports["guest-b"])

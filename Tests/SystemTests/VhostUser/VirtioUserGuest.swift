@@ -69,6 +69,31 @@ final class VirtioUserGuest {
         return result!
     }
 
+    /// Each guest sends a fixed number of bursts of 32 (testpmd's tx_first), then only receives; returns once
+    /// sluiced has sent every frame out of the other guest's port (`portA`, `portB`: the guests' sluiced
+    /// ports). The statistics round trip first makes sure each testpmd has finished starting its port (and
+    /// posted its receive buffers): frames for a guest without buffers are dropped, not queued.
+    static func exchangeBursts(
+        _ a: VirtioUserGuest, on portA: String, bursts burstsA: Int, _ b: VirtioUserGuest, on portB: String,
+        bursts burstsB: Int, through daemon: SluicedProcess
+    ) throws -> (fromA: UInt64, fromB: UInt64) {
+        for guest in [a, b] {
+            guard try guest.portStats() == (rx: 0, tx: 0) else {
+                throw TestFailure("testpmd \(guest.label) counted frames before the exchange:\n\(guest.log)")
+            }
+            guest.send("set fwd rxonly")
+        }
+        a.send("start tx_first \(burstsA)")
+        b.send("start tx_first \(burstsB)")
+        let fromA = UInt64(burstsA) * 32
+        let fromB = UInt64(burstsB) * 32
+        try System.waitUntil("every frame to cross sluiced") {
+            let ports = try daemon.ports()
+            return ports[portB]?.counters.txPackets == fromA && ports[portA]?.counters.txPackets == fromB
+        }
+        return (fromA, fromB)
+    }
+
     private static func number(after label: String, in text: String) -> UInt64? {
         guard let range = text.range(of: label) else { return nil }
         let digits = text[range.upperBound...].drop { $0 == " " }.prefix { $0.isNumber }
