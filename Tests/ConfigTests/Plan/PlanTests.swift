@@ -123,6 +123,8 @@ import Testing
         RestartCase(["eal.extra-args: [] → [--log-level, \"lib.eal:debug 8\"]"]) {
             $0.eal.extraArgs = ["--log-level", "lib.eal:debug 8"]
         },
+        RestartCase(["eal.rxq-rebalance-interval: 0 → 10"]) { $0.eal.rxqRebalanceInterval = 10 },
+        RestartCase(["eal.rxq-rebalance-improvement: 25 → 50"]) { $0.eal.rxqRebalanceImprovement = 50 },
         RestartCase(["mempool.mbufs: 16383 → 32767"]) { $0.mempool.mbufs = 32767 },
         RestartCase(["mempool.cache-size: 256 → 512"]) { $0.mempool.cacheSize = 512 },
         RestartCase(["mempool.mbuf-data-size: 2048 → 4096"]) { $0.mempool.mbufDataSize = 4096 },
