@@ -123,8 +123,6 @@ import Testing
         RestartCase(["eal.extra-args: [] → [--log-level, \"lib.eal:debug 8\"]"]) {
             $0.eal.extraArgs = ["--log-level", "lib.eal:debug 8"]
         },
-        RestartCase(["eal.rxq-rebalance-interval: 0 → 10"]) { $0.eal.rxqRebalanceInterval = 10 },
-        RestartCase(["eal.rxq-rebalance-improvement: 25 → 50"]) { $0.eal.rxqRebalanceImprovement = 50 },
         RestartCase(["mempool.mbufs: 16383 → 32767"]) { $0.mempool.mbufs = 32767 },
         RestartCase(["mempool.cache-size: 256 → 512"]) { $0.mempool.cacheSize = 512 },
         RestartCase(["mempool.mbuf-data-size: 2048 → 4096"]) { $0.mempool.mbufDataSize = 4096 },
@@ -309,6 +307,28 @@ import Testing
                     summary: "l2: mac-aging-seconds 300 → 0; max-macs-per-port 4096 → 100")
             ])
         #expect(plan.needsRestart == [])
+    }
+
+    /// The periodic rebalancing's keys are the only eal keys that change in place; with another eal key in
+    /// the same change, that one needs a restart.
+    @Test func rxqRebalanceSettingsUpdateInPlace() {
+        let plan = Self.plan { config in
+            config.eal.rxqRebalanceInterval = 10
+            config.eal.rxqRebalanceImprovement = 50
+        }
+        #expect(
+            plan.changes == [
+                ConfigChange(
+                    action: .updateEAL, target: "eal", fields: ["rxq-rebalance-interval", "rxq-rebalance-improvement"],
+                    summary: "eal: rxq-rebalance-interval 0 → 10; rxq-rebalance-improvement 25 → 50")
+            ])
+        #expect(plan.needsRestart == [])
+        let mixed = Self.plan { config in
+            config.eal.rxqRebalanceInterval = 10
+            config.eal.mainLcore = 2
+        }
+        #expect(mixed.needsRestart == ["eal.main-lcore: 0 → 2"])
+        #expect(mixed.changes.map(\.action) == [.updateEAL])
     }
 
     @Test func patchChanges() {
