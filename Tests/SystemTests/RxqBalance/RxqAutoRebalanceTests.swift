@@ -11,10 +11,11 @@ extension SystemTests {
         static let macA = "02:00:00:00:7b:01", macB = "02:00:00:00:7b:02"
         static let portAB = 9995, portBA = 9994, portAnnounce = 7
 
-        /// The layout of the on-request test (port z pinned to lcore 2 puts every tap queue on lcore 1), with
-        /// a check every 2 s and a 10 % threshold. Nobody asks for a rebalance: under both flows a loaded queue
-        /// moves to lcore 2 by itself, `pmd.rebalance-status` counts the applied check, the log names the move,
-        /// and every packet sent across it arrives exactly once.
+        /// The layout of the on-request test (port z pinned to lcore 2 puts every tap queue on lcore 1), started
+        /// with periodic rebalancing off: under both flows nothing moves. Turned on at run time (`config.apply`,
+        /// a check every 2 s, a 10 % threshold; in place and persisted), nobody asking for a rebalance, a loaded
+        /// queue moves to lcore 2 by itself, `pmd.rebalance-status` counts the applied check, the log names the
+        /// move, and every packet sent across it arrives exactly once.
         @Test func periodicRebalanceMovesALoadedQueueWithoutLoss() throws {
             let tag = "ra\(getpid() % 100_000)"
             let taps = ["a": "\(tag)ta", "b": "\(tag)tb"]
@@ -22,9 +23,7 @@ extension SystemTests {
             defer { for namespace in namespaces.values { namespace.delete() } }
             for name in ["a", "b"] { namespaces[name] = try Namespace.create("\(tag)n\(name)") }
 
-            let eal = testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}").replacingOccurrences(
-                of: "\n  memory: in-memory",
-                with: "\n  memory: in-memory\n  rxq-rebalance-interval: 2\n  rxq-rebalance-improvement: 10")
+            let eal = testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}")
             let daemon = try SluicedProcess(
                 config: """
                     \(eal)
@@ -56,8 +55,8 @@ extension SystemTests {
                 return try JSONDecoder().decode(RxqAutoRebalanceStatus.self, from: Data(json.utf8))
             }
             let first = try status()
-            #expect(first.intervalSeconds == 2 && first.improvementPercent == 10, "\(first)")
-            #expect(first.nextCheckSeconds != nil)
+            #expect(first.intervalSeconds == 0 && first.improvementPercent == 25, "\(first)")
+            #expect(first.nextCheckSeconds == nil && first.runs == 0, "\(first)")
             #expect(try pmds().map(\.rxQueues) == [["a/0", "a/1", "b/0", "b/1"], ["z/0", "z/1", "z/2", "z/3"]])
 
             try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
@@ -111,6 +110,23 @@ extension SystemTests {
                 return try now.portGrowth("a", since: baseline, \.txPackets) > 300
                     && now.portGrowth("b", since: baseline, \.txPackets) > 300
             }
+
+            // Off: under both flows nothing moves.
+            #expect(try CounterSnapshot(daemon).pmdRxGrowth(lcore: 2, since: baseline) == 0, "lcore 2 polls only z")
+            #expect(try status().runs == 0)
+
+            // Turned on at run time, in place (no port touched) and persisted.
+            let running = try client.call(ConfigMethods.get).yaml
+            let changed = running.replacingOccurrences(
+                of: "rxq-rebalance-interval: 0", with: "rxq-rebalance-interval: 2"
+            )
+            .replacingOccurrences(of: "rxq-rebalance-improvement: 25", with: "rxq-rebalance-improvement: 10")
+            let applied = try client.call(ConfigMethods.apply, ConfigApplyParams(document: changed))
+            #expect(applied.applied && applied.changes.map(\.action) == ["update-eal"], "\(applied)")
+            let on = try status()
+            #expect(on.intervalSeconds == 2 && on.improvementPercent == 10 && on.nextCheckSeconds != nil, "\(on)")
+            let state = try String(contentsOfFile: daemon.stateFile, encoding: .utf8)
+            #expect(state.contains("rxq-rebalance-interval: 2"), "\(state)")
 
             // lcore 2 polls only z (no rx) until a tap queue moves there: its receiving proves the move.
             try System.waitUntil("a loaded queue to move to lcore 2 by itself", timeout: .seconds(90)) {
