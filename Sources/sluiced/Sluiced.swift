@@ -185,6 +185,7 @@ struct Sluiced: ParsableCommand {
                 let (aged, recycled) = dataplane.maintainMACTable()
                 if aged > 0 || recycled > 0 { logger.debug("mac table: \(aged) aged out, \(recycled) slots recycled") }
                 dataplane.expireMetadataFlows()  // NAT entries of closed or idle requests (Metadata/)
+                RxqBalanceControl.rebalanceIfDue(dataplane, logger: logger)  // eal.rxq-rebalance-interval (RxqBalance/)
                 let ct = dataplane.maintainConntrack()
                 if ct.expired + ct.revoked > 0 {
                     logger.debug("conntrack: \(ct.expired) expired, \(ct.revoked) revoked, \(ct.recycled) recycled")

@@ -35,6 +35,10 @@ struct RxqBalanceCommandTests {
             ], improvementPercent: 25)
     }
 
+    static let status = RxqAutoRebalanceStatus(
+        intervalSeconds: 60, improvementPercent: 25, runs: 7, applied: 2,
+        skipped: ["single-pmd": 0, "no-load": 1, "below-threshold": 4], failed: 0, nextCheckSeconds: 41.6)
+
     /// The `dryRun` of every `pmd.rebalance` call the fake served.
     final class Calls: Sendable {
         let dryRuns = Mutex<[Bool]>([])
@@ -49,6 +53,7 @@ struct RxqBalanceCommandTests {
                     calls.dryRuns.withLock { $0.append(params.dryRun) }
                     return Self.plan(applied: !params.dryRun)
                 }
+                methods.register(RxqBalanceMethods.status) { Self.status }
             })
     }
 
@@ -94,5 +99,25 @@ struct RxqBalanceCommandTests {
             try JSONDecoder().decode(RxqRebalancePlan.self, from: Data(applied.stdout.utf8)) == Self.plan(applied: true)
         )
         #expect(calls.dryRuns.withLock { $0 } == [true, false])
+    }
+
+    @Test("pmds rebalance-status: the schedule, then the counters with every skip reason; --json as served")
+    func status() throws {
+        let server = try Self.server(Calls())
+        defer { server.stop() }
+        let result = try SluicectlTests.ctl(server, ["pmds", "rebalance-status"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.hasPrefix(
+                "periodic rebalancing every 60 s when the busiest PMD gets at least 25% less busy; next check in 42 s"),
+            "\(result.stdout)")
+        let words = Self.words(result.stdout)
+        #expect(
+            words.contains([
+                "runs", "applied", "failed", "skipped:below-threshold", "skipped:no-load", "skipped:single-pmd",
+            ]), "\(words)")
+        #expect(words.contains(["7", "2", "0", "4", "1", "0"]), "\(words)")
+        let json = try SluicectlTests.ctl(server, ["pmds", "rebalance-status", "--json"])
+        #expect(try JSONDecoder().decode(RxqAutoRebalanceStatus.self, from: Data(json.stdout.utf8)) == Self.status)
     }
 }

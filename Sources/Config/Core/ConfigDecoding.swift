@@ -10,7 +10,7 @@ enum ConfigKeys {
     ]
     static let eal = [
         "main-lcore", "pmd-cpu-mask", "lcore-cpus", "socket-mem", "file-prefix", "memory", "no-huge-mb",
-        "extra-args",
+        "extra-args", "rxq-rebalance-interval", "rxq-rebalance-improvement",
     ]
     static let mempool = ["mbufs", "cache-size", "mbuf-data-size"]
     static let control = ["socket", "socket-group", "socket-mode", "pmd-stall-timeout-seconds"]
@@ -126,6 +126,8 @@ struct ConfigDecoder {
                 eal.extraArgs = strings.compactMap { $0 }
             }
         }
+        readInteger("rxq-rebalance-interval", of: section, into: &eal.rxqRebalanceInterval)
+        readInteger("rxq-rebalance-improvement", of: section, into: &eal.rxqRebalanceImprovement)
         return eal
     }
 

@@ -53,6 +53,8 @@ extension EALConfig {
             // Only no-huge has a size; decoding rejects the key with any other mode.
             "no-huge-mb": noHugeMegabytes.map(ConfigDocument.int),
             "extra-args": .list(extraArgs.map(ConfigDocument.string)),
+            "rxq-rebalance-interval": .int(rxqRebalanceInterval),
+            "rxq-rebalance-improvement": .int(rxqRebalanceImprovement),
         ])
     }
 }

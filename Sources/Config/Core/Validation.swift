@@ -58,6 +58,10 @@ struct Validator {
             )
         }
 
+        checkRange(eal.rxqRebalanceInterval, EALConfig.rxqRebalanceIntervalRange, at: "eal.rxq-rebalance-interval")
+        checkRange(
+            eal.rxqRebalanceImprovement, EALConfig.rxqRebalanceImprovementRange, at: "eal.rxq-rebalance-improvement")
+
         let socketMemPath = "eal.socket-mem"
         if let socketMem = eal.socketMem, isKnown(socketMemPath) {
             if !Self.isSocketMemList(socketMem) {

@@ -16,6 +16,12 @@ public struct EALConfig: Equatable, Sendable {
     public var memory: MemoryMode
     /// Passed verbatim to EAL after everything Sluice sets itself.
     public var extraArgs: [String]
+    /// Seconds between periodic rx queue rebalances (`eal.rxq-rebalance-interval`); 0 turns them off
+    /// (docs/rxq-balance.md).
+    public var rxqRebalanceInterval: Int
+    /// By how many percent a periodic rebalance must lower the busiest PMD's load to be applied
+    /// (`eal.rxq-rebalance-improvement`).
+    public var rxqRebalanceImprovement: Int
 
     public init(
         mainLcore: Int = 0,
@@ -24,7 +30,9 @@ public struct EALConfig: Equatable, Sendable {
         filePrefix: String = "sluice",
         memory: MemoryMode = .hugeUnlink,
         extraArgs: [String] = [],
-        lcoreCPUs: [Int: Int] = [:]
+        lcoreCPUs: [Int: Int] = [:],
+        rxqRebalanceInterval: Int = 0,
+        rxqRebalanceImprovement: Int = 25
     ) {
         self.mainLcore = mainLcore
         self.pmdCPUMask = pmdCPUMask
@@ -33,7 +41,14 @@ public struct EALConfig: Equatable, Sendable {
         self.memory = memory
         self.extraArgs = extraArgs
         self.lcoreCPUs = lcoreCPUs
+        self.rxqRebalanceInterval = rxqRebalanceInterval
+        self.rxqRebalanceImprovement = rxqRebalanceImprovement
     }
+
+    /// The allowed range of `eal.rxq-rebalance-interval` (0: off), in seconds.
+    public static let rxqRebalanceIntervalRange = 0...86400
+    /// The allowed range of `eal.rxq-rebalance-improvement`, in percent.
+    public static let rxqRebalanceImprovementRange = 1...100
 
     /// Lcores of the PMD threads, ascending.
     public var pmdLcores: [Int] {

@@ -24,6 +24,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         case replacePort = "replace-port"
         case updatePort = "update-port"
         case updateL2 = "update-l2"
+        case updateEAL = "update-eal"
         case updatePatches = "update-patches"
         case updateSecurityGroups = "update-security-groups"
         case updateConntrack = "update-conntrack"

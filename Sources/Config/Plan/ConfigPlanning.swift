@@ -6,6 +6,7 @@ extension ConfigPlan {
     /// restart, whatever its rows say: the dataplane has no way to apply it. The port list and the patches
     /// have planners of their own (`portChanges`, `patchChange`).
     static let sectionUpdates: [String: ConfigChange.Action] = [
+        "eal": .updateEAL,  // only the keys EAL/EALChangeRules.swift makes in place (periodic rebalancing)
         "l2": .updateL2,
         "security-groups": .updateSecurityGroups,
         "conntrack": .updateConntrack,

@@ -5,6 +5,38 @@ public enum RxqBalanceMethods {
     /// `dryRun`, applies it hitlessly. The answer is the plan: the moves and every PMD's load before and after.
     public static let rebalance = RPCMethod<RxqRebalanceParams, RxqRebalancePlan>(
         "pmd.rebalance", params: .optional(default: RxqRebalanceParams()))
+    /// The periodic rebalancing (`eal.rxq-rebalance-interval`): its settings and what its checks did.
+    public static let status = RPCMethod<NoParams, RxqAutoRebalanceStatus>("pmd.rebalance-status")
+}
+
+/// The periodic rebalancing's settings and counters since sluiced started.
+public struct RxqAutoRebalanceStatus: Codable, Sendable, Equatable {
+    /// Seconds between checks (`eal.rxq-rebalance-interval`); 0: periodic rebalancing is off.
+    public var intervalSeconds: Int
+    /// By how many percent a check must lower the busiest PMD's load to move queues
+    /// (`eal.rxq-rebalance-improvement`).
+    public var improvementPercent: Int
+    /// Checks run; of them applied (queues moved), skipped by reason (`single-pmd`, `no-load`,
+    /// `below-threshold`; every reason listed) and failed (a stalled PMD refused the move).
+    public var runs: UInt64
+    public var applied: UInt64
+    public var skipped: [String: UInt64]
+    public var failed: UInt64
+    /// Seconds until the next check; nil when periodic rebalancing is off.
+    public var nextCheckSeconds: Double?
+
+    public init(
+        intervalSeconds: Int, improvementPercent: Int, runs: UInt64, applied: UInt64, skipped: [String: UInt64],
+        failed: UInt64, nextCheckSeconds: Double?
+    ) {
+        self.intervalSeconds = intervalSeconds
+        self.improvementPercent = improvementPercent
+        self.runs = runs
+        self.applied = applied
+        self.skipped = skipped
+        self.failed = failed
+        self.nextCheckSeconds = nextCheckSeconds
+    }
 }
 
 public struct RxqRebalanceParams: Codable, Sendable, Equatable {

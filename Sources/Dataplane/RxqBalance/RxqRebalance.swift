@@ -9,6 +9,8 @@ struct RxqBalanceState {
     /// Per port name: its slot and each queue's busy cycles (summed over PMDs) when the interval started.
     var baseline: [String: (slot: Int, cycles: [UInt64])] = [:]
     var since = ContinuousClock.now
+    /// The periodic rebalancing's schedule and counters (RxqAutoRebalance.swift).
+    var auto = RxqAutoRebalance(lastCheck: .now)
 
     /// A queue's load over the interval: how much its counter grew, or its value if it restarted (the port was
     /// replaced in its slot) or had no baseline (a port added during the interval).
@@ -77,7 +79,8 @@ extension Dataplane {
                 port.index, (0..<port.config.rxQueues).map { rxqCycles(slot: port.index, queue: $0) }
             )
         }
-        rxqBalance = RxqBalanceState(baseline: baseline, since: now)
+        rxqBalance.baseline = baseline
+        rxqBalance.since = now
     }
 
     /// Computes an assignment of the rx queues from the loads measured since the last rebalance (or start)

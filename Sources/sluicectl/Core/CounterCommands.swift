@@ -5,7 +5,7 @@ import Foundation
 struct PMDs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pmds", abstract: "PMD threads: queues polled, busy share, cycles per packet, load per queue.",
-        subcommands: [PMDRebalance.self])  // RxqBalance/
+        subcommands: [PMDRebalance.self, PMDRebalanceStatus.self])  // RxqBalance/
     @OptionGroup var connection: Connection
 
     func run() throws {

@@ -68,3 +68,38 @@ struct PMDRebalance: ParsableCommand {
         return "\n" + Table(["lcore", "rx-queue", "busy-cycles", "idle-cycles", "busy-share", "pinned"], rows).render()
     }
 }
+
+/// `sluicectl pmds rebalance-status`: the periodic rebalancing's settings and counters (docs/rxq-balance.md).
+struct PMDRebalanceStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebalance-status",
+        abstract: "Show the periodic rx queue rebalancing: interval, threshold, checks run, applied and skipped.",
+        discussion: """
+            eal.rxq-rebalance-interval sets the seconds between checks (0: off), eal.rxq-rebalance-improvement \
+            by how many percent a check must lower the busiest PMD's load to move queues.
+            """)
+    @OptionGroup var connection: Connection
+
+    func run() throws {
+        let status = try connection.call(RxqBalanceMethods.status)
+        connection.emit(status) { Self.render(status) }
+    }
+
+    static func render(_ status: RxqAutoRebalanceStatus) -> String {
+        let schedule =
+            status.intervalSeconds == 0
+            ? "periodic rebalancing off (eal.rxq-rebalance-interval: 0)\n"
+            : "periodic rebalancing every \(status.intervalSeconds) s when the busiest PMD gets at least "
+                + "\(status.improvementPercent)% less busy; next check in "
+                + String(format: "%.0f", status.nextCheckSeconds ?? 0) + " s\n"
+        let reasons = status.skipped.keys.sorted()
+        return schedule
+            + Table(
+                ["runs", "applied", "failed"] + reasons.map { "skipped:\($0)" },
+                [
+                    ["\(status.runs)", "\(status.applied)", "\(status.failed)"]
+                        + reasons.map { "\(status.skipped[$0]!)" }
+                ]
+            ).render()
+    }
+}

@@ -61,7 +61,8 @@ enum RichConfigs {
         SluiceConfig(
             eal: EALConfig(
                 mainLcore: 3, pmdCPUMask: 0x6, socketMem: "1024", filePrefix: "other", memory: .inMemory,
-                extraArgs: ["--log-level", "7"], lcoreCPUs: [1: 0, 2: 1, 3: 0]),
+                extraArgs: ["--log-level", "7"], lcoreCPUs: [1: 0, 2: 1, 3: 0], rxqRebalanceInterval: 60,
+                rxqRebalanceImprovement: 40),
             mempool: MempoolConfig(mbufs: 32767, cacheSize: 512, mbufDataSize: 4096),
             control: ControlConfig(
                 socketPath: "/run/other.sock", socketGroup: "wheel", socketMode: 0o600,

@@ -59,11 +59,41 @@ import Testing
         RuleCase(
             "pmd-stall-timeout-seconds not an integer", Doc { $0.control = ["pmd-stall-timeout-seconds: 2.5"] },
             at: "control.pmd-stall-timeout-seconds", ["integer"]),
+        RuleCase(
+            "rxq-rebalance-interval negative", Doc { $0.eal += ["rxq-rebalance-interval: -1"] },
+            at: "eal.rxq-rebalance-interval", ["-1 is out of range 0...86400"]),
+        RuleCase(
+            "rxq-rebalance-interval over a day", Doc { $0.eal += ["rxq-rebalance-interval: 86401"] },
+            at: "eal.rxq-rebalance-interval", ["86401 is out of range 0...86400"]),
+        RuleCase(
+            "rxq-rebalance-interval not an integer", Doc { $0.eal += ["rxq-rebalance-interval: 1.5"] },
+            at: "eal.rxq-rebalance-interval", ["integer"]),
+        RuleCase(
+            "rxq-rebalance-improvement zero", Doc { $0.eal += ["rxq-rebalance-improvement: 0"] },
+            at: "eal.rxq-rebalance-improvement", ["0 is out of range 1...100"]),
+        RuleCase(
+            "rxq-rebalance-improvement over 100", Doc { $0.eal += ["rxq-rebalance-improvement: 101"] },
+            at: "eal.rxq-rebalance-improvement", ["101 is out of range 1...100"]),
     ]
 
     @Test(arguments: cases)
     func rule(_ rule: RuleCase) {
         expectSingleProblem(rule.yaml, at: rule.path, mentioning: rule.fragments)
+    }
+
+    /// Periodic rx queue rebalancing is off by default; both keys are read as written, at their bounds too.
+    @Test func rxqRebalanceKeys() throws {
+        let defaults = try #require(parsed(Doc().yaml))
+        #expect(defaults.eal.rxqRebalanceInterval == 0)
+        #expect(defaults.eal.rxqRebalanceImprovement == 25)
+        let set = try #require(
+            parsed(Doc { $0.eal += ["rxq-rebalance-interval: 86400", "rxq-rebalance-improvement: 1"] }.yaml))
+        #expect(set.eal.rxqRebalanceInterval == 86400)
+        #expect(set.eal.rxqRebalanceImprovement == 1)
+        let other = try #require(
+            parsed(Doc { $0.eal += ["rxq-rebalance-interval: 5", "rxq-rebalance-improvement: 100"] }.yaml))
+        #expect(other.eal.rxqRebalanceInterval == 5)
+        #expect(other.eal.rxqRebalanceImprovement == 100)
     }
 
     /// Within the ranges cache-size × 1.5 <= mbufs always holds, so DPDK's rule is only visible next to

@@ -85,6 +85,7 @@ import Testing
         ("ports[].port-security.mac", .inPlace), ("ports[].static-macs[].vlan", .inPlace),
         ("ports[].devargs", .reopenDevice), ("ports[].mtu", .reopenDevice), ("ports[].queues", .reopenDevice),
         ("ports[].type", .reopenDevice), ("patches", .inPlace),
+        ("eal.rxq-rebalance-interval", .inPlace), ("eal.rxq-rebalance-improvement", .inPlace),
         // Keys without a row take the more disruptive kind.
         ("ports[].some-new-key", .reopenDevice), ("l2.some-new-key", .restart), ("some-new-section", .restart),
     ])
@@ -97,7 +98,8 @@ import Testing
     /// docs/configuration.md ("How it is applied"). A new feature adds its rows here too.
     @Test func everyRowIsPinned() {
         let expected = [
-            "eal restart byKey", "mempool restart byKey", "control restart byKey",
+            "eal restart byKey", "eal.rxq-rebalance-interval inPlace byKey",
+            "eal.rxq-rebalance-improvement inPlace byKey", "mempool restart byKey", "control restart byKey",
             "ports inPlace byKey", "ports[] reopenDevice byKey", "ports[].devargs reopenDevice byKey",
             "ports[].rx-queues reopenDevice byKey", "ports[].tx-queues reopenDevice byKey",
             "ports[].rx-descriptors reopenDevice byKey", "ports[].tx-descriptors reopenDevice byKey",

@@ -309,6 +309,28 @@ import Testing
         #expect(plan.needsRestart == [])
     }
 
+    /// The periodic rebalancing's keys are the only eal keys that change in place; with another eal key in
+    /// the same change, that one needs a restart.
+    @Test func rxqRebalanceSettingsUpdateInPlace() {
+        let plan = Self.plan { config in
+            config.eal.rxqRebalanceInterval = 10
+            config.eal.rxqRebalanceImprovement = 50
+        }
+        #expect(
+            plan.changes == [
+                ConfigChange(
+                    action: .updateEAL, target: "eal", fields: ["rxq-rebalance-interval", "rxq-rebalance-improvement"],
+                    summary: "eal: rxq-rebalance-interval 0 → 10; rxq-rebalance-improvement 25 → 50")
+            ])
+        #expect(plan.needsRestart == [])
+        let mixed = Self.plan { config in
+            config.eal.rxqRebalanceInterval = 10
+            config.eal.mainLcore = 2
+        }
+        #expect(mixed.needsRestart == ["eal.main-lcore: 0 → 2"])
+        #expect(mixed.changes.map(\.action) == [.updateEAL])
+    }
+
     @Test func patchChanges() {
         let unpatch = Self.plan { $0.patches = [] }
         #expect(

@@ -58,6 +58,8 @@ import Testing
                   file-prefix: "sluice"
                   memory: "huge-unlink"
                   extra-args: []
+                  rxq-rebalance-interval: 0
+                  rxq-rebalance-improvement: 25
                 mempool:
                   mbufs: 16383
                   cache-size: 256
@@ -101,7 +103,8 @@ import Testing
                 """)
         #expect(
             config.renderJSON() == """
-                {"eal":{"main-lcore":0,"pmd-cpu-mask":"0x2","file-prefix":"sluice","memory":"huge-unlink","extra-args":[]},\
+                {"eal":{"main-lcore":0,"pmd-cpu-mask":"0x2","file-prefix":"sluice","memory":"huge-unlink","extra-args":[],\
+                "rxq-rebalance-interval":0,"rxq-rebalance-improvement":25},\
                 "mempool":{"mbufs":16383,"cache-size":256,"mbuf-data-size":2048},\
                 "control":{"socket":"/run/sluice/sluice.sock","socket-mode":"0660","pmd-stall-timeout-seconds":5},\
                 "l2":{"mac-aging-seconds":300,"max-macs-per-port":4096,"mac-table-size":262144},\

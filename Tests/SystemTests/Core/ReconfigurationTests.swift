@@ -72,7 +72,8 @@ extension SystemTests {
                     + "port.list, port.add, port.del, port.set, port.retry, mac.list, mac.flush, vlan.list, "
                     + "sg.list, conntrack.list, conntrack.stats, conntrack.flush, qos.show, vxlan.show, "
                     + "vxlan.neighbours, dhcp.show, trace.packet, metadata.clients, metadata.nat, capture.start, "
-                    + "capture.read, capture.stop, capture.list, config.get, config.apply")
+                    + "capture.read, capture.stop, capture.list, pmd.rebalance, pmd.rebalance-status, config.get, "
+                    + "config.apply")
 
             // vlan.list: a on the default VLAN 1, b on 10.
             let vlans = try client.call(BridgeMethods.vlanList)

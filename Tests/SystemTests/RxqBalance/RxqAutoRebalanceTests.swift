@@ -1,0 +1,175 @@
+import ControlProtocol
+import Foundation
+import Glibc
+import Testing
+
+extension SystemTests {
+    /// Rx queues moved between PMDs by the periodic rebalance (`eal.rxq-rebalance-interval`,
+    /// docs/rxq-balance.md), with two PMDs sharing CPU 1.
+    @Suite("Periodic rx queue rebalancing")
+    struct RxqAutoRebalance {
+        static let macA = "02:00:00:00:7b:01", macB = "02:00:00:00:7b:02"
+        static let portAB = 9995, portBA = 9994, portAnnounce = 7
+
+        /// The layout of the on-request test (port z pinned to lcore 2 puts every tap queue on lcore 1), started
+        /// with periodic rebalancing off: under both flows nothing moves. Turned on at run time (`config.apply`,
+        /// a check every 2 s, a 10 % threshold; in place and persisted), nobody asking for a rebalance, a loaded
+        /// queue moves to lcore 2 by itself, `pmd.rebalance-status` counts the applied check, the log names the
+        /// move, and every packet sent across it arrives exactly once.
+        @Test func periodicRebalanceMovesALoadedQueueWithoutLoss() throws {
+            let tag = "ra\(getpid() % 100_000)"
+            let taps = ["a": "\(tag)ta", "b": "\(tag)tb"]
+            var namespaces: [String: Namespace] = [:]
+            defer { for namespace in namespaces.values { namespace.delete() } }
+            for name in ["a", "b"] { namespaces[name] = try Namespace.create("\(tag)n\(name)") }
+
+            let eal = testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}")
+            let daemon = try SluicedProcess(
+                config: """
+                    \(eal)
+                    ports:
+                      - name: z
+                        devargs: "net_null_raz,no-rx=1"
+                        rx-queues: 4
+                        pmd-rxq-affinity: [2, 2, 2, 2]
+                        vlan: { mode: access, id: 20 }
+                      - name: a
+                        devargs: "net_tap_raa,iface=\(taps["a"]!)"
+                        rx-queues: 2
+                        vlan: { mode: access, id: 10 }
+                      - name: b
+                        devargs: "net_tap_rab,iface=\(taps["b"]!)"
+                        rx-queues: 2
+                        vlan: { mode: access, id: 10 }
+                    """, label: "rxq-auto-rebalance")
+            defer { daemon.removeDirectory() }
+            try daemon.waitReady()
+            let client = try daemon.client()
+            let ctl = System.binary("sluicectl")
+            func pmds() throws -> [PMDStatus] {
+                let json = try System.must([ctl, "pmds", "--json", "--socket", daemon.socketPath])
+                return try JSONDecoder().decode([PMDStatus].self, from: Data(json.utf8))
+            }
+            func status() throws -> RxqAutoRebalanceStatus {
+                let json = try System.must([ctl, "pmds", "rebalance-status", "--json", "--socket", daemon.socketPath])
+                return try JSONDecoder().decode(RxqAutoRebalanceStatus.self, from: Data(json.utf8))
+            }
+            let first = try status()
+            #expect(first.intervalSeconds == 0 && first.improvementPercent == 25, "\(first)")
+            #expect(first.nextCheckSeconds == nil && first.runs == 0, "\(first)")
+            #expect(try pmds().map(\.rxQueues) == [["a/0", "a/1", "b/0", "b/1"], ["z/0", "z/1", "z/2", "z/3"]])
+
+            try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
+            try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
+            let flow = System.repositoryFile("tools/udp-flow.py")
+            func flowCommand(_ host: String, _ arguments: [String]) -> [String] {
+                ["ip", "netns", "exec", namespaces[host]!.name, flow] + arguments
+            }
+            for (host, src, dst) in [("a", Self.macA, Self.macB), ("b", Self.macB, Self.macA)] {
+                try System.must(
+                    flowCommand(
+                        host,
+                        [
+                            "send", taps[host]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", src,
+                            "--dst-mac", dst,
+                        ]))
+            }
+            try System.waitUntil("sluiced to learn both hosts' MACs") {
+                let macs = try client.call(BridgeMethods.macList)
+                return macs.contains { $0.mac == Self.macA && $0.port == "a" }
+                    && macs.contains { $0.mac == Self.macB && $0.port == "b" }
+            }
+            let receiverB = try BackgroundCommand(
+                flowCommand("b", ["receive", taps["b"]!, "--port", "\(Self.portAB)"]), label: "ra-rx-b")
+            defer { receiverB.stop() }
+            let receiverA = try BackgroundCommand(
+                flowCommand("a", ["receive", taps["a"]!, "--port", "\(Self.portBA)"]), label: "ra-rx-a")
+            defer { receiverA.stop() }
+            try System.waitUntil("both receivers to listen") {
+                receiverA.output.contains("ready") && receiverB.output.contains("ready")
+            }
+            let baseline = try CounterSnapshot(daemon)
+            let senderA = try BackgroundCommand(
+                flowCommand(
+                    "a",
+                    [
+                        "send", taps["a"]!, "--rate", "1000", "--port", "\(Self.portAB)", "--src-mac", Self.macA,
+                        "--dst-mac", Self.macB,
+                    ]), label: "ra-tx-a")
+            defer { senderA.stop() }
+            let senderB = try BackgroundCommand(
+                flowCommand(
+                    "b",
+                    [
+                        "send", taps["b"]!, "--rate", "1000", "--port", "\(Self.portBA)", "--src-mac", Self.macB,
+                        "--dst-mac", Self.macA,
+                    ]), label: "ra-tx-b")
+            defer { senderB.stop() }
+            try System.waitUntil("both flows to cross sluiced") {
+                let now = try CounterSnapshot(daemon)
+                return try now.portGrowth("a", since: baseline, \.txPackets) > 300
+                    && now.portGrowth("b", since: baseline, \.txPackets) > 300
+            }
+
+            // Off: under both flows nothing moves.
+            #expect(try CounterSnapshot(daemon).pmdRxGrowth(lcore: 2, since: baseline) == 0, "lcore 2 polls only z")
+            #expect(try status().runs == 0)
+
+            // Turned on at run time, in place (no port touched) and persisted.
+            let running = try client.call(ConfigMethods.get).yaml
+            let changed = running.replacingOccurrences(
+                of: "rxq-rebalance-interval: 0", with: "rxq-rebalance-interval: 2"
+            )
+            .replacingOccurrences(of: "rxq-rebalance-improvement: 25", with: "rxq-rebalance-improvement: 10")
+            let applied = try client.call(ConfigMethods.apply, ConfigApplyParams(document: changed))
+            #expect(applied.applied && applied.changes.map(\.action) == ["update-eal"], "\(applied)")
+            let on = try status()
+            #expect(on.intervalSeconds == 2 && on.improvementPercent == 10 && on.nextCheckSeconds != nil, "\(on)")
+            let state = try String(contentsOfFile: daemon.stateFile, encoding: .utf8)
+            #expect(state.contains("rxq-rebalance-interval: 2"), "\(state)")
+
+            // lcore 2 polls only z (no rx) until a tap queue moves there: its receiving proves the move.
+            try System.waitUntil("a loaded queue to move to lcore 2 by itself", timeout: .seconds(90)) {
+                try CounterSnapshot(daemon).pmdRxGrowth(lcore: 2, since: baseline) > 200
+            }
+            let moment = try CounterSnapshot(daemon)
+            try System.waitUntil("both PMDs to receive after the periodic rebalance") {
+                let now = try CounterSnapshot(daemon)
+                return try now.pmdRxGrowth(lcore: 1, since: moment) > 200
+                    && now.pmdRxGrowth(lcore: 2, since: moment) > 200
+            }
+            let counted = try status()
+            #expect(counted.applied >= 1 && counted.runs >= counted.applied, "\(counted)")
+            #expect(counted.failed == 0, "\(counted)")
+            #expect(daemon.log.contains("periodic rx queue rebalance: busiest PMD"), "\(daemon.log)")
+            let after = try pmds()
+            #expect(after[1].rxQueues.filter { $0.hasPrefix("z/") } == ["z/0", "z/1", "z/2", "z/3"], "pinned stay")
+            #expect(after[1].rxQueues.contains { !$0.hasPrefix("z/") }, "\(after)")
+            #expect(Set(after.flatMap(\.rxQueues)).count == 8, "every queue polled by exactly one PMD: \(after)")
+
+            senderA.stop()
+            senderB.stop()
+            let sentAB = UInt64(try Hitless.summary(senderA.output, "sent"))
+            let sentBA = UInt64(try Hitless.summary(senderB.output, "sent"))
+            try System.waitUntil("sluiced to forward everything sent", timeout: .seconds(60)) {
+                let now = try CounterSnapshot(daemon)
+                return try now.portGrowth("b", since: baseline, \.txPackets) >= sentAB
+                    && now.portGrowth("a", since: baseline, \.txPackets) >= sentBA
+            }
+            receiverA.stop()
+            receiverB.stop()
+            for (receiver, sent, direction) in [(receiverB, sentAB, "A→B"), (receiverA, sentBA, "B→A")] {
+                let received = UInt64(try Hitless.summary(receiver.output, "received"))
+                let unique = UInt64(try Hitless.summary(receiver.output, "unique"))
+                #expect(try Hitless.summary(receiver.output, "socket_drops") == 0, "\(direction): receiver too slow")
+                #expect(
+                    received == sent && unique == sent, "\(direction): sent \(sent), received \(received)/\(unique)")
+            }
+            let final = try CounterSnapshot(daemon)
+            #expect(final.newDrops(since: baseline).isEmpty, "no drops: \(final.newDrops(since: baseline))")
+            #expect(try final.portGrowth("a", since: baseline, \.rxPackets) == sentAB)
+            #expect(try final.portGrowth("b", since: baseline, \.rxPackets) == sentBA)
+            #expect(try daemon.stop() == 0, "\(daemon.log)")
+        }
+    }
+}
