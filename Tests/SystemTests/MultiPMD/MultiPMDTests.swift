@@ -77,63 +77,21 @@ extension SystemTests {
 
             try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
             try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
-            let flow = System.repositoryFile("tools/udp-flow.py")
-            func flowCommand(_ host: String, _ arguments: [String]) -> [String] {
-                ["ip", "netns", "exec", namespaces[host]!.name, flow] + arguments
-            }
+            let flows = TwoHostFlows(
+                namespaces: namespaces, taps: taps, macA: Self.macA, macB: Self.macB, portAB: Self.portAB,
+                portBA: Self.portBA, announcePort: Self.portAnnounce, label: "multipmd")
             // Each host announces itself once, so both flows are switched as unicast. PMD 1 learns A's MAC
             // and PMD 2 learns B's; each then forwards to the MAC the other one learned.
-            try System.must(
-                flowCommand(
-                    "a",
-                    [
-                        "send", taps["a"]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", Self.macA,
-                        "--dst-mac", Self.macB,
-                    ]))
-            try System.must(
-                flowCommand(
-                    "b",
-                    [
-                        "send", taps["b"]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", Self.macB,
-                        "--dst-mac", Self.macA,
-                    ]))
-            try System.waitUntil("sluiced to learn both hosts' MACs") {
-                let macs = try client.call(BridgeMethods.macList)
-                return macs.contains { $0.mac == Self.macA && $0.port == "a" }
-                    && macs.contains { $0.mac == Self.macB && $0.port == "b" }
-            }
+            try flows.announce(through: client)
             try System.waitUntil("both announcements to leave sluiced") {
                 let now = try CounterSnapshot(daemon)
                 return try now.port("a").counters.txPackets >= 1 && now.port("b").counters.txPackets >= 1
             }
 
-            let receiverB = try BackgroundCommand(
-                flowCommand("b", ["receive", taps["b"]!, "--port", "\(Self.portAB)"]), label: "multipmd-rx-b")
-            defer { receiverB.stop() }
-            let receiverA = try BackgroundCommand(
-                flowCommand("a", ["receive", taps["a"]!, "--port", "\(Self.portBA)"]), label: "multipmd-rx-a")
-            defer { receiverA.stop() }
-            try System.waitUntil("both receivers to listen") {
-                receiverA.output.contains("ready") && receiverB.output.contains("ready")
-            }
+            try flows.startReceivers()
             // From here on every counted frame belongs to the two flows.
             let baseline = try CounterSnapshot(daemon)
-            let senderA = try BackgroundCommand(
-                flowCommand(
-                    "a",
-                    [
-                        "send", taps["a"]!, "--rate", "1000", "--port", "\(Self.portAB)", "--src-mac", Self.macA,
-                        "--dst-mac", Self.macB,
-                    ]), label: "multipmd-tx-a")
-            defer { senderA.stop() }
-            let senderB = try BackgroundCommand(
-                flowCommand(
-                    "b",
-                    [
-                        "send", taps["b"]!, "--rate", "1000", "--port", "\(Self.portBA)", "--src-mac", Self.macB,
-                        "--dst-mac", Self.macA,
-                    ]), label: "multipmd-tx-b")
-            defer { senderB.stop() }
+            try flows.startSenders()
             func waitForBothDirections(_ what: String) throws {
                 let start = try CounterSnapshot(daemon)
                 try System.waitUntil(what) {
@@ -182,10 +140,8 @@ extension SystemTests {
             #expect(placed.map(\.rxQueues) == [["a/0", "a/1", "c/1"], ["b/0", "b/1", "c/0", "c/2", "o/0"]])
             try waitForBothDirections("traffic to keep crossing sluiced both ways after the changes")
 
-            senderA.stop()
-            senderB.stop()
-            let sentAB = UInt64(try Hitless.summary(senderA.output, "sent"))
-            let sentBA = UInt64(try Hitless.summary(senderB.output, "sent"))
+            let sent = try flows.stopSenders()
+            let (sentAB, sentBA) = sent
             // Wait until sluiced has received everything sent and transmitted or dropped all of it (the
             // assertions below tell which); a stall is reported with the counters.
             var settled = ""
@@ -206,21 +162,11 @@ extension SystemTests {
             } catch {
                 throw TestFailure("\(error): \(settled)")
             }
-            receiverA.stop()
-            receiverB.stop()
+            try flows.expectEveryPacketOnce(sent: sent)
             let final = try CounterSnapshot(daemon)
             print("multi-PMD: \(settled)")
 
-            // (a) Every packet of both flows arrived, once, and sluiced counted it in and out.
-            for (receiver, sent, direction) in [(receiverB, sentAB, "A→B"), (receiverA, sentBA, "B→A")] {
-                let received = UInt64(try Hitless.summary(receiver.output, "received"))
-                let unique = UInt64(try Hitless.summary(receiver.output, "unique"))
-                let socketDrops = try Hitless.summary(receiver.output, "socket_drops")
-                #expect(socketDrops == 0, "\(direction): the receiver was too slow")
-                #expect(
-                    received == sent && unique == sent,
-                    "\(direction): sent \(sent), received \(received) (\(unique) distinct)")
-            }
+            // (a) Every packet of both flows arrived, once (above), and sluiced counted it in and out.
             #expect(sentAB > 200 && sentBA > 200)
             #expect(try final.portGrowth("a", since: baseline, \.rxPackets) == sentAB)
             #expect(try final.portGrowth("b", since: baseline, \.rxPackets) == sentBA)

@@ -55,50 +55,13 @@ extension SystemTests {
 
             try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
             try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
-            let flow = System.repositoryFile("tools/udp-flow.py")
-            func flowCommand(_ host: String, _ arguments: [String]) -> [String] {
-                ["ip", "netns", "exec", namespaces[host]!.name, flow] + arguments
-            }
-            for (host, src, dst) in [("a", Self.macA, Self.macB), ("b", Self.macB, Self.macA)] {
-                try System.must(
-                    flowCommand(
-                        host,
-                        [
-                            "send", taps[host]!, "--count", "1", "--port", "\(Self.portAnnounce)", "--src-mac", src,
-                            "--dst-mac", dst,
-                        ]))
-            }
-            try System.waitUntil("sluiced to learn both hosts' MACs") {
-                let macs = try client.call(BridgeMethods.macList)
-                return macs.contains { $0.mac == Self.macA && $0.port == "a" }
-                    && macs.contains { $0.mac == Self.macB && $0.port == "b" }
-            }
-            let receiverB = try BackgroundCommand(
-                flowCommand("b", ["receive", taps["b"]!, "--port", "\(Self.portAB)"]), label: "rq-rx-b")
-            defer { receiverB.stop() }
-            let receiverA = try BackgroundCommand(
-                flowCommand("a", ["receive", taps["a"]!, "--port", "\(Self.portBA)"]), label: "rq-rx-a")
-            defer { receiverA.stop() }
-            try System.waitUntil("both receivers to listen") {
-                receiverA.output.contains("ready") && receiverB.output.contains("ready")
-            }
+            let flows = TwoHostFlows(
+                namespaces: namespaces, taps: taps, macA: Self.macA, macB: Self.macB, portAB: Self.portAB,
+                portBA: Self.portBA, announcePort: Self.portAnnounce, label: "rq")
+            try flows.announce(through: client)
+            try flows.startReceivers()
             let baseline = try CounterSnapshot(daemon)
-            let senderA = try BackgroundCommand(
-                flowCommand(
-                    "a",
-                    [
-                        "send", taps["a"]!, "--rate", "1000", "--port", "\(Self.portAB)", "--src-mac", Self.macA,
-                        "--dst-mac", Self.macB,
-                    ]), label: "rq-tx-a")
-            defer { senderA.stop() }
-            let senderB = try BackgroundCommand(
-                flowCommand(
-                    "b",
-                    [
-                        "send", taps["b"]!, "--rate", "1000", "--port", "\(Self.portBA)", "--src-mac", Self.macB,
-                        "--dst-mac", Self.macA,
-                    ]), label: "rq-tx-b")
-            defer { senderB.stop() }
+            try flows.startSenders()
             try System.waitUntil("both flows to cross sluiced") {
                 let now = try CounterSnapshot(daemon)
                 return try now.portGrowth("a", since: baseline, \.txPackets) > 300
@@ -141,28 +104,17 @@ extension SystemTests {
                     && now.pmdRxGrowth(lcore: 2, since: moment) > 200
             }
 
-            senderA.stop()
-            senderB.stop()
-            let sentAB = UInt64(try Hitless.summary(senderA.output, "sent"))
-            let sentBA = UInt64(try Hitless.summary(senderB.output, "sent"))
+            let sent = try flows.stopSenders()
             try System.waitUntil("sluiced to forward everything sent", timeout: .seconds(60)) {
                 let now = try CounterSnapshot(daemon)
-                return try now.portGrowth("b", since: baseline, \.txPackets) >= sentAB
-                    && now.portGrowth("a", since: baseline, \.txPackets) >= sentBA
+                return try now.portGrowth("b", since: baseline, \.txPackets) >= sent.ab
+                    && now.portGrowth("a", since: baseline, \.txPackets) >= sent.ba
             }
-            receiverA.stop()
-            receiverB.stop()
-            for (receiver, sent, direction) in [(receiverB, sentAB, "A→B"), (receiverA, sentBA, "B→A")] {
-                let received = UInt64(try Hitless.summary(receiver.output, "received"))
-                let unique = UInt64(try Hitless.summary(receiver.output, "unique"))
-                #expect(try Hitless.summary(receiver.output, "socket_drops") == 0, "\(direction): receiver too slow")
-                #expect(
-                    received == sent && unique == sent, "\(direction): sent \(sent), received \(received)/\(unique)")
-            }
+            try flows.expectEveryPacketOnce(sent: sent)
             let final = try CounterSnapshot(daemon)
             #expect(final.newDrops(since: baseline).isEmpty, "no drops: \(final.newDrops(since: baseline))")
-            #expect(try final.portGrowth("a", since: baseline, \.rxPackets) == sentAB)
-            #expect(try final.portGrowth("b", since: baseline, \.rxPackets) == sentBA)
+            #expect(try final.portGrowth("a", since: baseline, \.rxPackets) == sent.ab)
+            #expect(try final.portGrowth("b", since: baseline, \.rxPackets) == sent.ba)
             #expect(try daemon.stop() == 0, "\(daemon.log)")
         }
     }
