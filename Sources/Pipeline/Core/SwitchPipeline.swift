@@ -28,7 +28,8 @@ public struct SwitchPipeline: BurstProcessor, ~Copyable {
         patch = PatchStage(peers: resources.peers)
         let vteps = resources.vxlanCounters ?? .allocate()
         vxlanDecap = VXLANDecapStage(vxlan: resources.vxlan, punt: resources.punt, vteps: vteps)
-        parse = ParseStage(bridge: resources.bridge, metadata: resources.metadata)
+        parse = ParseStage(
+            bridge: resources.bridge, metadata: resources.metadata, dhcp: .off(tscHz: resources.tscHz))
         portSecurity = PortSecurityStage(bridge: resources.bridge)
         vlan = VLANStage(bridge: resources.bridge)
         dhcp = DHCPStage(view: .off(tscHz: resources.tscHz), punt: resources.punt, tsc: readTSC())

@@ -1,7 +1,8 @@
 import Packet
 
-/// What `ParseStage` saw in a burst: the union of its packets' header flags, and whether a packet from a
-/// port the metadata intercept serves was addressed to the intercepted address. Stages that matter for a
+/// What `ParseStage` saw in a burst from a port with DHCP or the metadata intercept: the union of its
+/// packets' header flags, and whether a packet was addressed to the intercepted address. (For bursts from
+/// other ports it notes nothing, and says so by claiming everything.) Stages that matter for a
 /// few packets only (DHCP, the metadata intercept) are called only for bursts holding one
 /// (`SwitchPipeline.process`): ordinary traffic on their ports then pays an OR per packet in the parse loop
 /// instead of a stage call and a second pass over the burst.

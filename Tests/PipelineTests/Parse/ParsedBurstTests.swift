@@ -10,7 +10,8 @@ extension DPDKBackedTests {
         typealias MD = MetadataFixture
         static let a = Host.a, b = Host.b
 
-        /// Parses `frames` arriving on `ingress` with the intercept of `fixture`; hands the burst to `body`.
+        /// Parses `frames` arriving on `ingress` with the intercept of `fixture` and the DHCP ports of
+        /// `DHCPStageTests.view()` (1 and 3); hands the burst to `body`.
         static func parsed(
             _ frames: [[UInt8]], ingress: UInt16, fixture: MetadataFixture, env: TestDPDK.Environment,
             _ body: (borrowing PacketBurst) -> Void
@@ -18,7 +19,7 @@ extension DPDKBackedTests {
             var burst = PacketBurst(capacity: 32)
             env.fill(&burst, frames: frames, ingress: ingress)
             let bridge = BridgeTables(ports: [])
-            var parse = ParseStage(bridge: bridge.view, metadata: fixture.tables.view)
+            var parse = ParseStage(bridge: bridge.view, metadata: fixture.tables.view, dhcp: DHCPStageTests.view())
             _ = parse.run(&burst, since: readTSC())
             body(burst)
             burst.releaseDropped()
@@ -49,6 +50,19 @@ extension DPDKBackedTests {
                             == [
                                 .ipv4, .udp, .ipv6, .icmpv6, .dhcpClient, .broadcastDestination, .multicastDestination,
                             ])
+                }
+            }
+        }
+
+        @Test("a burst from a port with neither DHCP nor the intercept is not summarised: it claims everything")
+        func otherPortsPayNothing() throws {
+            try TestDPDK.run { env in
+                let fixture = MetadataFixture()
+                // Slot 2: the intercept's service port, without DHCP; not a VM port the intercept serves.
+                Self.parsed([F.udp4(from: Self.a, to: Self.b)], ingress: MD.service, fixture: fixture, env: env) {
+                    burst in
+                    let parsed = burst.parsed
+                    #expect(parsed.flags.rawValue == .max && parsed.toIntercept)
                 }
             }
         }

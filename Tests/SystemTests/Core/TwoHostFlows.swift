@@ -85,8 +85,8 @@ final class TwoHostFlows {
     func stopSenders() throws -> (ab: UInt64, ba: UInt64) {
         for sender in senders.values { sender.stop() }
         return (
-            UInt64(try Hitless.summary(senders["a"]!.output, "sent")),
-            UInt64(try Hitless.summary(senders["b"]!.output, "sent"))
+            UInt64(try SystemTests.Hitless.summary(senders["a"]!.output, "sent")),
+            UInt64(try SystemTests.Hitless.summary(senders["b"]!.output, "sent"))
         )
     }
 
@@ -96,9 +96,10 @@ final class TwoHostFlows {
         for receiver in receivers.values { receiver.stop() }
         for (host, count, direction) in [("b", sent.ab, "A→B"), ("a", sent.ba, "B→A")] {
             let output = receivers[host]!.output
-            let received = UInt64(try Hitless.summary(output, "received"))
-            let unique = UInt64(try Hitless.summary(output, "unique"))
-            #expect(try Hitless.summary(output, "socket_drops") == 0, "\(direction): the receiver was too slow")
+            let received = UInt64(try SystemTests.Hitless.summary(output, "received"))
+            let unique = UInt64(try SystemTests.Hitless.summary(output, "unique"))
+            #expect(
+                try SystemTests.Hitless.summary(output, "socket_drops") == 0, "\(direction): the receiver was too slow")
             #expect(
                 received == count && unique == count,
                 "\(direction): sent \(count), received \(received) (\(unique) distinct)")
