@@ -1,6 +1,5 @@
 import ControlProtocol
 import Foundation
-import Glibc
 import Testing
 
 extension SystemTests {
@@ -9,7 +8,7 @@ extension SystemTests {
     @Suite("Periodic rx queue rebalancing")
     struct RxqAutoRebalance {
         static let macA = "02:00:00:00:7b:01", macB = "02:00:00:00:7b:02"
-        static let portAB = 9995, portBA = 9994, portAnnounce = 7
+        static let portAB = 9995, portBA = 9994
 
         /// The layout of the on-request test (port z pinned to lcore 2 puts every tap queue on lcore 1), started
         /// with periodic rebalancing off: under both flows nothing moves. Turned on at run time (`config.apply`,
@@ -17,39 +16,14 @@ extension SystemTests {
         /// queue moves to lcore 2 by itself, `pmd.rebalance-status` counts the applied check, the log names the
         /// move, and every packet sent across it arrives exactly once.
         @Test func periodicRebalanceMovesALoadedQueueWithoutLoss() throws {
-            let tag = "ra\(getpid() % 100_000)"
-            let taps = ["a": "\(tag)ta", "b": "\(tag)tb"]
-            var namespaces: [String: Namespace] = [:]
-            defer { for namespace in namespaces.values { namespace.delete() } }
-            for name in ["a", "b"] { namespaces[name] = try Namespace.create("\(tag)n\(name)") }
-
-            let eal = testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}")
-            let daemon = try SluicedProcess(
-                config: """
-                    \(eal)
-                    ports:
-                      - name: z
-                        devargs: "net_null_raz,no-rx=1"
-                        rx-queues: 4
-                        pmd-rxq-affinity: [2, 2, 2, 2]
-                        vlan: { mode: access, id: 20 }
-                      - name: a
-                        devargs: "net_tap_raa,iface=\(taps["a"]!)"
-                        rx-queues: 2
-                        vlan: { mode: access, id: 10 }
-                      - name: b
-                        devargs: "net_tap_rab,iface=\(taps["b"]!)"
-                        rx-queues: 2
-                        vlan: { mode: access, id: 10 }
-                    """, label: "rxq-auto-rebalance")
-            defer { daemon.removeDirectory() }
-            try daemon.waitReady()
+            let layout = try RxqBalanceLayout(
+                prefix: "ra", label: "rxq-auto-rebalance", macA: Self.macA, macB: Self.macB, portAB: Self.portAB,
+                portBA: Self.portBA)
+            let (daemon, flows) = (layout.daemon, layout.flows)
+            try layout.start()
             let client = try daemon.client()
             let ctl = System.binary("sluicectl")
-            func pmds() throws -> [PMDStatus] {
-                let json = try System.must([ctl, "pmds", "--json", "--socket", daemon.socketPath])
-                return try JSONDecoder().decode([PMDStatus].self, from: Data(json.utf8))
-            }
+            func pmds() throws -> [PMDStatus] { try layout.pmds() }
             func status() throws -> RxqAutoRebalanceStatus {
                 let json = try System.must([ctl, "pmds", "rebalance-status", "--json", "--socket", daemon.socketPath])
                 return try JSONDecoder().decode(RxqAutoRebalanceStatus.self, from: Data(json.utf8))
@@ -59,11 +33,6 @@ extension SystemTests {
             #expect(first.nextCheckSeconds == nil && first.runs == 0, "\(first)")
             #expect(try pmds().map(\.rxQueues) == [["a/0", "a/1", "b/0", "b/1"], ["z/0", "z/1", "z/2", "z/3"]])
 
-            try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
-            try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
-            let flows = TwoHostFlows(
-                namespaces: namespaces, taps: taps, macA: Self.macA, macB: Self.macB, portAB: Self.portAB,
-                portBA: Self.portBA, announcePort: Self.portAnnounce, label: "ra")
             try flows.announce(through: client)
             try flows.startReceivers()
             let baseline = try CounterSnapshot(daemon)

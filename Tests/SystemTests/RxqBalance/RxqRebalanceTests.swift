@@ -1,6 +1,5 @@
 import ControlProtocol
 import Foundation
-import Glibc
 import Testing
 
 extension SystemTests {
@@ -8,7 +7,7 @@ extension SystemTests {
     @Suite("Rx queue rebalancing")
     struct RxqRebalance {
         static let macA = "02:00:00:00:7a:01", macB = "02:00:00:00:7a:02"
-        static let portAB = 9997, portBA = 9996, portAnnounce = 7
+        static let portAB = 9997, portBA = 9996
 
         /// Port z (idle, pinned to lcore 2 with four queues) makes the start-up assignment put every queue of
         /// the tap ports a and b on lcore 1, unpinned. Hosts A and B send to each other: both flows load lcore
@@ -16,48 +15,19 @@ extension SystemTests {
         /// `sluicectl pmds --json` shows the move and both PMDs then receive; every packet sent across it
         /// arrives exactly once.
         @Test func rebalanceMovesALoadedQueueWithoutLoss() throws {
-            let tag = "rq\(getpid() % 100_000)"
-            let taps = ["a": "\(tag)ta", "b": "\(tag)tb"]
-            var namespaces: [String: Namespace] = [:]
-            defer { for namespace in namespaces.values { namespace.delete() } }
-            for name in ["a", "b"] { namespaces[name] = try Namespace.create("\(tag)n\(name)") }
-
-            let daemon = try SluicedProcess(
-                config: """
-                    \(testEAL(pmdCPUMask: "0x6", lcoreCPUs: "{0: 0, 1: 1, 2: 1}"))
-                    ports:
-                      - name: z
-                        devargs: "net_null_rqz,no-rx=1"
-                        rx-queues: 4
-                        pmd-rxq-affinity: [2, 2, 2, 2]
-                        vlan: { mode: access, id: 20 }
-                      - name: a
-                        devargs: "net_tap_rqa,iface=\(taps["a"]!)"
-                        rx-queues: 2
-                        vlan: { mode: access, id: 10 }
-                      - name: b
-                        devargs: "net_tap_rqb,iface=\(taps["b"]!)"
-                        rx-queues: 2
-                        vlan: { mode: access, id: 10 }
-                    """, label: "rxq-rebalance")
-            defer { daemon.removeDirectory() }
-            try daemon.waitReady()
+            let layout = try RxqBalanceLayout(
+                prefix: "rq", label: "rxq-rebalance", macA: Self.macA, macB: Self.macB, portAB: Self.portAB,
+                portBA: Self.portBA)
+            let (daemon, flows) = (layout.daemon, layout.flows)
+            try layout.start()
             let client = try daemon.client()
             let ctl = System.binary("sluicectl")
-            func pmds() throws -> [PMDStatus] {
-                let json = try System.must([ctl, "pmds", "--json", "--socket", daemon.socketPath])
-                return try JSONDecoder().decode([PMDStatus].self, from: Data(json.utf8))
-            }
+            func pmds() throws -> [PMDStatus] { try layout.pmds() }
             let before = try pmds()
             #expect(before.map(\.rxQueues) == [["a/0", "a/1", "b/0", "b/1"], ["z/0", "z/1", "z/2", "z/3"]])
             #expect(before[1].rxQueueLoads?.allSatisfy(\.pinned) == true)
             #expect(before[0].rxQueueLoads?.contains(where: \.pinned) == false)
 
-            try namespaces["a"]!.adoptSilent(interface: taps["a"]!, mac: Self.macA)
-            try namespaces["b"]!.adoptSilent(interface: taps["b"]!, mac: Self.macB)
-            let flows = TwoHostFlows(
-                namespaces: namespaces, taps: taps, macA: Self.macA, macB: Self.macB, portAB: Self.portAB,
-                portBA: Self.portBA, announcePort: Self.portAnnounce, label: "rq")
             try flows.announce(through: client)
             try flows.startReceivers()
             let baseline = try CounterSnapshot(daemon)
