@@ -39,11 +39,14 @@ extension SystemTests {
             }
             #expect(try CounterSnapshot(daemon).pmdRxGrowth(lcore: 2, since: baseline) == 0, "lcore 2 polls only z")
 
-            // The loaded queues, measured on lcore 1: one per tap port carries its flow (the other may have
-            // received an announcement), each a good share of the PMD's busy cycles.
+            // The loaded queues, measured on lcore 1: the busiest queue of each tap port carries its flow (the
+            // other may have received an announcement). Their shares of the PMD differ by run (cold caches, the
+            // first bursts, the other flow's transmit), so each is only required to beat its port's other queue.
             let measured = try pmds()
-            let loaded = (measured[0].rxQueueLoads ?? []).filter { $0.busyCycles * 5 > measured[0].busyCycles }
-                .map(\.queue)
+            let loads = measured[0].rxQueueLoads ?? []
+            let loaded = ["a", "b"].compactMap { port in
+                loads.filter { $0.queue.hasPrefix("\(port)/") }.max { $0.busyCycles < $1.busyCycles }
+            }.filter { $0.busyCycles > 0 }.map(\.queue)
             #expect(Set(loaded.map { $0.prefix(1) }) == ["a", "b"], "\(measured)")
 
             // A dry run proposes one loaded queue to lcore 2 and moves nothing.
