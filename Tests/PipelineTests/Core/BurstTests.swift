@@ -200,3 +200,13 @@ extension DPDKBackedTests {
         }
     }
 }
+
+/// Every stage reads and writes `PacketMeta` per packet: its layout is part of the fast path's cost.
+@Suite struct PacketMetaLayoutTests {
+    @Test("the metadata is 32 bytes and a burst's array starts on a cache line: no entry straddles two lines")
+    func twoEntriesPerCacheLine() {
+        #expect(MemoryLayout<PacketMeta>.stride == 32)
+        let burst = PacketBurst(capacity: 32)
+        #expect(UInt(bitPattern: burst.meta) % 64 == 0)
+    }
+}
