@@ -89,8 +89,12 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 }
             }
             var received = 0
-            // RxqBalance/: where the current queue's busy cycles start (the previous non-empty burst's end).
-            var queueMark = iterationStart
+            // RxqBalance/: a busy iteration's cycles are split among the queues that received, at the start of
+            // each non-empty burst after the first: the queue that received last is owed the cycles from its
+            // mark to the iteration's end. One busy queue per iteration (the common case) costs no extra TSC
+            // read, and the queues' cycles add up to the PMD's busy cycles.
+            var owedQueue = -1
+            var owedSince = iterationStart
             for i in 0..<live.pollCount {
                 let q = live.position(i)
                 let rxq = queues[q]
@@ -108,6 +112,12 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
                 if vhost { idle.record(q, received: n) }
                 if n == 0 { continue }
+                if owedQueue >= 0 {
+                    let start = readTSC()
+                    queueCycles.add(owedQueue, start &- owedSince)
+                    owedSince = start
+                }
+                owedQueue = RxqCycles.index(slot: slot, queue: Int(rxq.queue))
                 received &+= n
                 var bytes: UInt64 = 0
                 for i in 0..<n { bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength) }
@@ -120,10 +130,6 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 burst.releaseDropped()
                 // A processor hands every packet on or drops it; free anything left so no mbuf can leak.
                 burst.packets.freeAll()
-                let burstEnd = readTSC()  // RxqBalance/: one read per non-empty burst
-                queueCycles.add(
-                    RxqCycles.index(slot: slot, queue: Int(rxq.queue)), burstEnd &- queueMark)
-                queueMark = burstEnd
             }
             // Packets the control thread injected (replies of punt handlers): nothing queued costs two loads.
             punt.transmitInjected(
@@ -131,6 +137,7 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
             let now = readTSC()
             counters.increment(PMDCounters.iterations)
             if received > 0 {
+                queueCycles.add(owedQueue, now &- owedSince)
                 counters.add(PMDCounters.busyCycles, now &- iterationStart)
                 counters.add(PMDCounters.rxPackets, UInt64(truncatingIfNeeded: received))
             } else {
