@@ -86,66 +86,33 @@ public struct QoSStage: PipelineStage, ~Copyable {
     @inlinable @inline(__always)
     func police(slot: Int, _ burst: inout PacketBurst, at t: UInt64) -> UInt64 {
         let spec = tables.spec(slot: slot, .toVM)
-        let bytesBucket = tables.bucket(slot: slot, .toVM, packets: false)
-        let packetBucket = tables.bucket(slot: slot, .toVM, packets: true)
         let egress = UInt16(truncatingIfNeeded: slot)
         while true {
-            let be0 = bytesBucket.emptyTime.pointee.load(ordering: .relaxed)
-            let bo0 = bytesBucket.oneTime.pointee.load(ordering: .relaxed)
-            let pe0 = packetBucket.emptyTime.pointee.load(ordering: .relaxed)
-            let po0 = packetBucket.oneTime.pointee.load(ordering: .relaxed)
-            var be = be0
-            var bo = bo0
-            var pe = pe0
-            var po = po0
+            let before = tables.words(slot: slot, .toVM)
+            var after = before
             var refused: UInt64 = 0
-            var passed: UInt64 = 0
-            var passedBytes: UInt64 = 0
             // The common case first: the buckets have tokens for all of the port's packets at once (what taking
             // them one by one would end with, since every take but the first starts from a bucket not full).
-            var count: UInt64 = 0
-            var bytes: UInt64 = 0
+            var passed: UInt64 = 0
+            var passedBytes: UInt64 = 0
             for i in 0..<burst.count where burst.meta[i].egress == egress {
-                count &+= 1
-                bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
+                passed &+= 1
+                passedBytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
             }
-            var all = true
-            if let packets = spec.packets { all = packets.take(count, at: t, emptyTime: &pe, oneTime: &po) }
-            if all, let bucket = spec.bytes { all = bucket.take(bytes, at: t, emptyTime: &be, oneTime: &bo) }
-            if all {
-                passed = count
-                passedBytes = bytes
-            } else {
-                be = be0
-                bo = bo0
-                pe = pe0
-                po = po0
-            }
-            for i in 0..<burst.count where !all && burst.meta[i].egress == egress {
-                let length = UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
-                var nbe = be
-                var nbo = bo
-                var npe = pe
-                var npo = po
-                var ok = true
-                if let packets = spec.packets { ok = packets.take(1, at: t, emptyTime: &npe, oneTime: &npo) }
-                if ok, let bytes = spec.bytes { ok = bytes.take(length, at: t, emptyTime: &nbe, oneTime: &nbo) }
-                if ok {
-                    be = nbe
-                    bo = nbo
-                    pe = npe
-                    po = npo
-                    passed &+= 1
-                    passedBytes &+= length
-                } else {
-                    refused |= UInt64(1) &<< UInt64(i)
+            if !after.take(packets: passed, bytes: passedBytes, spec, at: t) {
+                passed = 0
+                passedBytes = 0
+                for i in 0..<burst.count where burst.meta[i].egress == egress {
+                    let length = UInt64(truncatingIfNeeded: burst.packets[i].packetLength)
+                    if after.take(packets: 1, bytes: length, spec, at: t) {
+                        passed &+= 1
+                        passedBytes &+= length
+                    } else {
+                        refused |= UInt64(1) &<< UInt64(i)
+                    }
                 }
             }
-            guard bytesBucket.commit(from: be0, bo0, to: be, bo) else { continue }
-            guard packetBucket.commit(from: pe0, po0, to: pe, po) else {
-                bytesBucket.refund(from: be0, bo0, to: be, bo)
-                continue
-            }
+            guard tables.publish(slot: slot, .toVM, from: before, to: after) else { continue }
             let block = tables.counters.unsafelyUnwrapped
             block.add(QoSCounters.index(slot: slot, .toVM, QoSCounters.passedPackets), passed)
             block.add(QoSCounters.index(slot: slot, .toVM, QoSCounters.passedBytes), passedBytes)
