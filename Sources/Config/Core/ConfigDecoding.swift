@@ -238,7 +238,7 @@ struct ConfigDecoder {
         }
     }
 
-    private func decodePort(_ node: Node, at path: String) -> PortConfig {
+    func decodePort(_ node: Node, at path: String) -> PortConfig {
         // Undecodable ports stay in the list as placeholders so that later ports keep their index in paths.
         var port = PortConfig(name: "", devargs: "")
         guard

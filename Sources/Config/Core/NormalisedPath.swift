@@ -3,6 +3,8 @@
 /// which is what the kernel does too for paths without symbolic links.
 enum NormalisedPath {
     static func of(_ path: String) -> String {
+        // Most paths are written normalised: a thousand vhost-user ports' sockets are checked on every change.
+        if isNormal(path) { return path }
         let absolute = path.hasPrefix("/")
         var components: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -20,6 +22,25 @@ enum NormalisedPath {
         let joined = components.joined(separator: "/")
         if absolute { return "/" + joined }
         return joined.isEmpty ? "." : joined
+    }
+
+    /// Whether `path` is its own normalised form: absolute, without an empty, `.` or `..` component and
+    /// without a trailing slash (`/` itself takes the long way).
+    private static func isNormal(_ path: String) -> Bool {
+        let (slash, dot) = (UInt8(ascii: "/"), UInt8(ascii: "."))
+        guard path.utf8.first == slash else { return false }
+        var (length, dots) = (0, 0)
+        func isDotComponent() -> Bool { dots == length && length <= 2 }
+        for byte in path.utf8.dropFirst() {
+            if byte == slash {
+                if length == 0 || isDotComponent() { return false }
+                (length, dots) = (0, 0)
+            } else {
+                length += 1
+                if byte == dot { dots += 1 }
+            }
+        }
+        return length > 0 && !isDotComponent()
     }
 
     /// `"a" (the same file as "b")` when the spellings differ, so that a refusal shows why two paths clash.

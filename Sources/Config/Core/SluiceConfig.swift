@@ -52,10 +52,16 @@ public struct SluiceConfig: Equatable, Sendable {
         else {
             throw ConfigError(problems: log.problems)
         }
-        let config = ConfigDecoder(log: log).decode(root: mapping)
-        config.validate(into: log, host: host)
+        return try ConfigDecoder(log: log).decode(root: mapping).checked(log, host: host)
+    }
+
+    /// `self` once validation has found nothing wrong; else every problem of `log` (decoding's, whose
+    /// undecodable key paths validation skips, and validation's). The one way every parsed or edited
+    /// configuration is checked (`parse(yaml:)`, PortEditing.swift).
+    func checked(_ log: ProblemLog, host: HostFacts) throws(ConfigError) -> SluiceConfig {
+        validate(into: log, host: host)
         guard log.isEmpty else { throw ConfigError(problems: log.problems) }
-        return config
+        return self
     }
 
     /// Reads the file at `path`, then `parse(yaml:)`.
@@ -110,7 +116,7 @@ public struct SluiceConfig: Equatable, Sendable {
 
     /// Yams' own descriptions repeat the offending source line with a caret, and for duplicate keys the whole
     /// document; a one-line message with the position reads better among other problems.
-    private static func describe(_ error: YamlError) -> String {
+    static func describe(_ error: YamlError) -> String {
         func position(_ mark: Mark) -> String { "line \(mark.line), column \(mark.column)" }
         func context(_ context: YamlError.Context?) -> String {
             guard let context else { return "" }

@@ -332,13 +332,13 @@ struct Validator {
 
     private func validatePatches() {
         let ports = config.ports
-        // A patch naming a port whose own name could not be read is not necessarily wrong.
+        // A patch naming a port whose own name could not be read is not necessarily wrong. (Only read when
+        // there are patches: a thousand key paths are not built for nothing.)
         let portNamesKnown =
-            isKnown("ports")
-            && ports.indices.allSatisfy { isKnown(KeyPath.child(KeyPath.element("ports", $0), "name")) }
-        let portNames = ports.map(\.name)
-        var listedNames: [String] = []
-        for name in portNames where !listedNames.contains(name) { listedNames.append(name) }
+            config.patches.isEmpty
+            || isKnown("ports")
+                && ports.indices.allSatisfy { isKnown(KeyPath.child(KeyPath.element("ports", $0), "name")) }
+        let portNames = Set(ports.map(\.name))
         var patchOfPort: [String: Int] = [:]
         for (index, pair) in config.patches.enumerated() {
             let path = KeyPath.element("patches", index)
@@ -349,6 +349,8 @@ struct Validator {
             }
             for (name, endPath) in ends where isKnown(endPath) {
                 if portNamesKnown, !portNames.contains(name) {
+                    var listed: Set<String> = []
+                    let listedNames = ports.map(\.name).filter { listed.insert($0).inserted }
                     let known =
                         portNames.isEmpty ? "there are no ports" : "ports are: " + listedNames.joined(separator: ", ")
                     report(endPath, "\(quoted(name)) is not the name of a port; \(known)")

@@ -17,8 +17,10 @@ extension ConfigPlan {
 
     public static func between(_ old: SluiceConfig, _ new: SluiceConfig) -> ConfigPlan {
         let rules = ChangeRules.table
-        let oldDocument = old.document
-        let newDocument = new.document
+        // The sections' documents without the ports, which are compared port by port below (rendering a
+        // thousand ports twice only to skip them would be most of the plan's time).
+        let oldDocument = old.withoutPorts.document
+        let newDocument = new.withoutPorts.document
         var plan = ConfigPlan()
 
         // Every other section, compared key by key in document order.
@@ -83,6 +85,8 @@ extension ConfigPlan {
                     ))
                 continue
             }
+            // An equal port renders to an equal document: only changed ports are rendered and compared.
+            guard before != port else { continue }
             let differences = DocumentDifference.between(before.document, port.document, rules: portComparison)
             guard !differences.isEmpty else { continue }
             let parts = differences.map {
@@ -136,5 +140,14 @@ extension ConfigPlan {
 
     private static func partition<T>(_ items: [T], by isFirst: (T) -> Bool) -> ([T], [T]) {
         (items.filter(isFirst), items.filter { !isFirst($0) })
+    }
+}
+
+extension SluiceConfig {
+    /// The configuration with an empty port list, for comparing the other sections.
+    fileprivate var withoutPorts: SluiceConfig {
+        var config = self
+        config.ports = []
+        return config
     }
 }

@@ -8,13 +8,13 @@ extension ConfigDocument {
     /// The document as YAML text ending in a newline. A mapping or list at the root is written in block
     /// style; lists of scalars are written in flow style (`[100, "200-210"]`) like the reference config.
     var yaml: String {
-        var lines: [String] = []
+        var text = ""
         if fitsOnOneLine {
-            lines.append(flowYAML)
+            text = flowYAML + "\n"
         } else {
-            appendBlock(indent: 0, to: &lines)
+            appendBlock(indent: 0, to: &text)
         }
-        return lines.joined(separator: "\n") + "\n"
+        return text
     }
 
     /// Whether the value is written on the line of its key (or dash): scalars, empty collections and lists
@@ -40,35 +40,45 @@ extension ConfigDocument {
         }
     }
 
-    /// Appends a collection that does not fit on one line, its first line indented by `indent`.
-    private func appendBlock(indent: Int, to lines: inout [String]) {
+    /// Appends a collection that does not fit on one line, its first line indented by `indent`, each line
+    /// ending in a newline. (One string grows: a state file of a thousand ports is written on every change.)
+    private func appendBlock(indent: Int, to text: inout String) {
         let pad = String(repeating: " ", count: indent)
         switch self {
         case .mapping(let entries):
             for entry in entries {
-                let head = pad + Self.yamlKey(entry.key) + ":"
+                text += pad
+                text += Self.yamlKey(entry.key)
                 if entry.value.fitsOnOneLine {
-                    lines.append(head + " " + entry.value.flowYAML)
+                    text += ": "
+                    text += entry.value.flowYAML
+                    text += "\n"
                 } else {
-                    lines.append(head)
-                    entry.value.appendBlock(indent: indent + 2, to: &lines)
+                    text += ":\n"
+                    entry.value.appendBlock(indent: indent + 2, to: &text)
                 }
             }
         case .list(let items):
             for item in items {
                 if item.fitsOnOneLine {
-                    lines.append(pad + "- " + item.flowYAML)
+                    text += pad
+                    text += "- "
+                    text += item.flowYAML
+                    text += "\n"
                     continue
                 }
                 // The item is written as if indented two more; its first line then starts with the dash, so
                 // that a mapping's first key shares the dash's line (`- name: ...`).
-                var nested: [String] = []
+                var nested = ""
                 item.appendBlock(indent: indent + 2, to: &nested)
-                nested[0] = pad + "- " + nested[0].dropFirst(indent + 2)
-                lines += nested
+                text += pad
+                text += "- "
+                text += nested.dropFirst(indent + 2)
             }
         case .string, .int, .bool, .null:
-            lines.append(pad + flowYAML)
+            text += pad
+            text += flowYAML
+            text += "\n"
         }
     }
 

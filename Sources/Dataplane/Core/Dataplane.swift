@@ -47,7 +47,13 @@ public final class Dataplane {
     public internal(set) var revision = 0
     public let pool: PacketPool
     public let mode: ForwardingMode
-    var slots = [Port?](repeating: nil, count: ForwardingTables.maxPorts)
+    var slots = [Port?](repeating: nil, count: ForwardingTables.maxPorts) {
+        didSet { slotByName = nil }
+    }
+    /// The slot of each port in `slots` by name, built on the first `port(named:)` after `slots` changed: a
+    /// change or a status looks up every port of the configuration, and a scan of the slots for each made
+    /// that O(ports²) on a host of a thousand ports.
+    private var slotByName: [String: Int]?
     /// Ports of the desired state whose device could not be brought up, by name (FailedPorts.swift).
     public internal(set) var failedPorts: [String: FailedPort] = [:]
     public private(set) var pmds: [PMDThread] = []
@@ -155,7 +161,13 @@ public final class Dataplane {
     public var ports: [Port] { config.ports.compactMap { port(named: $0.name) } }
 
     public func port(named name: String) -> Port? {
-        slots.first { $0?.name == name } ?? nil
+        let index =
+            slotByName
+            ?? Dictionary(
+                slots.indices.compactMap { slot in slots[slot].map { ($0.name, slot) } },
+                uniquingKeysWith: { a, _ in a })
+        slotByName = index
+        return index[name].flatMap { slots[$0] }
     }
 
     /// The name of the port in `slot` (for tables that store slots), or "#slot" if it has none; a remote

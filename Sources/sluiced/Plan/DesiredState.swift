@@ -7,11 +7,12 @@ import Logging
 /// Changes of the desired state, whichever control method asks for them (`config.apply`, `port.add`, ...).
 /// Runs on the control thread only.
 ///
-/// Every change works on the whole document: the method takes the running configuration as a document,
-/// changes it as asked, validates the result completely with the same code that reads the config file,
-/// plans it against what runs, and then either returns the plan (dry run) or applies it and persists the new
-/// document. So a port added through `port.add` and one written in the config file are checked by the same
-/// rules, and no change is ever half-validated.
+/// Every change yields a whole new desired state: `config.apply` parses its document, the port methods edit
+/// the running (typed, validated) configuration, decoding only the port they are given
+/// (Config/Ports/PortEditing.swift). Either result is validated completely by the same code that checks the
+/// config file, planned against what runs, and then the plan is returned (dry run) or applied and the new
+/// state persisted. So a port added through `port.add` and one written in the config file are checked by the
+/// same rules, and no change is ever half-validated; but a port change does not re-read the other ports.
 struct DesiredState {
     let dataplane: Dataplane
     /// Where applied states are persisted; nil: not persisted.
@@ -101,19 +102,18 @@ struct DesiredState {
         (try? JSONDecoder().decode(JSONValue.self, from: Data(dataplane.config.renderJSON().utf8))) ?? .object([:])
     }
 
-    func validate(_ document: [String: JSONValue], what: String) throws(RPCErrorObject) -> SluiceConfig {
-        let text: String
-        do {
-            text = String(decoding: try JSONEncoder().encode(JSONValue.object(document)), as: UTF8.self)
-        } catch {
-            throw RPCErrorObject(code: RPCErrorObject.internalError, message: "cannot encode the document: \(error)")
-        }
-        return try validate(text, what: what)
+    /// `config.apply`'s document: parsed (once) and validated as the config file is.
+    func validate(_ text: String, what: String) throws(RPCErrorObject) -> SluiceConfig {
+        try validate(what: what) { () throws(ConfigError) in try SluiceConfig.parse(yaml: text) }
     }
 
-    func validate(_ text: String, what: String) throws(RPCErrorObject) -> SluiceConfig {
+    /// The configuration `make` builds (from the running one, say: `SluiceConfig.addingPort`), or
+    /// invalidConfig listing every problem with its key path.
+    func validate(
+        what: String, _ make: () throws(ConfigError) -> SluiceConfig
+    ) throws(RPCErrorObject) -> SluiceConfig {
         do {
-            return try SluiceConfig.parse(yaml: text)
+            return try make()
         } catch {
             let problems = error.problems.map(\.description)
             throw RPCErrorObject(

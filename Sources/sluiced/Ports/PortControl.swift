@@ -1,11 +1,13 @@
+import Config
 import Control
 import ControlProtocol
 import Dataplane
 import Foundation
 
 /// The control methods on ports: their status, adding, removing and changing one, and retrying a failed one.
-/// Each change edits the running document's `ports` list and goes through `DesiredState` like a whole new
-/// document would; a retry changes no document (`Dataplane.retry(port:)`).
+/// Each change edits the running configuration (only the port given is decoded, `SluiceConfig.addingPort`
+/// and its siblings) and goes through `DesiredState` like a whole new document would; a retry changes no
+/// document (`Dataplane.retry(port:)`).
 struct PortControl {
     let desiredState: DesiredState
 
@@ -24,31 +26,23 @@ struct PortControl {
         guard case .string(let name)? = entry["name"] else {
             throw invalidParams("params.port.name is required (a string)")
         }
-        var document = desiredState.runningDocument().objectValue ?? [:]
-        var ports = document["ports"].flatMap(arrayValue) ?? []
-        if ports.contains(where: { $0["name"] == .string(name) }) {
+        let running = desiredState.dataplane.config
+        if running.portIndex(named: name) != nil {
             throw invalidParams("a port named '\(name)' exists; use port.set to change it")
         }
-        ports.append(params.port)
-        document["ports"] = .array(ports)
-        let new = try desiredState.validate(document, what: "the configuration with port '\(name)' added")
+        let text = try json(params.port)
+        let new = try desiredState.validate(what: "the configuration with port '\(name)' added") {
+            () throws(ConfigError) in try running.addingPort(text)
+        }
         return try desiredState.change(to: new, dryRun: params.dryRun ?? false)
     }
 
     func deletePort(_ params: PortDeleteParams) throws(RPCErrorObject) -> ConfigApplyResult {
-        var document = desiredState.runningDocument().objectValue ?? [:]
-        var ports = document["ports"].flatMap(arrayValue) ?? []
-        guard ports.contains(where: { $0["name"] == .string(params.name) }) else {
-            throw unknownPort(params.name)
+        let running = desiredState.dataplane.config
+        guard running.portIndex(named: params.name) != nil else { throw unknownPort(params.name) }
+        let new = try desiredState.validate(what: "the configuration without port '\(params.name)'") {
+            () throws(ConfigError) in try running.removingPort(named: params.name)
         }
-        ports.removeAll { $0["name"] == .string(params.name) }
-        document["ports"] = .array(ports)
-        // A patch cannot outlive one of its ports.
-        let patches = (document["patches"].flatMap(arrayValue) ?? []).filter { pair in
-            !(arrayValue(pair) ?? []).contains(.string(params.name))
-        }
-        document["patches"] = .array(patches)
-        let new = try desiredState.validate(document, what: "the configuration without port '\(params.name)'")
         return try desiredState.change(to: new, dryRun: params.dryRun ?? false)
     }
 
@@ -60,17 +54,18 @@ struct PortControl {
         if settings["name"] != nil {
             throw invalidParams("params.settings.name: a port cannot be renamed; delete it and add it again")
         }
-        var document = desiredState.runningDocument().objectValue ?? [:]
-        var ports = document["ports"].flatMap(arrayValue) ?? []
-        guard let index = ports.firstIndex(where: { $0["name"] == .string(params.name) }),
-            case .object(var entry) = ports[index]
+        let running = desiredState.dataplane.config
+        guard let index = running.portIndex(named: params.name),
+            case .object(var entry)? = try? JSONDecoder().decode(
+                JSONValue.self, from: Data(running.ports[index].renderJSON().utf8))
         else { throw unknownPort(params.name) }
         for (key, value) in settings {
             if value == .null { entry[key] = nil } else { entry[key] = value }
         }
-        ports[index] = .object(entry)
-        document["ports"] = .array(ports)
-        let new = try desiredState.validate(document, what: "the configuration with port '\(params.name)' changed")
+        let text = try json(.object(entry))
+        let new = try desiredState.validate(what: "the configuration with port '\(params.name)' changed") {
+            () throws(ConfigError) in try running.replacingPort(at: index, with: text)
+        }
         return try desiredState.change(to: new, dryRun: params.dryRun ?? false)
     }
 
@@ -94,8 +89,13 @@ struct PortControl {
         return status
     }
 
-    private func arrayValue(_ value: JSONValue) -> [JSONValue]? {
-        if case .array(let values) = value { values } else { nil }
+    /// A port entry as JSON text, which the config's YAML decoder reads (JSON is YAML's flow notation).
+    private func json(_ value: JSONValue) throws(RPCErrorObject) -> String {
+        do {
+            return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        } catch {
+            throw RPCErrorObject(code: RPCErrorObject.internalError, message: "cannot encode the port: \(error)")
+        }
     }
 
     private func invalidParams(_ message: String) -> RPCErrorObject {

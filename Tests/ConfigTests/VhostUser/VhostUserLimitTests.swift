@@ -42,5 +42,16 @@ import Testing
         #expect(NormalisedPath.of("a/../../b") == "../b")
         #expect(NormalisedPath.of("./") == ".")
         #expect(NormalisedPath.of("/run/x/a.sock/.") == "/run/x/a.sock")
+        // Paths that are already normal come back as they are; near misses do not.
+        for path in ["/run/x/a.sock", "/a", "/.a/..b/...", "/run/x.y/a"] {
+            #expect(NormalisedPath.of(path) == path)
+        }
+        #expect(NormalisedPath.of("/") == "/")
+        #expect(NormalisedPath.of("/run/x/") == "/run/x")
+        #expect(NormalisedPath.of("/run/./x") == "/run/x")
+        #expect(NormalisedPath.of("/run/../x") == "/x")
+        #expect(NormalisedPath.of("/run/..") == "/")
+        #expect(NormalisedPath.of("/run//x") == "/run/x")
+        #expect(NormalisedPath.of("run/x") == "run/x")
     }
 }

@@ -37,30 +37,36 @@ extension SystemTests {
             #expect(try daemon.ports().count == ThousandPorts.portCount)
 
             // Without traffic first (no guest, so the control thread has CPU 0 to itself): port.add of the
-            // 1001st port and port.del of it again, timed.
+            // 1001st port and port.del of it again, five times, timed. Only the port is decoded and the change
+            // is cheap (docs/port-scale.md): the median add is printed, and bounded only generously.
             let clock = ContinuousClock()
             let idle = "vm1001"
-            let idleAddStart = clock.now
-            let idleAdd = try client.call(
-                "port.add",
-                params: PortAddParams(
-                    port: .object([
-                        "name": .string(idle), "type": .string("vhost-user"),
-                        "path": .string("\(sockets.path)/\(idle).sock"), "mode": .string("server"),
-                        "vlan": .object(["mode": .string("access"), "id": .number(20)]),
-                    ])), as: ConfigApplyResult.self)
-            let idleAddTime = clock.now - idleAddStart
-            #expect(idleAdd.applied && idleAdd.changes.map(\.action) == ["add-port"], "\(idleAdd.changes)")
-            #expect(try daemon.ports()[idle]?.type == "vhost-user")
-            let idleDelStart = clock.now
-            let idleDel = try client.call(
-                "port.del", params: PortDeleteParams(name: idle), as: ConfigApplyResult.self)
-            let idleDelTime = clock.now - idleDelStart
-            #expect(idleDel.applied && idleDel.changes.map(\.action) == ["remove-port"], "\(idleDel.changes)")
+            var (addTimes, delTimes): ([Duration], [Duration]) = ([], [])
+            for _ in 0..<5 {
+                let addStart = clock.now
+                let idleAdd = try client.call(
+                    "port.add",
+                    params: PortAddParams(
+                        port: .object([
+                            "name": .string(idle), "type": .string("vhost-user"),
+                            "path": .string("\(sockets.path)/\(idle).sock"), "mode": .string("server"),
+                            "vlan": .object(["mode": .string("access"), "id": .number(20)]),
+                        ])), as: ConfigApplyResult.self)
+                addTimes.append(clock.now - addStart)
+                #expect(idleAdd.applied && idleAdd.changes.map(\.action) == ["add-port"], "\(idleAdd.changes)")
+                #expect(try daemon.ports()[idle]?.type == "vhost-user")
+                let delStart = clock.now
+                let idleDel = try client.call(
+                    "port.del", params: PortDeleteParams(name: idle), as: ConfigApplyResult.self)
+                delTimes.append(clock.now - delStart)
+                #expect(idleDel.applied && idleDel.changes.map(\.action) == ["remove-port"], "\(idleDel.changes)")
+                #expect(try daemon.ports()[idle] == nil)
+            }
+            let (addMedian, delMedian) = (addTimes.sorted()[2], delTimes.sorted()[2])
             print(
-                "\(ThousandPorts.portCount) vhost-user ports, no traffic: port.add of port 1001 took \(idleAddTime); "
-                    + "port.del of it took \(idleDelTime)")
-            #expect(idleAddTime < .seconds(10), "port.add of the 1001st port took \(idleAddTime)")
+                "\(ThousandPorts.portCount) vhost-user ports, no traffic: port.add of port 1001 took \(addMedian) "
+                    + "(median of 5: \(addTimes)); port.del of it took \(delMedian) (median of 5: \(delTimes))")
+            #expect(addMedian < .seconds(2), "port.add of the 1001st port took \(addMedian) (median of 5)")
 
             let (low, high) = (ThousandPorts.guestPorts[0], ThousandPorts.guestPorts[1])
             let (portA, portB) = ("vm\(low)", "vm\(high)")
