@@ -138,34 +138,53 @@ SL_INLINE void sl_vhost_bump_epoch(void) { __atomic_fetch_add(&sl_vhost_state_ep
 void sl_vhost_complete_checksum(struct rte_mbuf *_Nonnull m);
 
 /// Dequeues up to `n` packets the guest sent on queue pair `q`; 0 without a guest or with the queue disabled.
+/// `*bytes` is set to the bytes of the packets received, summed in the same pass that completes checksums,
+/// so that the PMD counts them for the port without reading every mbuf again.
 SL_INLINE uint16_t sl_vhost_dequeue(struct sl_vhost_port *_Nonnull p, uint16_t q, struct rte_mempool *_Nonnull mp,
-                                    struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n) {
+                                    struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n, uint64_t *_Nonnull bytes) {
+    *bytes = 0;
     int32_t vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
     if (vid < 0 || q >= __atomic_load_n(&p->pairs, __ATOMIC_RELAXED) || n == 0) return 0;
     uint16_t got = rte_vhost_dequeue_burst(vid, (uint16_t)(2 * q + 1), mp, (struct rte_mbuf **)pkts, n);
-    uint64_t bytes = 0;
+    uint64_t sum = 0;
     for (uint16_t i = 0; i < got; i++) {
         struct rte_mbuf *m = pkts[i];
         if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE) sl_vhost_complete_checksum(m);
-        bytes += m->pkt_len;
+        sum += m->pkt_len;
     }
     p->rx[q].packets += got;
-    p->rx[q].bytes += bytes;
+    p->rx[q].bytes += sum;
+    *bytes = sum;
     return got;
 }
 
 /// Copies up to `n` packets into the guest's receive virtqueue of pair `q` and frees those it took (rte_vhost
-/// copies, unlike an ethdev it does not take the buffers); the number taken. 0 without a guest.
-SL_INLINE uint16_t sl_vhost_enqueue(struct sl_vhost_port *_Nonnull p, uint16_t q,
-                                    struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n) {
+/// copies, unlike an ethdev it does not take the buffers); the number taken. 0 without a guest. Counts nothing:
+/// the caller, which summed the packets' bytes before handing them over, counts what it sent once
+/// (`sl_vhost_count_tx`), however many calls that took.
+SL_INLINE uint16_t sl_vhost_enqueue_uncounted(struct sl_vhost_port *_Nonnull p, uint16_t q,
+                                              struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n) {
     int32_t vid = __atomic_load_n(&p->vid, __ATOMIC_ACQUIRE);
     if (vid < 0 || q >= __atomic_load_n(&p->pairs, __ATOMIC_RELAXED) || n == 0) return 0;
     uint16_t sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), (struct rte_mbuf **)pkts, n);
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < sent; i++) bytes += pkts[i]->pkt_len;
-    p->tx[q].packets += sent;
-    p->tx[q].bytes += bytes;
     if (sent > 0) rte_pktmbuf_free_bulk((struct rte_mbuf **)pkts, sent);
+    return sent;
+}
+
+/// Adds what one PMD sent on tx queue `q` to the queue's counters (that PMD is the queue's only writer).
+SL_INLINE void sl_vhost_count_tx(struct sl_vhost_port *_Nonnull p, uint16_t q, uint64_t packets, uint64_t bytes) {
+    p->tx[q].packets += packets;
+    p->tx[q].bytes += bytes;
+}
+
+/// `sl_vhost_enqueue_uncounted`, counting what was sent.
+SL_INLINE uint16_t sl_vhost_enqueue(struct sl_vhost_port *_Nonnull p, uint16_t q,
+                                    struct rte_mbuf *_Nullable *_Nonnull pkts, uint16_t n) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; i++) bytes += pkts[i]->pkt_len;  // before: the packets sent are freed
+    uint16_t sent = sl_vhost_enqueue_uncounted(p, q, pkts, n);
+    for (uint16_t i = sent; i < n; i++) bytes -= pkts[i]->pkt_len;
+    if (sent > 0) sl_vhost_count_tx(p, q, sent, bytes);
     return sent;
 }
 

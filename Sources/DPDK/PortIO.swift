@@ -45,18 +45,33 @@ public struct PortIO: @unchecked Sendable {
     @inlinable @inline(__always)
     public static var vhostStateEpoch: UInt64 { sl_vhost_epoch() }
 
+    /// Receives at most `limit` packets (and at most what `burst` has room for), appending them; `bytes` is set
+    /// to their bytes. A vhost-user port sums them in the pass over the packets it makes anyway (checksums the
+    /// guest left to the host), so the PMD reads no mbuf again to count them.
+    @inlinable @inline(__always)
+    public func receive(queue: UInt16, into burst: inout MbufBurst, limit: Int, bytes: inout UInt64) -> Int {
+        let room = UInt16(truncatingIfNeeded: min(burst.capacity - burst.count, limit))
+        let start = burst.slots + burst.count
+        let n: Int
+        if let vhost {
+            var sum: UInt64 = 0
+            n = Int(sl_vhost_dequeue(vhost, queue, pool.unsafelyUnwrapped, start, room, &sum))
+            bytes = sum
+        } else {
+            n = Int(rte_eth_rx_burst(ethPortID, queue, start, room))
+            var sum: UInt64 = 0
+            for i in 0..<n { sum &+= UInt64(truncatingIfNeeded: sl_mbuf_pkt_len(start[i].unsafelyUnwrapped)) }
+            bytes = sum
+        }
+        burst.count &+= n
+        return n
+    }
+
     /// Receives at most `limit` packets (and at most what `burst` has room for), appending them.
     @inlinable @inline(__always)
     public func receive(queue: UInt16, into burst: inout MbufBurst, limit: Int) -> Int {
-        let room = UInt16(truncatingIfNeeded: min(burst.capacity - burst.count, limit))
-        let n: UInt16
-        if let vhost {
-            n = sl_vhost_dequeue(vhost, queue, pool.unsafelyUnwrapped, burst.slots + burst.count, room)
-        } else {
-            n = rte_eth_rx_burst(ethPortID, queue, burst.slots + burst.count, room)
-        }
-        burst.count &+= Int(n)
-        return Int(n)
+        var bytes: UInt64 = 0
+        return receive(queue: queue, into: &burst, limit: limit, bytes: &bytes)
     }
 
     /// Receives up to `burst.capacity - burst.count` packets, appending them; the number received.
@@ -73,5 +88,24 @@ public struct PortIO: @unchecked Sendable {
             return Int(sl_vhost_enqueue(vhost, queue, packets, UInt16(truncatingIfNeeded: count)))
         }
         return Int(rte_eth_tx_burst(ethPortID, queue, packets, UInt16(truncatingIfNeeded: count)))
+    }
+
+    /// `transmit`, except that a vhost-user port's per-queue counters are left to `countTransmitted`: a caller
+    /// that summed the packets' bytes before handing them over (and may hand them over in several calls)
+    /// counts once, instead of the port reading every packet again in each call.
+    @inlinable @inline(__always)
+    public func transmitUncounted(queue: UInt16, _ packets: UnsafeMutablePointer<OpaquePointer?>, count: Int) -> Int {
+        if let vhost {
+            return Int(sl_vhost_enqueue_uncounted(vhost, queue, packets, UInt16(truncatingIfNeeded: count)))
+        }
+        return Int(rte_eth_tx_burst(ethPortID, queue, packets, UInt16(truncatingIfNeeded: count)))
+    }
+
+    /// Counts on a vhost-user port's tx queue what `transmitUncounted` sent there (nothing for an ethdev, whose
+    /// driver counts its queues itself). Only the PMD that transmits on `queue` may call it.
+    @inlinable @inline(__always)
+    public func countTransmitted(queue: UInt16, packets: Int, bytes: UInt64) {
+        guard let vhost, packets > 0 else { return }
+        sl_vhost_count_tx(vhost, queue, UInt64(truncatingIfNeeded: packets), bytes)
     }
 }

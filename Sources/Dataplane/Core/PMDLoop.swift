@@ -109,7 +109,9 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                     ? tables.pointee.qos.fromVMAllowance(slot: slot, limit: burst.capacity, tsc: tsc) : burst.capacity
                 // Buckets empty: skip the poll itself (on vhost, rx_burst with 0 still takes the queue's lock).
                 if limit == 0 { continue }
-                let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit)
+                // The bytes come with the packets (a vhost-user port sums them in its own pass over the burst).
+                var bytes: UInt64 = 0
+                let n = rxq.port.receive(queue: rxq.queue, into: &burst.packets, limit: limit, bytes: &bytes)
                 if vhost { idle.record(q, received: n) }
                 if n == 0 { continue }
                 if owedQueue >= 0 {
@@ -119,8 +121,6 @@ public struct PMDLoop<Processor: BurstProcessor & ~Copyable>: ~Copyable {
                 }
                 owedQueue = RxqCycles.index(slot: slot, queue: Int(rxq.queue))
                 received &+= n
-                var bytes: UInt64 = 0
-                for i in 0..<n { bytes &+= UInt64(truncatingIfNeeded: burst.packets[i].packetLength) }
                 if limited { tables.pointee.qos.fromVMCharge(slot: slot, packets: n, bytes: bytes, tsc: tsc) }
                 rxq.counters.block.add(PortCounters.rxPackets, UInt64(truncatingIfNeeded: n))
                 rxq.counters.block.add(PortCounters.rxBytes, bytes)

@@ -35,10 +35,10 @@ public struct TxTarget: Sendable {
         // driver may free it, or another thread may dequeue, change or free it, as with net_ring or vhost).
         var bytes: UInt64 = 0
         for i in 0..<count { bytes &+= UInt64(truncatingIfNeeded: Mbuf(packets[i].unsafelyUnwrapped).packetLength) }
-        var sent = port.transmit(queue: queue, packets, count: count)
+        var sent = port.transmitUncounted(queue: queue, packets, count: count)
         var retries = 0
         while sent < count && retries < TxTarget.maxRetries {
-            let more = port.transmit(queue: queue, packets + sent, count: count - sent)
+            let more = port.transmitUncounted(queue: queue, packets + sent, count: count - sent)
             if more == 0 { break }
             sent += more
             retries += 1
@@ -53,6 +53,8 @@ public struct TxTarget: Sendable {
         }
         counters.block.add(PortCounters.txPackets, UInt64(truncatingIfNeeded: sent))
         counters.block.add(PortCounters.txBytes, bytes)
+        // A vhost-user port's own queue counters, from the same sums (one update however many calls it took).
+        port.countTransmitted(queue: queue, packets: sent, bytes: bytes)
         return sent
     }
 }

@@ -77,6 +77,12 @@ extension SystemTests {
             #expect(a.counters.rxBytes == b.counters.txBytes && b.counters.rxBytes == a.counters.txBytes)
             #expect(a.queueCounters?.first?.rxPackets == fromA && a.queueCounters?.first?.txPackets == fromB)
             #expect(b.queueCounters?.first?.rxPackets == fromB && b.queueCounters?.first?.txPackets == fromA)
+            // One queue pair and one PMD: the queue's bytes (counted from the PMD's own sums) are the port's.
+            #expect(a.queueCounters?.first?.rxBytes == a.counters.rxBytes && a.counters.rxBytes > 0)
+            #expect(a.queueCounters?.first?.txBytes == a.counters.txBytes && a.counters.txBytes > 0)
+            #expect(
+                b.queueCounters?.first?.rxBytes == b.counters.rxBytes
+                    && b.queueCounters?.first?.txBytes == b.counters.txBytes)
             #expect(a.driverStats?.rxPackets == fromA && b.driverStats?.txPackets == fromA)
             // And the guests saw them (once they have taken them off their rings).
             try System.waitUntil("the guests to count every frame") {
