@@ -53,8 +53,15 @@ public struct ConnKey: Sendable, Equatable {
     @inlinable public var portA: UInt16 { UInt16(truncatingIfNeeded: meta >> 16) }
     @inlinable public var portB: UInt16 { UInt16(truncatingIfNeeded: meta) }
 
+    /// An IPv4 key's two words of substance: `meta` and both addresses (`aLow << 32 | bLow`); its high address
+    /// words are always 0.
+    @inlinable public var addressPair: UInt64 { aLow << 32 | (bLow & 0xFFFF_FFFF) }
+
+    /// IPv4 keys hash their two words (`meta`, `addressPair`: two multiplies), IPv6 keys all five; the
+    /// stage's IPv4 path computes the same hash straight from the packet (`hashIPv4`).
     @inlinable @inline(__always)
     func hash(seed: UInt64) -> UInt64 {
+        if !isIPv6 { return Self.hashIPv4(meta: meta, addresses: addressPair, seed: seed) }
         @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
             let x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
             return x ^ (x >> 29)
@@ -65,6 +72,15 @@ public struct ConnKey: Sendable, Equatable {
         h = mix(h, bHigh)
         h = mix(h, bLow)
         return h ^ (h >> 32)
+    }
+
+    /// The hash of an IPv4 key from its two words: multiply, fold, multiply, fold (every input bit reaches the
+    /// low bits the first bucket uses and the bits from 24 up the second uses).
+    @inlinable @inline(__always)
+    static func hashIPv4(meta: UInt64, addresses: UInt64, seed: UInt64) -> UInt64 {
+        var x = (seed ^ meta) &* 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 29) ^ addresses) &* 0xBF58_476D_1CE4_E5B9
+        return x ^ (x >> 32)
     }
 }
 
@@ -167,10 +183,10 @@ public struct ConnTableView: @unchecked Sendable {
     }
 
     /// The first slot whose signature is `hash`'s (the key is not compared), or -1; when found, starts
-    /// loading its entry's two lines. The second step of a burst's lookups: `lookup(_:hash:candidate:)`
-    /// then confirms the key.
+    /// loading its entry's first line, and its second when `secondLine`. The second step of a burst's
+    /// lookups: `lookup(_:hash:candidate:)` then confirms the key.
     @inlinable @inline(__always)
-    public func probe(_ hash: UInt64) -> Int {
+    public func probe(_ hash: UInt64, secondLine: Bool = true) -> Int {
         let signature = hash | Self.liveBit
         let (first, second) = buckets(hash)
         var found = -1
@@ -185,7 +201,7 @@ public struct ConnTableView: @unchecked Sendable {
         let target = found >= 0 ? found : freeSlotGuess(first, second)
         if target >= 0 {
             rte_prefetch0(UnsafeRawPointer(word(target, 0)))
-            rte_prefetch0(UnsafeRawPointer(word(target, 8)))
+            if secondLine { rte_prefetch0(UnsafeRawPointer(word(target, 8))) }
         }
         return found
     }
@@ -220,6 +236,23 @@ public struct ConnTableView: @unchecked Sendable {
             return candidate
         }
         return lookup(key, hash: hash)
+    }
+
+    /// `lookup(_:hash:candidate:)` for the IPv4 key of words `meta` and `addresses` (`ConnKey.addressPair`).
+    @inlinable @inline(__always)
+    public func lookupIPv4(meta: UInt64, addresses: UInt64, hash: UInt64, candidate: Int) -> Int {
+        if candidate >= 0 && signatures[candidate].load(ordering: .acquiring) == hash | Self.liveBit
+            && matchesIPv4(candidate, meta: meta, addresses: addresses)
+        {
+            return candidate
+        }
+        return lookup(
+            ConnKey(meta: meta, aHigh: 0, aLow: addresses >> 32, bHigh: 0, bLow: addresses & 0xFFFF_FFFF), hash: hash)
+    }
+
+    @inlinable @inline(__always)
+    func matchesIPv4(_ slot: Int, meta: UInt64, addresses: UInt64) -> Bool {
+        load(slot, 0) == meta && load(slot, 2) == addresses >> 32 && load(slot, 4) == addresses & 0xFFFF_FFFF
     }
 
     /// The slot holding `key` (whose hash is `hash`), or -1.
