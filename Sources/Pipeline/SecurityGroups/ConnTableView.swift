@@ -90,9 +90,10 @@ public struct ConnKey: Sendable, Equatable {
 ///
 /// Layout: a signature word per slot (0 free, 1 claimed, 2 dead, or the key's hash with the top bit set
 /// when live), grouped in buckets of 8 (one cache line); a key can live in either of two buckets. Each slot
-/// has an entry of `entryWords` words (two cache lines): the first holds what every packet reads (key, info,
-/// last seen, written at most every 1/64 s), the second what packets write (TCP sides, packet counts), so
-/// that the PMDs of the two directions do not keep stealing the line their lookups compare.
+/// has an entry of `entryWords` words (two cache lines): the first holds the key, info, last seen (written
+/// at most every 1/64 s) and, for IPv4 keys (two words: `meta`, `addressPair`), the packet counts; the
+/// second the TCP sides and an IPv6 connection's packet counts. An IPv4 UDP or ICMP packet touches one
+/// line of its entry.
 @frozen
 public struct ConnTableView: @unchecked Sendable {
     // @unchecked: shared memory reached through pointers, accessed only with atomics.
@@ -112,19 +113,31 @@ public struct ConnTableView: @unchecked Sendable {
 
     /// Entry words.
     public enum Word {
-        public static let key = 0  // ... 4: ConnKey
+        /// ... 4: an IPv6 `ConnKey`; an IPv4 key is `meta` then `addressPair` (words 1 and 2).
+        public static let key = 0
         /// bit 0: the initiator is the key's B endpoint; bits 1-10: initiator port; 11-21: responder port
         /// (0x7FF: not known, e.g. flooded); 22-31: owner port (whose limit it counts against); 32-39: state.
         /// Port fields hold slots below `PortLimit.maxPorts` (1024: 10 bits).
         public static let info = 5
         public static let lastSeen = 6
         public static let created = 7
+        /// An IPv4 connection's packet counts (in the first line, beside its two-word key).
+        public static let packetsOriginalIPv4 = 2
+        public static let packetsReplyIPv4 = 3
         /// Second cache line. TCP sides: end << 32 | maxEnd, then maxWindow | scale << 32 | seen << 40;
         /// original then reply.
         public static let tcpOriginal = 8
         public static let tcpReply = 10
+        /// An IPv6 connection's packet counts.
         public static let packetsOriginal = 12
         public static let packetsReply = 13
+
+        /// The original direction's packet count word of an entry whose `meta` word is `meta` (the reply's
+        /// is the next).
+        @inlinable @inline(__always)
+        public static func packets(meta: UInt64) -> Int {
+            (meta >> 32) & 0xFF == 6 ? packetsOriginal : packetsOriginalIPv4
+        }
     }
 
     @inlinable
@@ -162,8 +175,19 @@ public struct ConnTableView: @unchecked Sendable {
 
     @inlinable @inline(__always)
     func matches(_ slot: Int, _ key: ConnKey) -> Bool {
-        load(slot, 0) == key.meta && load(slot, 1) == key.aHigh && load(slot, 2) == key.aLow
+        if !key.isIPv6 { return matchesIPv4(slot, meta: key.meta, addresses: key.addressPair) }
+        return load(slot, 0) == key.meta && load(slot, 1) == key.aHigh && load(slot, 2) == key.aLow
             && load(slot, 3) == key.bHigh && load(slot, 4) == key.bLow
+    }
+
+    /// The key stored in `slot`.
+    public func key(_ slot: Int) -> ConnKey {
+        let meta = load(slot, 0)
+        if (meta >> 32) & 0xFF != 6 {
+            let pair = load(slot, 1)
+            return ConnKey(meta: meta, aHigh: 0, aLow: pair >> 32, bHigh: 0, bLow: pair & 0xFFFF_FFFF)
+        }
+        return ConnKey(meta: meta, aHigh: load(slot, 1), aLow: load(slot, 2), bHigh: load(slot, 3), bLow: load(slot, 4))
     }
 
     /// The slot holding `key`, or -1.
@@ -252,7 +276,7 @@ public struct ConnTableView: @unchecked Sendable {
 
     @inlinable @inline(__always)
     func matchesIPv4(_ slot: Int, meta: UInt64, addresses: UInt64) -> Bool {
-        load(slot, 0) == meta && load(slot, 2) == addresses >> 32 && load(slot, 4) == addresses & 0xFFFF_FFFF
+        load(slot, 0) == meta && load(slot, 1) == addresses
     }
 
     /// The slot holding `key` (whose hash is `hash`), or -1.
@@ -328,14 +352,25 @@ public struct ConnTableView: @unchecked Sendable {
                 // to leave the store buffer (each a cache miss on a new entry).
                 counter.pointee.wrappingAdd(1, ordering: .relaxed)
                 store(slot, 0, key.meta)
-                store(slot, 1, key.aHigh)
-                store(slot, 2, key.aLow)
-                store(slot, 3, key.bHigh)
-                store(slot, 4, key.bLow)
+                if key.isIPv6 {
+                    store(slot, 1, key.aHigh)
+                    store(slot, 2, key.aLow)
+                    store(slot, 3, key.bHigh)
+                    store(slot, 4, key.bLow)
+                } else {
+                    store(slot, 1, key.addressPair)
+                    store(slot, Word.packetsOriginalIPv4, 0)
+                    store(slot, Word.packetsReplyIPv4, 0)
+                    store(slot, 4, 0)
+                }
                 store(slot, Word.info, info | UInt64(owner & 0x3FF) << 22)
                 store(slot, Word.lastSeen, now)
                 store(slot, Word.created, now)
-                for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
+                // The second line only when something reads it (TCP, IPv6): an IPv4 UDP or ICMP connection's
+                // first packet then writes one line of its entry.
+                if key.isIPv6 || key.proto == 6 {
+                    for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
+                }
                 signatures[slot].store(hash | Self.liveBit, ordering: .releasing)
                 return .success(slot)
             }
@@ -364,8 +399,14 @@ public struct ConnTableView: @unchecked Sendable {
     @inlinable
     public func touch(_ slot: Int, now: UInt64, reply: Bool, tickCycles: UInt64) {
         if now &- load(slot, Word.lastSeen) > tickCycles { store(slot, Word.lastSeen, now) }
-        let w = reply ? Word.packetsReply : Word.packetsOriginal
+        let w = Word.packets(meta: load(slot, 0)) &+ (reply ? 1 : 0)
         store(slot, w, load(slot, w) &+ 1)
+    }
+
+    /// A connection's packet counts, original then reply.
+    public func packets(_ slot: Int) -> (original: UInt64, reply: UInt64) {
+        let w = Word.packets(meta: load(slot, 0))
+        return (load(slot, w), load(slot, w + 1))
     }
 
     @inlinable

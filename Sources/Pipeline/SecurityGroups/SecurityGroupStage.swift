@@ -189,7 +189,6 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
                         hashes[k] = hash
                         kinds[k] =
                             Kind.lookupIPv4 | (sourceIsB ? Kind.sourceIsB : 0) | (proto == 6 ? Kind.secondLine : 0)
-                            | Kind.secondLine
                         t.prefetchBuckets(hash)
                         continue
                     }
