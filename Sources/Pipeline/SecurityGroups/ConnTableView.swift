@@ -208,9 +208,10 @@ public struct ConnTableView: @unchecked Sendable {
 
     /// The first slot whose signature is `hash`'s (the key is not compared), or -1; when found, starts
     /// loading its entry's first line, and its second when `secondLine`. The second step of a burst's
-    /// lookups: `lookup(_:hash:candidate:)` then confirms the key.
-    @inlinable @inline(__always)
-    public func probe(_ hash: UInt64, secondLine: Bool = true) -> Int {
+    /// lookups: `lookup(_:hash:candidate:)` then confirms the key. Transparent: `@inline(__always)` alone
+    /// left it a call per packet in the stage's loop.
+    @_transparent
+    public func probe(_ hash: UInt64, secondLine: Bool) -> Int {
         let signature = hash | Self.liveBit
         let (first, second) = buckets(hash)
         var found = -1
