@@ -218,15 +218,13 @@ public final class ConnTable: @unchecked Sendable {
 
     private func makeEntry(_ slot: Int) -> ConnEntry {
         let v = view
-        let key = ConnKey(
-            meta: v.load(slot, 0), aHigh: v.load(slot, 1), aLow: v.load(slot, 2), bHigh: v.load(slot, 3),
-            bLow: v.load(slot, 4))
+        let key = v.key(slot)
         let info = v.info(slot)
+        let packets = v.packets(slot)
         return ConnEntry(
             key: key, initiatorIsB: ConnTableView.initiatorIsB(info), initiatorPort: ConnTableView.initiator(of: info),
             responderPort: ConnTableView.responder(of: info), ownerPort: ConnTableView.owner(of: info),
-            state: ConnTableView.state(of: info), packetsOriginal: v.load(slot, ConnTableView.Word.packetsOriginal),
-            packetsReply: v.load(slot, ConnTableView.Word.packetsReply),
+            state: ConnTableView.state(of: info), packetsOriginal: packets.original, packetsReply: packets.reply,
             lastSeen: v.load(slot, ConnTableView.Word.lastSeen), created: v.load(slot, ConnTableView.Word.created),
             slot: slot, infoExtra: info >> 40)
     }

@@ -53,8 +53,15 @@ public struct ConnKey: Sendable, Equatable {
     @inlinable public var portA: UInt16 { UInt16(truncatingIfNeeded: meta >> 16) }
     @inlinable public var portB: UInt16 { UInt16(truncatingIfNeeded: meta) }
 
+    /// An IPv4 key's two words of substance: `meta` and both addresses (`aLow << 32 | bLow`); its high address
+    /// words are always 0.
+    @inlinable public var addressPair: UInt64 { aLow << 32 | (bLow & 0xFFFF_FFFF) }
+
+    /// IPv4 keys hash their two words (`meta`, `addressPair`: two multiplies), IPv6 keys all five; the
+    /// stage's IPv4 path computes the same hash straight from the packet (`hashIPv4`).
     @inlinable @inline(__always)
     func hash(seed: UInt64) -> UInt64 {
+        if !isIPv6 { return Self.hashIPv4(meta: meta, addresses: addressPair, seed: seed) }
         @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
             let x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
             return x ^ (x >> 29)
@@ -66,6 +73,15 @@ public struct ConnKey: Sendable, Equatable {
         h = mix(h, bLow)
         return h ^ (h >> 32)
     }
+
+    /// The hash of an IPv4 key from its two words: multiply, fold, multiply, fold (every input bit reaches the
+    /// low bits the first bucket uses and the bits from 24 up the second uses).
+    @inlinable @inline(__always)
+    static func hashIPv4(meta: UInt64, addresses: UInt64, seed: UInt64) -> UInt64 {
+        var x = (seed ^ meta) &* 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 29) ^ addresses) &* 0xBF58_476D_1CE4_E5B9
+        return x ^ (x >> 32)
+    }
 }
 
 /// The fast path's handle on the connection table (`ConnTable` owns the memory): plain pointers, copied into
@@ -74,9 +90,10 @@ public struct ConnKey: Sendable, Equatable {
 ///
 /// Layout: a signature word per slot (0 free, 1 claimed, 2 dead, or the key's hash with the top bit set
 /// when live), grouped in buckets of 8 (one cache line); a key can live in either of two buckets. Each slot
-/// has an entry of `entryWords` words (two cache lines): the first holds what every packet reads (key, info,
-/// last seen, written at most every 1/64 s), the second what packets write (TCP sides, packet counts), so
-/// that the PMDs of the two directions do not keep stealing the line their lookups compare.
+/// has an entry of `entryWords` words (two cache lines): the first holds the key, info, last seen (written
+/// at most every 1/64 s) and, for IPv4 keys (two words: `meta`, `addressPair`), the packet counts; the
+/// second the TCP sides and an IPv6 connection's packet counts. An IPv4 UDP or ICMP packet touches one
+/// line of its entry.
 @frozen
 public struct ConnTableView: @unchecked Sendable {
     // @unchecked: shared memory reached through pointers, accessed only with atomics.
@@ -96,19 +113,31 @@ public struct ConnTableView: @unchecked Sendable {
 
     /// Entry words.
     public enum Word {
-        public static let key = 0  // ... 4: ConnKey
+        /// ... 4: an IPv6 `ConnKey`; an IPv4 key is `meta` then `addressPair` (words 1 and 2).
+        public static let key = 0
         /// bit 0: the initiator is the key's B endpoint; bits 1-10: initiator port; 11-21: responder port
         /// (0x7FF: not known, e.g. flooded); 22-31: owner port (whose limit it counts against); 32-39: state.
         /// Port fields hold slots below `PortLimit.maxPorts` (1024: 10 bits).
         public static let info = 5
         public static let lastSeen = 6
         public static let created = 7
+        /// An IPv4 connection's packet counts (in the first line, beside its two-word key).
+        public static let packetsOriginalIPv4 = 2
+        public static let packetsReplyIPv4 = 3
         /// Second cache line. TCP sides: end << 32 | maxEnd, then maxWindow | scale << 32 | seen << 40;
         /// original then reply.
         public static let tcpOriginal = 8
         public static let tcpReply = 10
+        /// An IPv6 connection's packet counts.
         public static let packetsOriginal = 12
         public static let packetsReply = 13
+
+        /// The original direction's packet count word of an entry whose `meta` word is `meta` (the reply's
+        /// is the next).
+        @inlinable @inline(__always)
+        public static func packets(meta: UInt64) -> Int {
+            (meta >> 32) & 0xFF == 6 ? packetsOriginal : packetsOriginalIPv4
+        }
     }
 
     @inlinable
@@ -146,8 +175,19 @@ public struct ConnTableView: @unchecked Sendable {
 
     @inlinable @inline(__always)
     func matches(_ slot: Int, _ key: ConnKey) -> Bool {
-        load(slot, 0) == key.meta && load(slot, 1) == key.aHigh && load(slot, 2) == key.aLow
+        if !key.isIPv6 { return matchesIPv4(slot, meta: key.meta, addresses: key.addressPair) }
+        return load(slot, 0) == key.meta && load(slot, 1) == key.aHigh && load(slot, 2) == key.aLow
             && load(slot, 3) == key.bHigh && load(slot, 4) == key.bLow
+    }
+
+    /// The key stored in `slot`.
+    public func key(_ slot: Int) -> ConnKey {
+        let meta = load(slot, 0)
+        if (meta >> 32) & 0xFF != 6 {
+            let pair = load(slot, 1)
+            return ConnKey(meta: meta, aHigh: 0, aLow: pair >> 32, bHigh: 0, bLow: pair & 0xFFFF_FFFF)
+        }
+        return ConnKey(meta: meta, aHigh: load(slot, 1), aLow: load(slot, 2), bHigh: load(slot, 3), bLow: load(slot, 4))
     }
 
     /// The slot holding `key`, or -1.
@@ -167,10 +207,11 @@ public struct ConnTableView: @unchecked Sendable {
     }
 
     /// The first slot whose signature is `hash`'s (the key is not compared), or -1; when found, starts
-    /// loading its entry's two lines. The second step of a burst's lookups: `lookup(_:hash:candidate:)`
-    /// then confirms the key.
-    @inlinable @inline(__always)
-    public func probe(_ hash: UInt64) -> Int {
+    /// loading its entry's first line, and its second when `secondLine`. The second step of a burst's
+    /// lookups: `lookup(_:hash:candidate:)` then confirms the key. Transparent: `@inline(__always)` alone
+    /// left it a call per packet in the stage's loop.
+    @_transparent
+    public func probe(_ hash: UInt64, secondLine: Bool) -> Int {
         let signature = hash | Self.liveBit
         let (first, second) = buckets(hash)
         var found = -1
@@ -185,7 +226,7 @@ public struct ConnTableView: @unchecked Sendable {
         let target = found >= 0 ? found : freeSlotGuess(first, second)
         if target >= 0 {
             rte_prefetch0(UnsafeRawPointer(word(target, 0)))
-            rte_prefetch0(UnsafeRawPointer(word(target, 8)))
+            if secondLine { rte_prefetch0(UnsafeRawPointer(word(target, 8))) }
         }
         return found
     }
@@ -220,6 +261,23 @@ public struct ConnTableView: @unchecked Sendable {
             return candidate
         }
         return lookup(key, hash: hash)
+    }
+
+    /// `lookup(_:hash:candidate:)` for the IPv4 key of words `meta` and `addresses` (`ConnKey.addressPair`).
+    @inlinable @inline(__always)
+    public func lookupIPv4(meta: UInt64, addresses: UInt64, hash: UInt64, candidate: Int) -> Int {
+        if candidate >= 0 && signatures[candidate].load(ordering: .acquiring) == hash | Self.liveBit
+            && matchesIPv4(candidate, meta: meta, addresses: addresses)
+        {
+            return candidate
+        }
+        return lookup(
+            ConnKey(meta: meta, aHigh: 0, aLow: addresses >> 32, bHigh: 0, bLow: addresses & 0xFFFF_FFFF), hash: hash)
+    }
+
+    @inlinable @inline(__always)
+    func matchesIPv4(_ slot: Int, meta: UInt64, addresses: UInt64) -> Bool {
+        load(slot, 0) == meta && load(slot, 1) == addresses
     }
 
     /// The slot holding `key` (whose hash is `hash`), or -1.
@@ -295,14 +353,25 @@ public struct ConnTableView: @unchecked Sendable {
                 // to leave the store buffer (each a cache miss on a new entry).
                 counter.pointee.wrappingAdd(1, ordering: .relaxed)
                 store(slot, 0, key.meta)
-                store(slot, 1, key.aHigh)
-                store(slot, 2, key.aLow)
-                store(slot, 3, key.bHigh)
-                store(slot, 4, key.bLow)
+                if key.isIPv6 {
+                    store(slot, 1, key.aHigh)
+                    store(slot, 2, key.aLow)
+                    store(slot, 3, key.bHigh)
+                    store(slot, 4, key.bLow)
+                } else {
+                    store(slot, 1, key.addressPair)
+                    store(slot, Word.packetsOriginalIPv4, 0)
+                    store(slot, Word.packetsReplyIPv4, 0)
+                    store(slot, 4, 0)
+                }
                 store(slot, Word.info, info | UInt64(owner & 0x3FF) << 22)
                 store(slot, Word.lastSeen, now)
                 store(slot, Word.created, now)
-                for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
+                // The second line only when something reads it (TCP, IPv6): an IPv4 UDP or ICMP connection's
+                // first packet then writes one line of its entry.
+                if key.isIPv6 || key.proto == 6 {
+                    for w in Word.tcpOriginal..<Self.entryWords { store(slot, w, 0) }
+                }
                 signatures[slot].store(hash | Self.liveBit, ordering: .releasing)
                 return .success(slot)
             }
@@ -331,8 +400,14 @@ public struct ConnTableView: @unchecked Sendable {
     @inlinable
     public func touch(_ slot: Int, now: UInt64, reply: Bool, tickCycles: UInt64) {
         if now &- load(slot, Word.lastSeen) > tickCycles { store(slot, Word.lastSeen, now) }
-        let w = reply ? Word.packetsReply : Word.packetsOriginal
+        let w = Word.packets(meta: load(slot, 0)) &+ (reply ? 1 : 0)
         store(slot, w, load(slot, w) &+ 1)
+    }
+
+    /// A connection's packet counts, original then reply.
+    public func packets(_ slot: Int) -> (original: UInt64, reply: UInt64) {
+        let w = Word.packets(meta: load(slot, 0))
+        return (load(slot, w), load(slot, w + 1))
     }
 
     @inlinable

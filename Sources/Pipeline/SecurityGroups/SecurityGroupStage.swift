@@ -43,7 +43,15 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     @usableFromInline let table: ConnTableView
     /// Last-seen times are written at most this often per connection (1/64 s).
     @usableFromInline let tickCycles: UInt64
-    /// Per packet of the chunk being processed: what the first pass found (`Prepared`).
+    /// Per packet of the chunk being processed, what the first pass found, as arrays of small fields (29
+    /// bytes a packet): `kinds` (`Kind`), the hash, the IPv4 key's two words (`keyWords[2k]`: `meta`,
+    /// `[2k + 1]`: `addressPair`) and the candidate slot `probe` found.
+    @usableFromInline let kinds: UnsafeMutablePointer<UInt8>
+    @usableFromInline let hashes: UnsafeMutablePointer<UInt64>
+    @usableFromInline let keyWords: UnsafeMutablePointer<UInt64>
+    @usableFromInline let candidates: UnsafeMutablePointer<Int32>
+    /// The rest of the packets (IPv6, ICMP errors and other ICMP, fragments, exempt traffic): a `Prepared`
+    /// each, written only for them.
     @usableFromInline let prepared: UnsafeMutablePointer<Prepared>
 
     /// Packets whose lookups are prepared together: hashed and their buckets prefetched, then their
@@ -57,16 +65,50 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         self.table = table
         tickCycles = max(tscHz / 64, 1)
         counters = Self.allocateCounters()
+        kinds = .allocate(capacity: Self.chunk)
+        kinds.initialize(repeating: 0, count: Self.chunk)
+        hashes = .allocate(capacity: Self.chunk)
+        hashes.initialize(repeating: 0, count: Self.chunk)
+        keyWords = .allocate(capacity: 2 * Self.chunk)
+        keyWords.initialize(repeating: 0, count: 2 * Self.chunk)
+        candidates = .allocate(capacity: Self.chunk)
+        candidates.initialize(repeating: -1, count: Self.chunk)
         prepared = .allocate(capacity: Self.chunk)
         prepared.initialize(repeating: Prepared(), count: Self.chunk)
     }
 
-    deinit { prepared.deallocate() }
+    deinit {
+        kinds.deallocate()
+        hashes.deallocate()
+        keyWords.deallocate()
+        candidates.deallocate()
+        prepared.deallocate()
+    }
 
     @inlinable
     public mutating func bind(_ tables: borrowing ForwardingTables) {
         groups = tables.securityGroups
         bridge = tables.bridge
+    }
+
+    /// What the first pass found about a packet: the low two bits say what to do with it, the others what
+    /// its lookup needs.
+    @usableFromInline
+    enum Kind {
+        /// The packet passes unchecked.
+        @inlinable static var pass: UInt8 { 0 }
+        /// `prepared`'s verdict is final (exempt traffic, fragments, ICMP errors).
+        @inlinable static var decided: UInt8 { 1 }
+        /// `prepared`'s key must be looked up (IPv6, ICMP other than echo).
+        @inlinable static var lookup: UInt8 { 2 }
+        /// The IPv4 key in `keyWords` must be looked up (TCP, UDP, ICMP echo).
+        @inlinable static var lookupIPv4: UInt8 { 3 }
+        /// The low bits.
+        @inlinable static var action: UInt8 { 3 }
+        /// The packet's source is the key's B endpoint (`lookupIPv4`).
+        @inlinable static var sourceIsB: UInt8 { 4 }
+        /// The entry's second line is read too (TCP: the tracker's sides).
+        @inlinable static var secondLine: UInt8 { 8 }
     }
 
     @inlinable
@@ -78,47 +120,124 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         let now = readTSC()
         let count = burst.count
         let t = table
+        let seed = t.seed
+        let kinds = kinds
+        let hashes = hashes
+        let keyWords = keyWords
+        let candidates = candidates
         var kept = 0
         var start = 0
+        var tracked: UInt64 = 0
         while start < count {
             let end = min(start &+ Self.chunk, count)
-            // 1: parse, hash, prefetch both signature lines.
+            // 1: build each key from the offsets parse found, hash it, prefetch both signature lines.
             for i in start..<end {
-                let meta = burst.meta[i]
-                // The filtered receivers: the one output port, or a flood's filtered VLAN members.
-                var outPort = -1
-                var outFlood = false
-                if Int(meta.egress) < PortLimit.maxPorts {
-                    if filtered.contains(Int(meta.egress)) { outPort = Int(meta.egress) }
-                } else if meta.egress == PacketMeta.flood {
-                    outFlood = hasFilteredReceiver(meta.vlan, ingress: ingress)
+                let k = i &- start
+                let m = burst.meta + i
+                if !inFiltered {
+                    // The filtered receivers: the one output port, or a flood's filtered VLAN members.
+                    let egress = m.pointee.egress
+                    var receives = false
+                    if Int(egress) < PortLimit.maxPorts {
+                        receives = filtered.contains(Int(egress))
+                    } else if egress == PacketMeta.flood {
+                        receives = hasFilteredReceiver(m.pointee.vlan, ingress: ingress)
+                    }
+                    if !receives {
+                        kinds[k] = Kind.pass
+                        continue
+                    }
                 }
-                let p = prepared + (i &- start)
-                if !inFiltered && outPort < 0 && !outFlood {
-                    p.pointee.kind = Prepared.pass
-                    continue
+                let data = UnsafeRawPointer(burst.packets[i].data)
+                let h = m.pointee.headers
+                let proto = h.l4Protocol
+                var ports: UInt32 = 0
+                var fast = h.flags.contains(.ipv4) && h.l4Offset != 0
+                if fast {
+                    let l4 = data + Int(h.l4Offset)
+                    if proto == 6 || proto == 17 {
+                        ports = SGWire.u32(l4, 0)
+                        fast = proto == 6 || !Self.isExemptUDP(ports: ports)
+                    } else if proto == 1 {
+                        let type = SGWire.u8(l4, 0)
+                        let id = UInt32(SGWire.u16(l4, 4))
+                        ports = id << 16 | id
+                        fast = type == 8 || type == 0
+                    } else {
+                        fast = false
+                    }
                 }
-                prepare(p, UnsafeRawPointer(burst.packets[i].data), meta, outPort: outPort, outFlood: outFlood)
-                if p.pointee.kind == Prepared.lookup { t.prefetchBuckets(p.pointee.hash) }
+                if fast {
+                    let l3 = data + Int(h.l3Offset)
+                    let s = UInt64(SGWire.u32(l3, 12))
+                    let d = UInt64(SGWire.u32(l3, 16))
+                    fast = s != Self.metadataAddress && d != Self.metadataAddress
+                    if fast {
+                        // Canonical order: the lower (address, port) is endpoint A.
+                        let sv = s << 16 | UInt64(ports >> 16)
+                        let dv = d << 16 | UInt64(ports & 0xFFFF)
+                        let sourceIsB = sv > dv
+                        let a = sourceIsB ? dv : sv
+                        let b = sourceIsB ? sv : dv
+                        let keyMeta =
+                            UInt64(m.pointee.vlan) << 48 | UInt64(proto) << 40 | 4 << 32 | (a & 0xFFFF) << 16
+                            | (b & 0xFFFF)
+                        let addresses = (a >> 16) << 32 | b >> 16
+                        let hash = ConnKey.hashIPv4(meta: keyMeta, addresses: addresses, seed: seed)
+                        keyWords[2 &* k] = keyMeta
+                        keyWords[2 &* k &+ 1] = addresses
+                        hashes[k] = hash
+                        kinds[k] =
+                            Kind.lookupIPv4 | (sourceIsB ? Kind.sourceIsB : 0) | (proto == 6 ? Kind.secondLine : 0)
+                        t.prefetchBuckets(hash)
+                        continue
+                    }
+                }
+                prepareOther(k, data, m.pointee, ingress: ingress, inFiltered: inFiltered)
             }
             // 2: find each candidate slot by signature, prefetch its entry.
-            for i in start..<end {
-                let p = prepared + (i &- start)
-                if p.pointee.kind == Prepared.lookup { p.pointee.candidate = t.probe(p.pointee.hash) }
+            for k in 0..<(end &- start) {
+                let kind = kinds[k]
+                if kind & Kind.lookup != 0 {
+                    candidates[k] = Int32(
+                        truncatingIfNeeded: t.probe(hashes[k], secondLine: kind & Kind.secondLine != 0))
+                }
             }
             // 3: decide.
             for i in start..<end {
-                let p = prepared + (i &- start)
-                let kind = p.pointee.kind
-                if kind == Prepared.pass {
+                let k = i &- start
+                let kind = kinds[k]
+                let action = kind & Kind.action
+                if action == Kind.pass {
                     burst.keep(i, at: &kept)
                     continue
                 }
-                let verdict =
-                    kind == Prepared.lookup
-                    ? decide(
-                        p, UnsafeRawPointer(burst.packets[i].data), burst.meta[i], ingress: ingress,
-                        inFiltered: inFiltered, exclusion: burst.floodExcludes.at(i), now: now) : p.pointee.verdict
+                let verdict: Verdict
+                if action == Kind.lookupIPv4 {
+                    let keyMeta = keyWords[2 &* k]
+                    let addresses = keyWords[2 &* k &+ 1]
+                    let slot = t.lookupIPv4(
+                        meta: keyMeta, addresses: addresses, hash: hashes[k], candidate: Int(candidates[k]))
+                    let data = UnsafeRawPointer(burst.packets[i].data)
+                    if slot >= 0 {
+                        verdict = established(
+                            slot, data, burst.meta[i].headers, sourceIsB: kind & Kind.sourceIsB != 0,
+                            proto: UInt8(truncatingIfNeeded: keyMeta >> 40), now: now)
+                        if verdict.drop < 0 { tracked &+= 1 }
+                    } else {
+                        verdict = openIPv4(
+                            keyMeta, addresses, hash: hashes[k], sourceIsB: kind & Kind.sourceIsB != 0, data,
+                            burst.meta[i], ingress: ingress, inFiltered: inFiltered,
+                            exclusion: burst.floodExcludes.at(i), now: now)
+                    }
+                } else if action == Kind.lookup {
+                    verdict = decide(
+                        prepared + k, UnsafeRawPointer(burst.packets[i].data), burst.meta[i], ingress: ingress,
+                        inFiltered: inFiltered, exclusion: burst.floodExcludes.at(i), candidate: Int(candidates[k]),
+                        hash: hashes[k], now: now, tracked: &tracked)
+                } else {
+                    verdict = prepared[k].verdict
+                }
                 if verdict.drop >= 0 {
                     counters.drop(Drop(rawValue: verdict.drop)!)
                     burst.drop(i)
@@ -130,7 +249,34 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
             }
             start = end
         }
+        if tracked != 0 { counters.event(.tracked, count: tracked) }
         burst.endCompaction(keeping: kept)
+    }
+
+    /// The first pass for a packet the IPv4 path does not take: its `Prepared`, and its kind and hash.
+    @inlinable @inline(__always)
+    func prepareOther(_ k: Int, _ data: UnsafeRawPointer, _ meta: PacketMeta, ingress: Int, inFiltered: Bool) {
+        let (outPort, outFlood) = receivers(meta, ingress: ingress)
+        let p = prepared + k
+        prepare(p, data, meta, outPort: outPort, outFlood: outFlood)
+        if p.pointee.kind == Prepared.lookup {
+            kinds[k] = Kind.lookup | Kind.secondLine
+            hashes[k] = p.pointee.hash
+            table.prefetchBuckets(p.pointee.hash)
+        } else {
+            kinds[k] = Kind.decided
+        }
+    }
+
+    /// The filtered receivers of a packet: its filtered output port (or -1), and whether it is a flood that
+    /// reaches a filtered port.
+    @inlinable @inline(__always)
+    func receivers(_ meta: PacketMeta, ingress: Int) -> (outPort: Int, outFlood: Bool) {
+        if Int(meta.egress) < PortLimit.maxPorts {
+            return (groups.filtered.contains(Int(meta.egress)) ? Int(meta.egress) : -1, false)
+        }
+        if meta.egress == PacketMeta.flood { return (-1, hasFilteredReceiver(meta.vlan, ingress: ingress)) }
+        return (-1, false)
     }
 
     /// Whether a flood in `vlan` from `ingress` reaches a filtered port (a walk of the VLAN's members that
@@ -159,7 +305,6 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         @usableFromInline var flow = Flow()
         @usableFromInline var key = ConnKey(meta: 0, aHigh: 0, aLow: 0, bHigh: 0, bLow: 0)
         @usableFromInline var hash: UInt64 = 0
-        @usableFromInline var candidate = -1
         /// The filtered output port of a unicast packet, or -1.
         @usableFromInline var outPort = -1
         /// A flood with filtered receivers.
@@ -295,37 +440,71 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
         p.pointee.key = key
         p.pointee.sourceIsB = sourceIsB
         p.pointee.hash = table.hash(key)
-        p.pointee.candidate = -1
         return Verdict()
     }
 
-    /// The last pass for a packet to look up: a tracked connection's packet, or a new connection's.
+    /// The last pass for a packet to look up (not on the IPv4 path): a tracked connection's packet, or a new
+    /// connection's.
     @inlinable @inline(__always)
     func decide(
         _ p: UnsafeMutablePointer<Prepared>, _ data: UnsafeRawPointer, _ meta: PacketMeta, ingress: Int,
-        inFiltered: Bool, exclusion: PortSet, now: UInt64
+        inFiltered: Bool, exclusion: PortSet, candidate: Int, hash: UInt64, now: UInt64, tracked: inout UInt64
     ) -> Verdict {
         let h = meta.headers
-        let slot = table.lookup(p.pointee.key, hash: p.pointee.hash, candidate: p.pointee.candidate)
+        let slot = table.lookup(p.pointee.key, hash: hash, candidate: candidate)
         if slot >= 0 {
-            return established(slot, data, h, sourceIsB: p.pointee.sourceIsB, flow: p.pointee.flow, now: now)
+            let verdict = established(
+                slot, data, h, sourceIsB: p.pointee.sourceIsB, proto: p.pointee.flow.proto, now: now)
+            if verdict.drop < 0 { tracked &+= 1 }
+            return verdict
         }
         return open(
-            p.pointee.key, hash: p.pointee.hash, sourceIsB: p.pointee.sourceIsB, data, h, flow: p.pointee.flow,
+            p.pointee.key, hash: hash, sourceIsB: p.pointee.sourceIsB, data, h, flow: p.pointee.flow,
             ingress: ingress, inFiltered: inFiltered, outPort: p.pointee.outPort, outFlood: p.pointee.outFlood,
             vlan: meta.vlan, exclusion: exclusion, egress: meta.egress, now: now)
+    }
+
+    /// A new connection's first packet on the IPv4 path: its `Flow` and receivers are found again (once per
+    /// connection), then `open`.
+    @usableFromInline @inline(never)
+    func openIPv4(
+        _ keyMeta: UInt64, _ addresses: UInt64, hash: UInt64, sourceIsB: Bool, _ data: UnsafeRawPointer,
+        _ meta: PacketMeta, ingress: Int, inFiltered: Bool, exclusion: PortSet, now: UInt64
+    ) -> Verdict {
+        let h = meta.headers
+        let ip = IPv4Header(data + Int(h.l3Offset))
+        let l4 = data + Int(h.l4Offset)
+        let proto = h.l4Protocol
+        var flow = Flow(
+            ipv6: false, proto: proto, sHigh: 0, sLow: UInt64(ip.source.rawValue), dHigh: 0,
+            dLow: UInt64(ip.destination.rawValue), sPort: 0, dPort: 0, icmpType: -1, icmpCode: -1)
+        if proto == 1 {
+            flow.icmpType = Int16(SGWire.u8(l4, 0))
+            flow.icmpCode = Int16(SGWire.u8(l4, 1))
+            flow.sPort = SGWire.u16(l4, 4)
+            flow.dPort = flow.sPort
+        } else {
+            flow.sPort = SGWire.u16(l4, 0)
+            flow.dPort = SGWire.u16(l4, 2)
+        }
+        let key = ConnKey(meta: keyMeta, aHigh: 0, aLow: addresses >> 32, bHigh: 0, bLow: addresses & 0xFFFF_FFFF)
+        let (outPort, outFlood) = receivers(meta, ingress: ingress)
+        return open(
+            key, hash: hash, sourceIsB: sourceIsB, data, h, flow: flow, ingress: ingress, inFiltered: inFiltered,
+            outPort: outPort, outFlood: outFlood, vlan: meta.vlan, exclusion: exclusion, egress: meta.egress,
+            now: now)
     }
 
     // MARK: Tracked connections
 
     @inlinable @inline(__always)
     func established(
-        _ slot: Int, _ data: UnsafeRawPointer, _ h: PacketHeaders, sourceIsB: Bool, flow: Flow, now: UInt64
+        _ slot: Int, _ data: UnsafeRawPointer, _ h: PacketHeaders, sourceIsB: Bool, proto: UInt8, now: UInt64
     ) -> Verdict {
         let info = table.info(slot)
         let reply = sourceIsB != ConnTableView.initiatorIsB(info)
         let state = ConnTableView.state(of: info)
-        if flow.proto == 6 {
+        if proto == 6 {
             let segment = Self.segment(data, h)
             let original = table.tcpSide(slot, reply: false)
             let replySide = table.tcpSide(slot, reply: true)
@@ -352,13 +531,12 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
             var next = state
             if reply && state == ConnTable.PseudoState.new {
                 next = ConnTable.PseudoState.replied
-            } else if !reply && state == ConnTable.PseudoState.replied && flow.proto == 17 {
+            } else if !reply && state == ConnTable.PseudoState.replied && proto == 17 {
                 next = ConnTable.PseudoState.stream
             }
             if next != state { _ = table.exchangeInfo(slot, info, ConnTableView.withState(info, next)) }
         }
         table.touch(slot, now: now, reply: reply, tickCycles: tickCycles)
-        counters.event(.tracked)
         return Verdict()
     }
 
@@ -518,6 +696,12 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     static func isExemptUDP(_ flow: Flow) -> Bool {
         (flow.sPort == 68 && flow.dPort == 67) || (flow.sPort == 67 && flow.dPort == 68)
             || (flow.sPort == 546 && flow.dPort == 547) || (flow.sPort == 547 && flow.dPort == 546)
+    }
+
+    /// `isExemptUDP` of a UDP header's first word (source port << 16 | destination port).
+    @inlinable @inline(__always)
+    static func isExemptUDP(ports: UInt32) -> Bool {
+        ports == 68 << 16 | 67 || ports == 67 << 16 | 68 || ports == 546 << 16 | 547 || ports == 547 << 16 | 546
     }
 
     /// Neighbour discovery (133-137) and multicast listener messages (130-132, 143).

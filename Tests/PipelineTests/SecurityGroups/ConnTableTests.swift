@@ -43,6 +43,32 @@ import Testing
         #expect(entry.ownerPort == 3 && entry.initiatorIsB == sourceIsB && entry.state == ConnTable.PseudoState.new)
     }
 
+    @Test func ipv4AndIPv6EntriesKeepTheirKeysAndPacketCounts() throws {
+        let table = ConnTable(capacity: 1024, ports: 64, seed: 3)
+        let (v4, v4IsB) = Self.key(9)
+        let (v6, v6IsB) = ConnKey.of(
+            zone: 1, proto: 17, ipv6: true, sHigh: 0x2001_0db8_0000_0000, sLow: 9, sPort: 4000,
+            dHigh: 0x2001_0db8_0000_0000, dLow: 0x0a01_0000, dPort: 53)
+        let slot4 = try table.view.insert(v4, info: Self.info(v4IsB), owner: 1, limit: 10, now: 0).get()
+        let slot6 = try table.view.insert(v6, info: Self.info(v6IsB), owner: 1, limit: 10, now: 0).get()
+        // The stage's IPv4 path looks the key up by its two words and their hash, with or without a candidate.
+        let hash = table.view.hash(v4)
+        for candidate in [slot4, -1, slot6] {
+            #expect(
+                table.view.lookupIPv4(meta: v4.meta, addresses: v4.addressPair, hash: hash, candidate: candidate)
+                    == slot4)
+        }
+        #expect(table.view.lookup(v6) == slot6 && table.view.lookup(v4) == slot4)
+        for _ in 0..<3 { table.view.touch(slot4, now: 1, reply: false, tickCycles: 0) }
+        table.view.touch(slot4, now: 1, reply: true, tickCycles: 0)
+        for _ in 0..<2 { table.view.touch(slot6, now: 1, reply: true, tickCycles: 0) }
+        let entries = Dictionary(uniqueKeysWithValues: table.entries().map { ($0.slot, $0) })
+        let e4 = try #require(entries[slot4])
+        let e6 = try #require(entries[slot6])
+        #expect(e4.key == v4 && e4.packetsOriginal == 3 && e4.packetsReply == 1)
+        #expect(e6.key == v6 && e6.packetsOriginal == 0 && e6.packetsReply == 2)
+    }
+
     @Test func thePortLimitRefusesNewConnectionsOnly() throws {
         let table = ConnTable(capacity: 1024, ports: 64, seed: 1)
         for i in 0..<3 {
