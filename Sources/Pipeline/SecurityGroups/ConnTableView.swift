@@ -49,7 +49,10 @@ public struct ConnKey: Sendable, Equatable {
 
     @inlinable public var zone: UInt16 { UInt16(truncatingIfNeeded: meta >> 48) }
     @inlinable public var proto: UInt8 { UInt8(truncatingIfNeeded: meta >> 40) }
-    @inlinable public var isIPv6: Bool { (meta >> 32) & 0xFF == 6 }
+    @inlinable public var isIPv6: Bool { Self.isIPv6(meta: meta) }
+    /// Whether a key whose `meta` word is `meta` is an IPv6 key (its family field, bits 32-39).
+    @inlinable @inline(__always)
+    public static func isIPv6(meta: UInt64) -> Bool { (meta >> 32) & 0xFF == 6 }
     @inlinable public var portA: UInt16 { UInt16(truncatingIfNeeded: meta >> 16) }
     @inlinable public var portB: UInt16 { UInt16(truncatingIfNeeded: meta) }
 
@@ -136,7 +139,7 @@ public struct ConnTableView: @unchecked Sendable {
         /// is the next).
         @inlinable @inline(__always)
         public static func packets(meta: UInt64) -> Int {
-            (meta >> 32) & 0xFF == 6 ? packetsOriginal : packetsOriginalIPv4
+            ConnKey.isIPv6(meta: meta) ? packetsOriginal : packetsOriginalIPv4
         }
     }
 
@@ -183,7 +186,7 @@ public struct ConnTableView: @unchecked Sendable {
     /// The key stored in `slot`.
     public func key(_ slot: Int) -> ConnKey {
         let meta = load(slot, 0)
-        if (meta >> 32) & 0xFF != 6 {
+        if !ConnKey.isIPv6(meta: meta) {
             let pair = load(slot, 1)
             return ConnKey(meta: meta, aHigh: 0, aLow: pair >> 32, bHigh: 0, bLow: pair & 0xFFFF_FFFF)
         }

@@ -694,11 +694,11 @@ public struct SecurityGroupStage: PipelineStage, ~Copyable {
     /// DHCPv4 (68 ↔ 67) and DHCPv6 (546 ↔ 547).
     @inlinable
     static func isExemptUDP(_ flow: Flow) -> Bool {
-        (flow.sPort == 68 && flow.dPort == 67) || (flow.sPort == 67 && flow.dPort == 68)
-            || (flow.sPort == 546 && flow.dPort == 547) || (flow.sPort == 547 && flow.dPort == 546)
+        isExemptUDP(ports: UInt32(flow.sPort) << 16 | UInt32(flow.dPort))
     }
 
-    /// `isExemptUDP` of a UDP header's first word (source port << 16 | destination port).
+    /// `isExemptUDP` of a UDP header's first word (source port << 16 | destination port): the one place of
+    /// the rule, for the IPv4 path and `Flow`s alike.
     @inlinable @inline(__always)
     static func isExemptUDP(ports: UInt32) -> Bool {
         ports == 68 << 16 | 67 || ports == 67 << 16 | 68 || ports == 546 << 16 | 547 || ports == 547 << 16 | 546
