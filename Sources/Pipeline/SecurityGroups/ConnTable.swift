@@ -115,25 +115,31 @@ public final class ConnTable: @unchecked Sendable {
         while slots < capacity { slots <<= 1 }
         self.capacity = slots
         self.portCount = ports
-        let signatureBytes = slots * 8
+        let signatureBytes = (slots * MemoryLayout<ConnTableView.Signature>.size + 63) / 64 * 64
         let entryBytes = slots * ConnTableView.entryWords * 8
         let portBytes = ((ports * 8 + 63) / 64) * 64
         byteCount = signatureBytes + entryBytes + portBytes
         memory = allocate(byteCount, 64)
         precondition(Int(bitPattern: memory) % 64 == 0, "connection table: allocator returned unaligned memory")
         self.deallocate = deallocate
-        let words = memory.bindMemory(to: Atomic<UInt64>.self, capacity: byteCount / 8)
-        for i in 0..<(byteCount / 8) { (words + i).initialize(to: Atomic(0)) }
+        // Signatures (2 bytes a slot, padded to a cache line), then entries and port counts (8-byte words).
+        let signatures = memory.bindMemory(to: Atomic<ConnTableView.Signature>.self, capacity: slots)
+        for i in 0..<slots { (signatures + i).initialize(to: Atomic(0)) }
+        let wordCount = (byteCount - signatureBytes) / 8
+        let words = (memory + signatureBytes).bindMemory(to: Atomic<UInt64>.self, capacity: wordCount)
+        for i in 0..<wordCount { (words + i).initialize(to: Atomic(0)) }
         var generator = SystemRandomNumberGenerator()
         view = ConnTableView(
-            signatures: words, entries: words + slots, portCounts: words + slots + slots * ConnTableView.entryWords,
+            signatures: signatures, entries: words, portCounts: words + slots * ConnTableView.entryWords,
             bucketMask: slots / ConnTableView.bucketSlots - 1, seed: seed ?? generator.next())
     }
 
     deinit { deallocate(memory) }
 
     /// Bytes a table of `capacity` connections takes (for the documentation's memory figure).
-    public static func bytes(capacity: Int) -> Int { capacity * (8 + ConnTableView.entryWords * 8) }
+    public static func bytes(capacity: Int) -> Int {
+        capacity * (MemoryLayout<ConnTableView.Signature>.size + ConnTableView.entryWords * 8)
+    }
 
     /// Connections owned by `port` (counted against its limit).
     public func count(port: Int) -> Int {

@@ -92,8 +92,47 @@ import Testing
             case .failure(.portLimit): Issue.record("no port limit was set")
             }
         }
-        #expect(inserted == 16 && full == 24, "16 slots, two buckets of 8 covering all of them")
+        #expect(inserted == 16 && full == 24, "16 slots: one bucket, every key's two choices")
         #expect(table.liveCount == 16)
+    }
+
+    /// Keys stay in their first bucket (what `probe` scans: one signature line per lookup) until it is nearly
+    /// full, and the second choice still fills the table evenly: always-the-first would refuse its first key
+    /// at about 55% load.
+    @Test func keysStayInTheirFirstBucketAndTheTableFillsPastFourFifths() throws {
+        let table = ConnTable(capacity: 1 << 14, ports: 64, seed: 5)
+        let view = table.view
+        var inserted = 0
+        var firstRefusal = -1
+        var inFirstAtHalf = 0
+        for i in 0..<table.capacity {
+            let key = Self.key(i).key
+            switch view.insert(key, info: Self.info(false), owner: 0, limit: .max, now: 0) {
+            case .success: inserted += 1
+            case .failure(.tableFull): firstRefusal = i
+            case .failure(.portLimit): Issue.record("no port limit was set")
+            }
+            if firstRefusal >= 0 { break }
+            if inserted == table.capacity / 2 {
+                inFirstAtHalf = (0...i).filter { view.probe(view.hash(Self.key($0).key), secondLine: false) >= 0 }.count
+            }
+        }
+        #expect(firstRefusal >= table.capacity * 4 / 5, "first refusal at \(firstRefusal) of \(table.capacity)")
+        #expect(inFirstAtHalf >= table.capacity / 2 * 97 / 100, "\(inFirstAtHalf) in their first bucket at half load")
+        // Every key is found, those in their second bucket (probe misses them) by the full lookup.
+        var inSecond = 0
+        for i in 0..<inserted {
+            let key = Self.key(i).key
+            let slot = view.lookup(key)
+            #expect(slot >= 0 && view.key(slot) == key)
+            if view.probe(view.hash(key), secondLine: false) < 0 {
+                inSecond += 1
+                #expect(
+                    view.lookupIPv4(meta: key.meta, addresses: key.addressPair, hash: view.hash(key), candidate: -1)
+                        == slot)
+            }
+        }
+        #expect(inSecond > 0, "a nearly full table has keys in their second bucket")
     }
 
     @Test func idleConnectionsExpireOnTheInjectedClockAndSlotsComeBackAfterAGracePeriod() throws {
