@@ -460,6 +460,9 @@ for _sfx, _n, _p, _dflt in _SCALES[:2]:
 _reg("udp-10.pcap", gen_udp, "udp-10", 10, 8192, False,
      "Eth/IPv4/UDP, 60-byte frames, 10 flows, 8192 packets (the small end "
      "of the flat-cost figure)")
+_reg("udp-1.pcap", gen_udp, "udp-1", 1, 8192, False,
+     "Eth/IPv4/UDP, 60-byte frames, one flow (one MAC pair), 8192 packets: "
+     "every burst is one conversation, as a guest's bulk stream")
 _reg("udp-reply-1k.pcap", gen_udp_reply, "udp-1k", 1000, 8192, False,
      "udp-1k answered: every other pass through the 1000 flows is the "
      "reply (addresses, MACs and ports swapped), 8192 packets")

@@ -26,7 +26,7 @@ SUMMARY = os.path.join(HERE, "pcap-summary.py")
 SMALL = ["udp-1k", "vlan-udp-1k", "vxlan-1k", "tcp-1k", "imix-1k"]
 DEFAULT_SET = {"udp-1k", "udp-100k", "vlan-udp-1k", "vlan-udp-100k",
                "vxlan-1k", "vxlan-100k", "tcp-1k", "imix-1k", "metadata-1k"}
-ALL_SET = DEFAULT_SET | {"udp-1m", "vlan-udp-1m", "udp-reply-1k", "udp-10"}
+ALL_SET = DEFAULT_SET | {"udp-1m", "vlan-udp-1m", "udp-reply-1k", "udp-10", "udp-1"}
 
 TMP = None
 RUN_A = None      # small traces, generated in SMALL order

@@ -40,6 +40,14 @@ struct Sluiced: ParsableCommand {
     @Flag(help: "Ignore (and on the next change overwrite) the persisted state: start from --config alone.")
     var discardState = false
 
+    @Option(
+        help: ArgumentHelp(
+            "pipeline (the switch) or io (no stage at all: a benchmark floor).",
+            discussion:
+                "io sends each port's packets straight to its peer, as dpdk-testpmd --forward-mode=io does: peers are the patch pairs, otherwise the ports paired in configuration order (first with second, third with fourth, ...), fixed at start. Nothing is parsed, learned or filtered; Benchmarks/pvp runs it beside the pipeline so that each report carries its own floor."
+        ))
+    var forwardMode: ForwardingMode = .pipeline
+
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -108,10 +116,14 @@ struct Sluiced: ParsableCommand {
 
         let dataplane: Dataplane
         do {
-            dataplane = try Dataplane(config: settings, portFailures: portFailures, dhcpAllocations: dhcpAllocations)
+            dataplane = try Dataplane(
+                config: settings, mode: forwardMode, portFailures: portFailures, dhcpAllocations: dhcpAllocations)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
+        }
+        if forwardMode == .ioBaseline {
+            logger.notice("forward mode io: no pipeline stage runs; each port's packets go straight to its peer")
         }
         // Each feature registers its own control methods; the order is the one the method-not-found error lists.
         let desiredState = DesiredState(dataplane: dataplane, stateFile: statePath, logger: logger)
@@ -234,3 +246,6 @@ enum StopSignal {
         signal(SIGPIPE, SIG_IGN)
     }
 }
+
+/// `--forward-mode pipeline|io`.
+extension ForwardingMode: ExpressibleByArgument {}

@@ -178,6 +178,57 @@ extension DPDKBackedTests {
             }
         }
 
+        /// A burst whose first and last frames carry the same MAC addresses takes the stage's conversation form
+        /// (consecutive packets with the same keys share one learn and one lookup). Whatever the frames in
+        /// between — the destination learned mid-burst, refused learns at the port's limit, a static entry,
+        /// same-port drops, broadcasts, unlearnable sources — the stage must decide and count exactly what it
+        /// decides and counts for the same frames handed over one per burst (the plain form).
+        @Test("a one-conversation burst is decided and counted as its packets one by one")
+        func conversationBurstsMatchPacketByPacket() throws {
+            try TestDPDK.run { env in
+                func makeTable() -> MACTable {
+                    let table = MACTable(capacity: 256, ports: 4, limits: [2, 100, 100, 100], seed: 7)
+                    _ = table.addStatic(vlan: 10, mac: Host.e.mac.rawValue, port: 3)
+                    return table
+                }
+                let wholeTable = makeTable()
+                let oneByOneTable = makeTable()
+                defer { withExtendedLifetime((wholeTable, oneByOneTable)) {} }
+                var whole = L2Stage(table: wholeTable.view, tscHz: EAL.tscHz)
+                var oneByOne = L2Stage(table: oneByOneTable.view, tscHz: EAL.tscHz)
+                let hosts = [Host.a, Host.b, Host.c, Host.d, Host.e]
+                var random = FuzzRandom(seed: 0x5eed)
+                func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+                func middleFrame() -> [UInt8] {
+                    switch random.next() % 8 {
+                    case 0: F.arpRequest(from: pick(hosts), for: pick(hosts).ipv4)  // broadcast
+                    case 1: F.ethernet(dst: pick(hosts).mac, src: .zero, type: 0x88b5)  // never learned
+                    default: F.udp4(from: pick(hosts), to: pick(hosts))  // to itself sometimes: same-port
+                    }
+                }
+                var kinds = Set<String>()
+                for round in 0..<300 {
+                    let ends = F.udp4(from: pick(hosts), to: pick(hosts))
+                    let frames = [ends] + (0..<Int(random.next() % 7)).map { _ in middleFrame() } + [ends]
+                    let ingress = UInt16(random.next() % 4)
+                    let burst = Self.run(&whole, frames, ingress: ingress, vlan: 10, env: env)
+                    let packets = frames.flatMap { Self.run(&oneByOne, [$0], ingress: ingress, vlan: 10, env: env) }
+                    #expect(burst == packets, "round \(round): egress")
+                    #expect(whole.snapshot.events == oneByOne.snapshot.events, "round \(round): events")
+                    #expect(whole.snapshot.drops == oneByOne.snapshot.drops, "round \(round): drops")
+                    #expect(Self.entries(wholeTable) == Self.entries(oneByOneTable), "round \(round): entries")
+                    if burst.contains(Self.none) { kinds.insert("drop") }
+                    if burst.contains(Self.flood) { kinds.insert("flood") }
+                    if burst.contains(where: { $0 < 4 }) { kinds.insert("unicast") }
+                }
+                // The frames reached every case the caches must get right.
+                let events = whole.snapshot.events
+                #expect(kinds == ["drop", "flood", "unicast"])
+                #expect(events[Event.learned.rawValue] > 0 && events[Event.moved.rawValue] > 0)
+                #expect(events[Event.limit.rawValue] > 0 && events[Event.staticConflict.rawValue] > 0)
+            }
+        }
+
         @Test("descriptor names the stage, its drop reasons and its events in code order")
         func descriptor() {
             let table = MACTable(capacity: 8, ports: 1, seed: 7)

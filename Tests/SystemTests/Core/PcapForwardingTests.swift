@@ -80,6 +80,63 @@ extension SystemTests {
             #expect(outC.frames.isEmpty)
         }
 
+        /// `--forward-mode io`, the benchmark floor: no stage runs, the first port's frames leave on the second
+        /// byte for byte and the other way round (ports paired in configuration order), although every
+        /// destination is unknown (the pipeline would flood them to the third port too); the third port has no
+        /// peer, so its frames are freed, and nothing is sent to it.
+        @Test func ioForwardModePairsPortsInOrderWithNoStage() throws {
+            let directory = try System.scratchDirectory("iopcap")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let framesA = testFrames(count: 40, seed: 0x1a)
+            let framesB = testFrames(count: 9, seed: 0x1b)
+            let framesC = testFrames(count: 6, seed: 0x1c)
+            for (name, frames) in [("a", framesA), ("b", framesB), ("c", framesC)] {
+                try PcapFile(frames: frames).write(path: directory.appendingPathComponent("in-\(name).pcap").path)
+            }
+            func port(_ name: String) -> String {
+                """
+                  - name: port-\(name)
+                    devargs: "net_pcap_\(name),rx_pcap=\(directory.path)/in-\(name).pcap,tx_pcap=\(directory.path)/out-\(name).pcap"
+                """
+            }
+            let daemon = try SluicedProcess(
+                config: """
+                    \(testEAL())
+                    ports:
+                    \(port("a"))
+                    \(port("b"))
+                    \(port("c"))
+                    """, label: "iopcap", options: ["--forward-mode", "io"])
+            defer { daemon.removeDirectory() }
+            try daemon.waitReady()
+            try System.waitUntil("every frame to be forwarded or freed") {
+                let ports = try daemon.ports()
+                return ports["port-b"]?.counters.txPackets == UInt64(framesA.count)
+                    && ports["port-a"]?.counters.txPackets == UInt64(framesB.count)
+                    && ports["port-c"]?.counters.rxPackets == UInt64(framesC.count)
+            }
+            #expect(try daemon.stages().isEmpty, "no stage runs in io mode")
+            #expect(try daemon.ports()["port-c"]?.counters.txPackets == 0)
+            #expect(daemon.log.contains("forward mode io"))
+            #expect(try daemon.stop() == 0)
+            let outB = try PcapFile.read(path: directory.appendingPathComponent("out-b.pcap").path)
+            let outA = try PcapFile.read(path: directory.appendingPathComponent("out-a.pcap").path)
+            let outC = try PcapFile.read(path: directory.appendingPathComponent("out-c.pcap").path)
+            #expect(outB.frames == framesA)
+            #expect(outA.frames == framesB)
+            #expect(outC.frames.isEmpty)
+        }
+
+        /// An unknown forward mode is refused before DPDK starts, naming the option and the modes.
+        @Test func unknownForwardModeIsRefused() throws {
+            let result = try System.run([
+                System.binary("sluiced"), "--forward-mode", "mac", "--config", "/nonexistent.yaml", "--check-config",
+            ])
+            #expect(result.status != 0)
+            #expect(result.output.contains("forward-mode"))
+            #expect(result.output.contains("pipeline") && result.output.contains("io"))
+        }
+
         /// The bridge's VLAN handling end to end, byte for byte: untagged frames from an access port in VLAN
         /// 100 leave the trunk tagged with VLAN 100; tagged frames from the trunk leave the access port
         /// untagged; an access port in VLAN 200 receives nothing; a frame tagged with a VLAN the trunk does not
