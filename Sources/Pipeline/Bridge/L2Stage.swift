@@ -105,22 +105,21 @@ public struct L2Stage: PipelineStage, ~Copyable {
             first.loadUnaligned(as: UInt64.self) == last.loadUnaligned(as: UInt64.self)
             && first.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
                 == last.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        let now = learningClock()
         if count > 1 && sameEnds {
-            learnAndForwardConversation(&burst)
+            learnAndForwardConversation(&burst, now: now)
         } else {
-            learnAndForward(&burst)
+            learnAndForward(&burst, now: now)
         }
     }
 
     /// The plain pass of `process`: every packet's source learned and destination looked up, the two home
     /// slots computed up front so that the hashes overlap.
     @inlinable @inline(__always)
-    mutating func learnAndForward(_ burst: inout PacketBurst) {
+    mutating func learnAndForward(_ burst: inout PacketBurst, now: UInt32) {
         let ingress = burst.ingress
-        let now = learningClock()
         let t = table
-        var kept = 0
-        var tally = ForwardTally()
+        var tally = PassTally()
         for i in 0..<burst.count {
             let (source, destination, owner) = keys(of: burst, i, ingress: ingress)
             let sourceHome = t.homeSlot(of: source)
@@ -130,14 +129,14 @@ public struct L2Stage: PipelineStage, ~Copyable {
                 if _slowPath(learned != .unchanged) { countEvent(of: learned) }
             }
             if destination & MACTableKey.groupBit != 0 {
-                flood(&burst, i, unknown: false, kept: &kept, tally: &tally)
+                flood(&burst, i, unknown: false, tally: &tally)
             } else if let port = t.lookup(key: destination, home: destinationHome) {
-                send(&burst, i, to: port, owner: owner, kept: &kept)
+                send(&burst, i, to: port, owner: owner, tally: &tally)
             } else {
-                flood(&burst, i, unknown: true, kept: &kept, tally: &tally)
+                flood(&burst, i, unknown: true, tally: &tally)
             }
         }
-        finish(&burst, kept: kept, tally: tally)
+        finish(&burst, tally: tally)
     }
 
     /// The pass of `process` for a burst that looks like one conversation: a packet whose source (with its
@@ -149,18 +148,16 @@ public struct L2Stage: PipelineStage, ~Copyable {
     /// for any packet it races with. Out of line: inlined, it made the plain path's whole burst (the PMD loop
     /// is one function) measurably slower.
     @inlinable @inline(never)
-    mutating func learnAndForwardConversation(_ burst: inout PacketBurst) {
-        let ingress = burst.ingress
-        let now = learningClock()
-        let t = table
-        var kept = 0
-        var tally = ForwardTally()
+    mutating func learnAndForwardConversation(_ burst: inout PacketBurst, now: UInt32) {
         // Never a key (`MACTableKey.make` masks the VLAN id to 12 bits): the first packet misses both caches.
         let noKey = UInt64.max
         var cachedSource = noKey
         var cachedOwner: UInt16 = 0
         var cachedDestination = noKey
         var cachedPort: UInt16? = nil
+        let ingress = burst.ingress
+        let t = table
+        var tally = PassTally()
         for i in 0..<burst.count {
             let (source, destination, owner) = keys(of: burst, i, ingress: ingress)
             if source != cachedSource || owner != cachedOwner {
@@ -176,7 +173,7 @@ public struct L2Stage: PipelineStage, ~Copyable {
                 }
             }
             if destination & MACTableKey.groupBit != 0 {
-                flood(&burst, i, unknown: false, kept: &kept, tally: &tally)
+                flood(&burst, i, unknown: false, tally: &tally)
                 continue
             }
             if destination != cachedDestination {
@@ -184,16 +181,17 @@ public struct L2Stage: PipelineStage, ~Copyable {
                 cachedPort = t.lookup(key: destination, home: t.homeSlot(of: destination))
             }
             if let port = cachedPort {
-                send(&burst, i, to: port, owner: owner, kept: &kept)
+                send(&burst, i, to: port, owner: owner, tally: &tally)
             } else {
-                flood(&burst, i, unknown: true, kept: &kept, tally: &tally)
+                flood(&burst, i, unknown: true, tally: &tally)
             }
         }
-        finish(&burst, kept: kept, tally: tally)
+        finish(&burst, tally: tally)
     }
 
-    /// Floods counted per burst.
-    @usableFromInline struct ForwardTally {
+    /// A pass's packets kept so far (compacted to the front of the burst) and its floods, counted once per burst.
+    @usableFromInline struct PassTally {
+        @usableFromInline var kept = 0
         @usableFromInline var flooded: UInt64 = 0
         @usableFromInline var unknown: UInt64 = 0
         @inlinable init() {}
@@ -215,7 +213,7 @@ public struct L2Stage: PipelineStage, ~Copyable {
 
     /// Known unicast: to `port`, unless that is where the packet came from (or a remote VTEP to a remote VTEP).
     @inlinable @inline(__always)
-    func send(_ burst: inout PacketBurst, _ i: Int, to port: UInt16, owner: UInt16, kept: inout Int) {
+    func send(_ burst: inout PacketBurst, _ i: Int, to port: UInt16, owner: UInt16, tally: inout PassTally) {
         if port == owner {
             counters.drop(.samePort)
             burst.drop(i)
@@ -224,21 +222,21 @@ public struct L2Stage: PipelineStage, ~Copyable {
             burst.drop(i)
         } else {
             burst.meta[i].egress = port
-            burst.keep(i, at: &kept)
+            burst.keep(i, at: &tally.kept)
         }
     }
 
     @inlinable @inline(__always)
-    func flood(_ burst: inout PacketBurst, _ i: Int, unknown: Bool, kept: inout Int, tally: inout ForwardTally) {
+    func flood(_ burst: inout PacketBurst, _ i: Int, unknown: Bool, tally: inout PassTally) {
         burst.meta[i].egress = PacketMeta.flood
         tally.flooded &+= 1
         if unknown { tally.unknown &+= 1 }
-        burst.keep(i, at: &kept)
+        burst.keep(i, at: &tally.kept)
     }
 
     @inlinable @inline(__always)
-    func finish(_ burst: inout PacketBurst, kept: Int, tally: ForwardTally) {
-        burst.endCompaction(keeping: kept)
+    func finish(_ burst: inout PacketBurst, tally: PassTally) {
+        burst.endCompaction(keeping: tally.kept)
         if tally.flooded > 0 { counters.event(.flooded, count: tally.flooded) }
         if tally.unknown > 0 { counters.event(.unknownUnicast, count: tally.unknown) }
     }

@@ -20,36 +20,57 @@ func testFrames(count: Int, seed: UInt8) -> [[UInt8]] {
 extension SystemTests {
     @Suite("Forwarding pcap traces through sluiced")
     struct PcapForwarding {
+        /// Three net_pcap ports, port-a, port-b and port-c, under a ready sluiced: each replays its test frames
+        /// (`counts` of them, seeds `seed`, `seed + 1`, `seed + 2`) from `in-NAME.pcap` and records what it is
+        /// sent in `out-NAME.pcap` (written when sluiced stops). `config` follows the ports in the YAML.
+        struct ThreePcapPorts {
+            let directory: URL
+            let frames: [String: [[UInt8]]]
+            let daemon: SluicedProcess
+
+            init(label: String, counts: [Int], seed: UInt8, config: String = "", options: [String] = []) throws {
+                let directory = try System.scratchDirectory(label)
+                self.directory = directory
+                var frames: [String: [[UInt8]]] = [:]
+                var items: [String] = []
+                for (index, name) in ["a", "b", "c"].enumerated() {
+                    frames[name] = testFrames(count: counts[index], seed: seed &+ UInt8(index))
+                    try PcapFile(frames: frames[name]!).write(
+                        path: directory.appendingPathComponent("in-\(name).pcap").path)
+                    items.append(
+                        """
+                          - name: port-\(name)
+                            devargs: "net_pcap_\(name),rx_pcap=\(directory.path)/in-\(name).pcap,tx_pcap=\(directory.path)/out-\(name).pcap"
+                        """)
+                }
+                self.frames = frames
+                daemon = try SluicedProcess(
+                    config: "\(testEAL())\nports:\n\(items.joined(separator: "\n"))\n\(config)", label: label,
+                    options: options)
+                try daemon.waitReady()
+            }
+
+            /// What port-NAME was sent (read after sluiced stopped).
+            func sent(to name: String) throws -> [[UInt8]] {
+                try PcapFile.read(path: directory.appendingPathComponent("out-\(name).pcap").path).frames
+            }
+
+            func remove() {
+                daemon.removeDirectory()
+                try? FileManager.default.removeItem(at: directory)
+            }
+        }
+
         /// Two net_pcap ports patched together, a third on the bridge alone: every frame leaves on the peer
         /// byte for byte, in order, both ways; the third port's frames have nowhere to go (its VLAN has no
         /// other port) and are dropped and counted.
         @Test func patchedPortsForwardByteForByte() throws {
-            let directory = try System.scratchDirectory("pcap")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let framesA = testFrames(count: 64, seed: 0xa)
-            let framesB = testFrames(count: 17, seed: 0xb)
-            let framesC = testFrames(count: 5, seed: 0xc)
-            for (name, frames) in [("a", framesA), ("b", framesB), ("c", framesC)] {
-                try PcapFile(frames: frames).write(path: directory.appendingPathComponent("in-\(name).pcap").path)
-            }
-            func port(_ name: String) -> String {
-                """
-                  - name: port-\(name)
-                    devargs: "net_pcap_\(name),rx_pcap=\(directory.path)/in-\(name).pcap,tx_pcap=\(directory.path)/out-\(name).pcap"
-                """
-            }
-            let daemon = try SluicedProcess(
-                config: """
-                    \(testEAL())
-                    ports:
-                    \(port("a"))
-                    \(port("b"))
-                    \(port("c"))
-                    patches:
-                      - [port-a, port-b]
-                    """, label: "pcap")
-            defer { daemon.removeDirectory() }
-            try daemon.waitReady()
+            let setup = try ThreePcapPorts(
+                label: "pcap", counts: [64, 17, 5], seed: 0xa, config: "patches:\n  - [port-a, port-b]")
+            defer { setup.remove() }
+            let (daemon, framesA, framesB, framesC) = (
+                setup.daemon, setup.frames["a"]!, setup.frames["b"]!, setup.frames["c"]!
+            )
             try System.waitUntil("all frames to be forwarded") {
                 let ports = try daemon.ports()
                 let unpatchedDrops = try daemon.stages()["transmit"]?.drops["flood-no-ports"]
@@ -72,12 +93,9 @@ extension SystemTests {
 
             // net_pcap writes its output file when the port closes.
             #expect(try daemon.stop() == 0)
-            let outB = try PcapFile.read(path: directory.appendingPathComponent("out-b.pcap").path)
-            let outA = try PcapFile.read(path: directory.appendingPathComponent("out-a.pcap").path)
-            let outC = try PcapFile.read(path: directory.appendingPathComponent("out-c.pcap").path)
-            #expect(outB.frames == framesA)
-            #expect(outA.frames == framesB)
-            #expect(outC.frames.isEmpty)
+            #expect(try setup.sent(to: "b") == framesA)
+            #expect(try setup.sent(to: "a") == framesB)
+            #expect(try setup.sent(to: "c").isEmpty)
         }
 
         /// `--forward-mode io`, the benchmark floor: no stage runs, the first port's frames leave on the second
@@ -85,30 +103,12 @@ extension SystemTests {
         /// destination is unknown (the pipeline would flood them to the third port too); the third port has no
         /// peer, so its frames are freed, and nothing is sent to it.
         @Test func ioForwardModePairsPortsInOrderWithNoStage() throws {
-            let directory = try System.scratchDirectory("iopcap")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let framesA = testFrames(count: 40, seed: 0x1a)
-            let framesB = testFrames(count: 9, seed: 0x1b)
-            let framesC = testFrames(count: 6, seed: 0x1c)
-            for (name, frames) in [("a", framesA), ("b", framesB), ("c", framesC)] {
-                try PcapFile(frames: frames).write(path: directory.appendingPathComponent("in-\(name).pcap").path)
-            }
-            func port(_ name: String) -> String {
-                """
-                  - name: port-\(name)
-                    devargs: "net_pcap_\(name),rx_pcap=\(directory.path)/in-\(name).pcap,tx_pcap=\(directory.path)/out-\(name).pcap"
-                """
-            }
-            let daemon = try SluicedProcess(
-                config: """
-                    \(testEAL())
-                    ports:
-                    \(port("a"))
-                    \(port("b"))
-                    \(port("c"))
-                    """, label: "iopcap", options: ["--forward-mode", "io"])
-            defer { daemon.removeDirectory() }
-            try daemon.waitReady()
+            let setup = try ThreePcapPorts(
+                label: "iopcap", counts: [40, 9, 6], seed: 0x1a, options: ["--forward-mode", "io"])
+            defer { setup.remove() }
+            let (daemon, framesA, framesB, framesC) = (
+                setup.daemon, setup.frames["a"]!, setup.frames["b"]!, setup.frames["c"]!
+            )
             try System.waitUntil("every frame to be forwarded or freed") {
                 let ports = try daemon.ports()
                 return ports["port-b"]?.counters.txPackets == UInt64(framesA.count)
@@ -119,12 +119,9 @@ extension SystemTests {
             #expect(try daemon.ports()["port-c"]?.counters.txPackets == 0)
             #expect(daemon.log.contains("forward mode io"))
             #expect(try daemon.stop() == 0)
-            let outB = try PcapFile.read(path: directory.appendingPathComponent("out-b.pcap").path)
-            let outA = try PcapFile.read(path: directory.appendingPathComponent("out-a.pcap").path)
-            let outC = try PcapFile.read(path: directory.appendingPathComponent("out-c.pcap").path)
-            #expect(outB.frames == framesA)
-            #expect(outA.frames == framesB)
-            #expect(outC.frames.isEmpty)
+            #expect(try setup.sent(to: "b") == framesA)
+            #expect(try setup.sent(to: "a") == framesB)
+            #expect(try setup.sent(to: "c").isEmpty)
         }
 
         /// An unknown forward mode is refused before DPDK starts, naming the option and the modes.
