@@ -198,9 +198,9 @@ extension DPDKBackedTests {
                 var oneByOne = L2Stage(table: oneByOneTable.view, tscHz: EAL.tscHz)
                 let hosts = [Host.a, Host.b, Host.c, Host.d, Host.e]
                 var random = FuzzRandom(seed: 0x5eed)
-                func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+                func pick<T>(_ items: [T]) -> T { items[random.below(items.count)] }
                 func middleFrame() -> [UInt8] {
-                    switch random.next() % 8 {
+                    switch random.below(8) {
                     case 0: F.arpRequest(from: pick(hosts), for: pick(hosts).ipv4)  // broadcast
                     case 1: F.ethernet(dst: pick(hosts).mac, src: .zero, type: 0x88b5)  // never learned
                     default: F.udp4(from: pick(hosts), to: pick(hosts))  // to itself sometimes: same-port
@@ -209,8 +209,8 @@ extension DPDKBackedTests {
                 var kinds = Set<String>()
                 for round in 0..<300 {
                     let ends = F.udp4(from: pick(hosts), to: pick(hosts))
-                    let frames = [ends] + (0..<Int(random.next() % 7)).map { _ in middleFrame() } + [ends]
-                    let ingress = UInt16(random.next() % 4)
+                    let frames = [ends] + (0..<random.below(7)).map { _ in middleFrame() } + [ends]
+                    let ingress = UInt16(random.below(4))
                     let burst = Self.run(&whole, frames, ingress: ingress, vlan: 10, env: env)
                     let packets = frames.flatMap { Self.run(&oneByOne, [$0], ingress: ingress, vlan: 10, env: env) }
                     #expect(burst == packets, "round \(round): egress")
